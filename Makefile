@@ -1,0 +1,50 @@
+# autopyfactory: developer entry points.
+#   make demo   create .venv, install, run the factory on its embedded defaults
+#   make test   install test dependencies (Python and system), run ruff, mypy and pytest
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
+CORE    = src/autopyfactory/model src/autopyfactory/sched src/autopyfactory/config \
+          src/autopyfactory/plugins src/autopyfactory/engine
+
+.PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean
+
+$(BIN)/python:
+	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
+
+venv: $(BIN)/python
+
+install: venv
+	$(PIP) install -e .
+
+install-test: venv
+	$(PIP) install -e '.[test]'
+	@scripts/install-system-deps.sh
+
+demo: install
+	$(BIN)/autopyfactory demo
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy $(CORE)
+
+pytest: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy $(CORE)
+	@scripts/shellcheck.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+benchmarks: install
+	$(BIN)/python benchmarks/cycle_scale.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache demo-run

@@ -1,0 +1,3 @@
+from autopyfactory.cli.main import main
+
+raise SystemExit(main())

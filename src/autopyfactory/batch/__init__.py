@@ -1,0 +1,1 @@
+"""Batch backends: where pilots run (local processes, HTCondor, Slurm)."""

@@ -1,0 +1,40 @@
+"""Batch status plugin ``Local``: counts of local pilots per queue, from the registry."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+
+from autopyfactory.batch.local.backend import LocalBatch
+from autopyfactory.batch.local.settings import DONE_WINDOW, KILL_GRACE, SLOTS, slots_of
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.status import BatchStatusPlugin
+
+MAPPING = "LOCALBATCHSTATUS-STATE2INFO"
+FINISHED_WINDOW = 24 * 3600.0
+
+
+class LocalBatchStatus(BatchStatusPlugin):
+    name = "Local"
+    factory_keys = (SLOTS, KILL_GRACE, DONE_WINDOW)
+
+    @classmethod
+    def instance_key(cls, queue: ConfigSection) -> Hashable:
+        return ()
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.backend = LocalBatch.for_dir(ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE))
+        self.done_window: float = ctx.factory.get(DONE_WINDOW)
+
+    def poll(self) -> BatchView:
+        self.backend.schedule()
+        now = time.time()
+        raw = self.backend.store.counts(now - self.done_window)
+        queues = {q: BatchQueueInfo.from_counts(self.ctx.mappings.map_counts(MAPPING, c)) for q, c in raw.items()}
+        finished: dict[str, list[FinishedPilot]] = {}
+        for q, started, wall in self.backend.store.finished_since(now - FINISHED_WINDOW):
+            finished.setdefault(q, []).append(FinishedPilot(started, wall))
+        return BatchView("Local", now, queues, {q: tuple(v) for q, v in finished.items()})

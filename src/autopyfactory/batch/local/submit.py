@@ -1,0 +1,66 @@
+"""Batch submit plugin ``Local``: pilots as processes on the factory host."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+from collections.abc import Hashable, Sequence
+
+from autopyfactory.batch.environment import pilot_environment
+from autopyfactory.batch.local.backend import BASE_ENV_KEYS, LocalBatch
+from autopyfactory.batch.local.settings import KILL_GRACE, SLOTS, slots_of
+from autopyfactory.batch.logdir import pilot_log_dir
+from autopyfactory.config.keys import BOOL, STR, Key
+from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
+from autopyfactory.wrapper import default_executable
+
+ENVIRON = Key("batchsubmit.local.environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
+GETENV = Key("batchsubmit.local.getenv", BOOL, False, "pass the factory's whole environment to pilots")
+
+
+class LocalSubmit(BatchSubmitPlugin):
+    name = "Local"
+    key_prefix = "batchsubmit.local."
+    keys = (ENVIRON, GETENV)
+    factory_keys = (SLOTS, KILL_GRACE)
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.environ: str = queue.get(ENVIRON)
+        self.getenv: bool = queue.get(GETENV)
+        exe = queue.get(EXECUTABLE) or str(default_executable())
+        self.argv = [exe, *shlex.split(queue.get(ARGUMENTS) or "")]
+        self.monitor_url = ctx.monitor_url(queue)
+        self.backend = LocalBatch.for_dir(ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE))
+        self.host = socket.gethostname()
+
+    def concurrency_key(self) -> Hashable:
+        return ("Local", str(self.backend.state_dir))
+
+    def submit(self, n: int) -> list[PilotRecord]:
+        logdir, url = pilot_log_dir(self.ctx.settings, self.apfqname)
+        base = dict(os.environ) if self.getenv else {k: os.environ[k] for k in BASE_ENV_KEYS if k in os.environ}
+
+        def env_for(pilot_id: str) -> dict[str, str]:
+            env = dict(base)
+            env.update(
+                pilot_environment(self.ctx.settings, self.apfqname, pilot_id, url, self.monitor_url, self.host, self.environ)
+            )
+            return env
+
+        pilots = self.backend.submit(self.apfqname, n, self.argv, env_for, logdir)
+        return [PilotRecord(p.id, self.apfqname, p.submitted, "submitted", f"{url}/{p.id}.out") for p in pilots]
+
+    def list_pilots(self) -> list[PilotRef]:
+        return [PilotRef(p.id, p.submitted, p.state) for p in self.backend.store.active(self.apfqname)]
+
+    def remove(self, pilot_ids: Sequence[str]) -> None:
+        self.backend.remove(pilot_ids)
+
+    def cleanup(self) -> None:
+        self.backend.schedule()

@@ -1,0 +1,91 @@
+"""``autopyfactory check-config``: the effective configuration of every queue, and its problems."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from autopyfactory.config.loader import LoadedConfig, load
+from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.section import ConfigSection
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "check-config",
+        parents=[common],
+        help="print the effective configuration of every queue; exit 1 on errors",
+        description="Load autopyfactory.conf, the queue files (after [DEFAULT], interpolation and the queues.d "
+        "merge), mappings, monitor and auth files; print every queue's effective keys with the file each came "
+        "from, then every problem. Exit status 1 when there is any error.",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--queue", action="append", help="only this queue (repeatable)")
+
+
+def _section_json(s: ConfigSection) -> dict[str, dict[str, str]]:
+    return {k: {"value": v.raw, "file": v.origin} for k, v in sorted(s.items())}
+
+
+def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
+    return {
+        "conf": [str(p) for p in cfg.conf_files],
+        "factory": _section_json(cfg.factory),
+        "problems": [p.as_dict() for p in cfg.problems],
+        "queues": {
+            name: {
+                "enabled": q.enabled,
+                "ok": q.ok,
+                "values": _section_json(q.section),
+                "problems": [p.as_dict() for p in q.problems],
+            }
+            for name, q in cfg.queues.items()
+            if not only or name in only
+        },
+        "errors": sum(1 for p in cfg.all_problems() if p.level == "error"),
+        "warnings": sum(1 for p in cfg.all_problems() if p.level == "warning"),
+    }
+
+
+def _print_section(title: str, s: ConfigSection) -> None:
+    print(title)
+    width = max((len(k) for k in s), default=0)
+    for k, v in sorted(s.items()):
+        print(f"{k.ljust(width)} = {v.raw}    ; {v.origin}")
+    print()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = load(args.conf)
+    except ConfigError as exc:
+        if args.json:
+            print(json.dumps({"errors": 1, "problems": [exc.problem.as_dict()], "queues": {}}, indent=2))
+        else:
+            print(exc.problem, file=sys.stderr)
+        return 1
+    only = args.queue
+    if args.json:
+        print(json.dumps(_as_json(cfg, only), indent=2))
+        return 1 if cfg.has_errors() else 0
+    print("# configuration: " + ", ".join(str(p) for p in cfg.conf_files))
+    _print_section("[Factory]", cfg.factory)
+    for name, q in cfg.queues.items():
+        if only and name not in only:
+            continue
+        state = "enabled" if q.enabled else "disabled"
+        state += ", ok" if q.ok else f", {len(q.errors)} error(s): will not run"
+        _print_section(f"[{name}]    # {state}", q.section)
+    problems = cfg.all_problems()
+    if only:
+        problems = [p for p in problems if p.section in only or p.section in ("", "Factory")]
+    for p in problems:
+        print(p)
+    nerr = sum(1 for p in problems if p.level == "error")
+    nwarn = len(problems) - nerr
+    bad = sum(1 for n, q in cfg.queues.items() if not q.ok and (not only or n in only))
+    total = len([n for n in cfg.queues if not only or n in only])
+    print(f"\n{total} queue(s): {total - bad} ok, {bad} with errors; {nerr} error(s), {nwarn} warning(s)")
+    return 1 if nerr else 0

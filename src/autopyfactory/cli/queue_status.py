@@ -1,0 +1,70 @@
+"""``autopyfactory queue-status``: pilot counts per queue from the batch status plugins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from autopyfactory.config.loader import load
+from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.queue import batchstatus_plugin_name
+from autopyfactory.engine.status_hub import StatusHub, StatusKey
+from autopyfactory.model.batch import BATCH_ATTRIBUTES, BatchView
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.registry import PluginNotFound, registry
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("queue-status", parents=[common], help="pilot counts per queue (one query per batch source)")
+    p.add_argument("--queue", action="append", help="only this queue (repeatable)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the batch sources")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = load(args.conf)
+    except ConfigError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
+    if cfg.settings is None:
+        print("queue-status: [Factory] has errors; run check-config", file=sys.stderr)
+        return 1
+    ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
+    hub = StatusHub(ctx, registry)
+    keys: dict[str, StatusKey] = {}
+    problems: dict[str, str] = {}
+    for name, q in cfg.queues.items():
+        if args.queue and name not in args.queue:
+            continue
+        try:
+            keys[name], _ = hub.instance("batchstatus", batchstatus_plugin_name(q.section), q.section)
+        except (PluginNotFound, ConfigError, Exception) as exc:
+            problems[name] = str(getattr(exc, "problem", exc))
+    results = hub.poll(set(keys.values()), args.timeout)
+    rows: dict[str, dict[str, Any]] = {}
+    for name, key in keys.items():
+        r = results.get(key)
+        if r is None or not isinstance(r.view, BatchView):
+            rows[name] = {"source": key[1], "error": r.error if r else "no data"}
+            continue
+        info = r.view.queue(name)
+        rows[name] = {"source": key[1], **{a: getattr(info, a) for a in BATCH_ATTRIBUTES}}
+    for name, err in problems.items():
+        rows[name] = {"error": err}
+    hub.close()
+    if args.json:
+        print(json.dumps(rows, indent=2, sort_keys=True))
+        return 1 if any("error" in r for r in rows.values()) else 0
+    cols = ("pending", "running", "suspended", "done")
+    width = max([len(n) for n in rows] + [5])
+    print(f"{'queue'.ljust(width)}  {'source':<8}" + "".join(f"{c:>10}" for c in cols))
+    for name in sorted(rows):
+        r = rows[name]
+        if "error" in r:
+            print(f"{name.ljust(width)}  {r.get('source', '-'):<8}  error: {r['error']}")
+        else:
+            print(f"{name.ljust(width)}  {r['source']:<8}" + "".join(f"{r[c]:>10}" for c in cols))
+    return 1 if any("error" in r for r in rows.values()) else 0

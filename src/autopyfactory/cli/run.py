@@ -1,0 +1,64 @@
+"""``autopyfactory run``: the factory daemon (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sys
+from typing import Any
+
+from autopyfactory import __version__
+from autopyfactory.cli.logging_setup import setup_logging
+from autopyfactory.config.problems import ConfigError
+
+log = logging.getLogger("autopyfactory.cli")
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("run", parents=[common], help="run the factory (the default command)")
+    p.add_argument("--oneshot", "--one-shot", dest="cycles", action="store_const", const=1, help="run one cycle")
+    p.add_argument("--cycles", type=int, help="run N cycles, then exit")
+    p.add_argument("--sleep", type=float, help="seconds between a queue's cycles (overrides apfqueue.sleep)")
+
+
+def drop_privileges(user: str, logfile: logging.Handler | None) -> None:
+    """As root: chown the log file, switch to ``user`` (gid, groups, uid), set HOME and chdir there."""
+    import pwd
+
+    if os.getuid() != 0:
+        log.warning("--runas %s ignored: not running as root", user)
+        return
+    pw = pwd.getpwnam(user)
+    if logfile is not None and hasattr(logfile, "baseFilename"):
+        os.chown(logfile.baseFilename, pw.pw_uid, pw.pw_gid)
+    os.setgroups(os.getgrouplist(pw.pw_name, pw.pw_gid))
+    os.setgid(pw.pw_gid)
+    os.setuid(pw.pw_uid)
+    os.environ["HOME"] = pw.pw_dir
+    os.environ["USER"] = os.environ["LOGNAME"] = pw.pw_name
+    os.chdir(pw.pw_dir)
+    log.info("running as %s (uid %d)", pw.pw_name, pw.pw_uid)
+
+
+def run(args: argparse.Namespace) -> int:
+    fh = setup_logging(args.level, args.log, getattr(args, "console", False))
+    log.info("autopyfactory %s on %s, python %s", __version__, platform.node(), platform.python_version())
+    log.debug("environment: %s", dict(os.environ))
+    if getattr(args, "runas", None):
+        try:
+            drop_privileges(args.runas, fh)
+        except (KeyError, PermissionError, OSError) as exc:
+            log.error("--runas %s failed: %s", args.runas, exc)
+            return 1
+    from autopyfactory.engine.factory import Factory, FactoryConfigError, RunOptions
+
+    opts = RunOptions(conf=args.conf, cycles=getattr(args, "cycles", None), sleep=getattr(args, "sleep", None))
+    try:
+        factory = Factory(opts)
+    except (ConfigError, FactoryConfigError) as exc:
+        log.error("cannot start: %s", exc)
+        print(f"autopyfactory: cannot start: {exc}", file=sys.stderr)
+        return 1
+    return factory.run()

@@ -1,0 +1,125 @@
+"""``autopyfactory.conf`` ``[Factory]``: the keys the factory itself reads, and their typed form."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from autopyfactory.config.keys import BOOL, INT, LIST, NONNEG_FLOAT, NONNEG_INT, STR, Key
+from autopyfactory.config.section import ConfigSection
+
+FACTORY_SECTION = "Factory"
+DEFAULT_CONF_DIR = Path("/etc/autopyfactory")
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "autopyfactory"
+
+
+FACTORY_ID = Key("factoryId", STR, None, "unique factory name (APFMon, APFFID, PANDA_JSID)")
+ADMIN_EMAIL = Key("factoryAdminEmail", STR, "", "where alerts go (comma list)")
+SMTP_SERVER = Key("factorySMTPServer", STR, "localhost", "SMTP server for alerts")
+EMAIL_REPEAT = Key("factoryMinEmailRepeatSeconds", NONNEG_INT, 3600, "do not repeat an identical alert sooner")
+FACTORY_USER = Key("factoryUser", STR, None, "exported to pilots as FACTORYUSER")
+ENABLE_QUEUES = Key("enablequeues", BOOL, True, "global switch: False starts no queue")
+QUEUE_CONF = Key("queueConf", STR, None, "comma list of queue files (paths or file:// / http(s):// URLs)")
+QUEUE_DIR_CONF = Key("queueDirConf", STR, None, "directory of *.conf queue files")
+AUTH_ENABLED = Key("authmanager.enabled", BOOL, True, "run the auth manager")
+AUTH_SLEEP = Key("authmanager.sleep", NONNEG_INT, 30, "auth manager check interval (s)")
+AUTH_CONF = Key("authConf", STR, None, "comma list of auth.conf files")
+PROXY_ENABLED = Key("proxymanager.enabled", BOOL, None, "pre-2.4.10 name of authmanager.enabled")
+PROXY_SLEEP = Key("proxymanager.sleep", NONNEG_INT, None, "pre-2.4.10 name of authmanager.sleep")
+PROXY_CONF = Key("proxyConf", STR, None, "pre-2.4.10 proxy.conf (read as auth profiles)")
+MONITOR_CONF = Key("monitorConf", STR, None, "monitor.conf path")
+MAPPINGS_CONF = Key("mappingsConf", STR, None, "mappings.conf path (the 2.4 mappings are built in)")
+CYCLES = Key("cycles", INT, None, "cycles to run (None: forever; 0: start no queue)")
+CLEANLOGS_KEEPDAYS = Key("cleanlogs.keepdays", NONNEG_INT, 14, "days of pilot logs to keep")
+FACTORY_SLEEP = Key("factory.sleep", NONNEG_FLOAT, 30, "main loop liveness check interval (s)")
+BASE_LOG_DIR = Key("baseLogDir", STR, None, "root of the pilot logs (YYYY-MM-DD/<queue>/)")
+BASE_LOG_URL = Key("baseLogDirUrl", STR, None, "URL of baseLogDir, with port (the log server listens there)")
+LOGSERVER_ENABLED = Key("logserver.enabled", BOOL, True, "serve baseLogDir over HTTP")
+LOGSERVER_INDEX = Key("logserver.index", BOOL, True, "directory listings")
+LOGSERVER_ROBOTS = Key("logserver.allowrobots", BOOL, False, "False: robots.txt disallows everything")
+RECONFIG = Key("config.reconfig", BOOL, False, "re-read the configuration periodically")
+RECONFIG_INTERVAL = Key("config.reconfig.interval", NONNEG_INT, 3600, "re-read interval (s)")
+QUEUES_PLUGIN = Key("config.queues.plugin", LIST, ("File",), "queue config plugins, merged in order")
+AUTH_PLUGIN = Key("config.auth.plugin", LIST, ("File",), "auth config plugins")
+ABORT_NO_QUEUES = Key("abort_no_queues", BOOL, False, "exit when no queue is left running")
+FACTORY_MONITOR = Key("monitor", LIST, (), "factory-level monitor sections (monitor.conf)")
+MONITOR_SECTION = Key("monitor.section", STR, None, "unused (2.4 example file)")
+MONITOR_INTERVAL = Key("monitor.interval", STR, None, "unused (2.4 example file)")
+VERSION_TAG = Key("versionTag", STR, None, "unused (2.4 example file)")
+STATE_DIR = Key("statedir", STR, None, "where the factory keeps its own state (Local batch registry)")
+SUBMIT_CONCURRENCY = Key("batchsubmit.concurrency", NONNEG_INT, 4, "concurrent submissions per batch backend")
+STATUS_TIMEOUT = Key("status.timeout", NONNEG_FLOAT, 120, "longest a status query may take before its data counts as missing")
+
+FACTORY_KEYS: tuple[Key, ...] = (
+    FACTORY_ID, ADMIN_EMAIL, SMTP_SERVER, EMAIL_REPEAT, FACTORY_USER, ENABLE_QUEUES, QUEUE_CONF, QUEUE_DIR_CONF,
+    AUTH_ENABLED, AUTH_SLEEP, AUTH_CONF, PROXY_ENABLED, PROXY_SLEEP, PROXY_CONF, MONITOR_CONF, MAPPINGS_CONF,
+    CYCLES, CLEANLOGS_KEEPDAYS, FACTORY_SLEEP, BASE_LOG_DIR, BASE_LOG_URL, LOGSERVER_ENABLED, LOGSERVER_INDEX,
+    LOGSERVER_ROBOTS, RECONFIG, RECONFIG_INTERVAL, QUEUES_PLUGIN, AUTH_PLUGIN, ABORT_NO_QUEUES, FACTORY_MONITOR,
+    MONITOR_SECTION, MONITOR_INTERVAL, VERSION_TAG, STATE_DIR, SUBMIT_CONCURRENCY, STATUS_TIMEOUT,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FactorySettings:
+    """The typed ``[Factory]`` values the engine uses (plugins read their own keys from the section)."""
+
+    factory_id: str
+    admin_email: str
+    factory_user: str
+    enablequeues: bool
+    cycles: int | None
+    base_log_dir: Path
+    base_log_url: str
+    logserver_enabled: bool
+    logserver_index: bool
+    logserver_allowrobots: bool
+    cleanlogs_keepdays: int | None
+    reconfig: bool
+    reconfig_interval: int
+    abort_no_queues: bool
+    state_dir: Path
+    submit_concurrency: int
+    status_timeout: float
+    conf_dir: Path
+
+    @classmethod
+    def from_section(cls, s: ConfigSection, conf_dir: Path) -> FactorySettings:
+        fid = s.get(FACTORY_ID) or f"{socket.gethostname()}-{_default_user()}"
+        base = s.get(BASE_LOG_DIR)
+        base_dir = Path(os.path.expanduser(base)) if base else Path.home() / "factory" / "logs"
+        if not base_dir.is_absolute():
+            base_dir = conf_dir / base_dir
+        url = s.get(BASE_LOG_URL) or f"http://{socket.getfqdn()}:25880"
+        state = s.get(STATE_DIR)
+        state_dir = Path(os.path.expanduser(state)) if state else base_dir.parent / "state"
+        if not state_dir.is_absolute():
+            state_dir = conf_dir / state_dir
+        return cls(
+            factory_id=fid,
+            admin_email=s.get(ADMIN_EMAIL),
+            factory_user=s.get(FACTORY_USER) or _default_user(),
+            enablequeues=s.get(ENABLE_QUEUES),
+            cycles=s.get(CYCLES),
+            base_log_dir=base_dir,
+            base_log_url=url.rstrip("/"),
+            logserver_enabled=s.get(LOGSERVER_ENABLED),
+            logserver_index=s.get(LOGSERVER_INDEX),
+            logserver_allowrobots=s.get(LOGSERVER_ROBOTS),
+            cleanlogs_keepdays=s.get(CLEANLOGS_KEEPDAYS),
+            reconfig=s.get(RECONFIG),
+            reconfig_interval=s.get(RECONFIG_INTERVAL),
+            abort_no_queues=s.get(ABORT_NO_QUEUES),
+            state_dir=state_dir,
+            submit_concurrency=max(1, s.get(SUBMIT_CONCURRENCY)),
+            status_timeout=s.get(STATUS_TIMEOUT),
+            conf_dir=conf_dir,
+        )

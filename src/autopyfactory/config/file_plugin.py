@@ -1,0 +1,62 @@
+"""Config plugin ``File``: queues from ``queueConf`` files and a ``queueDirConf`` directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autopyfactory.config.factory import FACTORY_SECTION, QUEUE_CONF, QUEUE_DIR_CONF
+from autopyfactory.config.ini import RawDocument, ResolvedSection, merge, read_documents, resolve
+from autopyfactory.config.problems import error
+from autopyfactory.config.sources import read_source, resolve_path
+from autopyfactory.plugins.queues_config import QueuesConfigPlugin, QueuesResult
+
+
+class FileQueuesConfig(QueuesConfigPlugin):
+    """``queueConf``: comma list of paths / ``file://`` / ``http(s)://`` sources, each read on its own
+    (its own ``[DEFAULT]``) and merged left to right. ``queueDirConf``: every ``*.conf`` of a directory
+    in lexical order read as one document (shared ``[DEFAULT]``, later files override keys), merged
+    over the queueConf result. With neither key set, ``queues.conf`` and ``queues.d/`` beside
+    ``autopyfactory.conf`` are used when they exist."""
+
+    name = "File"
+    factory_keys = (QUEUE_CONF, QUEUE_DIR_CONF)
+
+    def _origin(self, key: str) -> tuple[str, str, str]:
+        return (self.factory.origin_of(key), FACTORY_SECTION, key)
+
+    def load(self, base: dict[str, ResolvedSection]) -> QueuesResult:
+        conf = self.factory.get(QUEUE_CONF)
+        confdir = self.factory.get(QUEUE_DIR_CONF)
+        if conf is None and confdir is None:
+            if (self.conf_dir / "queues.conf").exists():
+                conf = str(self.conf_dir / "queues.conf")
+            if (self.conf_dir / "queues.d").is_dir():
+                confdir = str(self.conf_dir / "queues.d")
+        if conf is None and confdir is None:
+            raise error(
+                self.factory.origin,
+                FACTORY_SECTION,
+                "queueConf",
+                "no queues are configured",
+                hint=f"set queueConf or queueDirConf, or create {self.conf_dir / 'queues.conf'}",
+            )
+        sections = dict(base)
+        for spec in (s.strip() for s in (conf or "").split(",")):
+            if not spec:
+                continue
+            text, origin = read_source(spec, self.conf_dir, self._origin("queueConf"))
+            sections = merge(sections, resolve(read_documents([(text, origin)])))
+        if confdir:
+            sections = merge(sections, resolve(self._read_dir(confdir)))
+        return QueuesResult(sections)
+
+    def _read_dir(self, spec: str) -> RawDocument:
+        path = resolve_path(spec, self.conf_dir)
+        if not path.is_dir():
+            raise error(*self._origin("queueDirConf"), f"{path} is not a directory", value=spec)
+        files = sorted(p for p in path.iterdir() if p.suffix == ".conf" and p.is_file())
+        return read_documents((_read(p), str(p)) for p in files)
+
+
+def _read(p: Path) -> str:
+    return p.read_text(encoding="utf-8")

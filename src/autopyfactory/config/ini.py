@@ -1,0 +1,172 @@
+"""INI reading the way AutoPyFactory 2.4 read its files, plus provenance for every value.
+
+- keys are case-sensitive; ``%(var)s`` interpolation draws on the section and ``[DEFAULT]``;
+- a directory of ``*.conf`` files is read as one document in lexical order: a shared ``[DEFAULT]``,
+  and a later file overrides keys of the same section (conf.d behaviour);
+- values starting with ``~`` are user-expanded after interpolation;
+- every value remembers the file it came from, so errors can name it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from autopyfactory.config.problems import ConfigProblem, error
+
+DEFAULT = "DEFAULT"
+_MAX_DEPTH = 10
+_REF = re.compile(r"%\(([^)]+)\)s")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A raw (string) value and where it came from."""
+
+    raw: str
+    origin: str
+    from_default: bool = False
+
+
+@dataclass
+class RawDocument:
+    """Uninterpolated sections of one INI document (one file, or one conf.d directory)."""
+
+    defaults: dict[str, Value] = field(default_factory=dict)
+    sections: dict[str, dict[str, Value]] = field(default_factory=dict)
+    section_origin: dict[str, str] = field(default_factory=dict)
+
+    def add_text(self, text: str, origin: str) -> None:
+        """Parse ``text`` and lay it over this document (later keys win)."""
+        parser = configparser.RawConfigParser(strict=False, interpolation=None, default_section="\0none")
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        try:
+            parser.read_string(text, source=origin)
+        except configparser.MissingSectionHeaderError as exc:
+            raise error(origin, "", "", f"line {exc.lineno}: a key before any [section] header") from None
+        except configparser.ParsingError as exc:
+            lines = ", ".join(str(n) for n, _ in exc.errors)
+            raise error(origin, "", "", f"cannot parse line(s) {lines}: not 'key = value'") from None
+        except configparser.Error as exc:
+            raise error(origin, "", "", f"not a valid INI file: {exc}") from None
+        for name in parser.sections():
+            items = {k: Value(v if v is not None else "", origin) for k, v in parser.items(name, raw=True)}
+            if name == DEFAULT:
+                self.defaults.update({k: Value(v.raw, origin, True) for k, v in items.items()})
+            else:
+                self.sections.setdefault(name, {}).update(items)
+                self.section_origin.setdefault(name, origin)
+
+
+def _interpolate(raw: str, lookup: Mapping[str, Value], section: str, key: str, origin: str, depth: int = 0) -> str:
+    if "%" not in raw:
+        return raw
+    if depth > _MAX_DEPTH:
+        raise error(origin, section, key, "interpolation nests too deeply (a %(...)s loop?)", value=raw)
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c != "%":
+            out.append(c)
+            i += 1
+            continue
+        nxt = raw[i + 1 : i + 2]
+        if nxt == "%":
+            out.append("%")
+            i += 2
+            continue
+        m = _REF.match(raw, i)
+        if not m:
+            raise error(
+                origin, section, key, "a '%' must be followed by '%' or '(name)s'", value=raw, hint="write %% for a literal %"
+            )
+        ref = m.group(1)
+        target = lookup.get(ref)
+        if target is None:
+            raise error(
+                origin,
+                section,
+                key,
+                f"interpolation needs '{ref}', which neither [{section}] nor [DEFAULT] defines",
+                value=raw,
+                hint=f"add '{ref} = ...' to [{section}] or [DEFAULT]",
+            )
+        out.append(_interpolate(target.raw, lookup, section, key, origin, depth + 1))
+        i = m.end()
+    return "".join(out)
+
+
+def _expand(value: str) -> str:
+    return os.path.expanduser(value) if value.startswith("~") else value
+
+
+@dataclass
+class ResolvedSection:
+    """One section after ``[DEFAULT]`` and interpolation: key -> Value, plus its own problems."""
+
+    name: str
+    values: dict[str, Value]
+    origin: str
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+
+def resolve(doc: RawDocument) -> dict[str, ResolvedSection]:
+    """Interpolate every section of ``doc``. A value that cannot be interpolated becomes an error of
+    its section only (that queue is disabled, the others are not affected)."""
+    out: dict[str, ResolvedSection] = {}
+    for name, own in doc.sections.items():
+        lookup: dict[str, Value] = {**doc.defaults, **own}
+        values: dict[str, Value] = {}
+        problems: list[ConfigProblem] = []
+        for key, v in lookup.items():
+            try:
+                text = _interpolate(v.raw, lookup, name, key, v.origin)
+            except Exception as exc:
+                problem = getattr(exc, "problem", None)
+                if problem is None:
+                    raise
+                problems.append(problem)
+                continue
+            values[key] = Value(_expand(text), v.origin, v.from_default)
+        out[name] = ResolvedSection(name, values, doc.section_origin.get(name, ""), problems)
+    return out
+
+
+def read_documents(texts: Iterable[tuple[str, str]]) -> RawDocument:
+    """One document from several (text, origin) pairs read in order (the conf.d rule)."""
+    doc = RawDocument()
+    for text, origin in texts:
+        doc.add_text(text, origin)
+    return doc
+
+
+def _is_true(v: Value | None) -> bool:
+    return v is not None and v.raw.strip().lower() in ("true", "yes", "on", "1")
+
+
+def merge(base: dict[str, ResolvedSection], new: dict[str, ResolvedSection]) -> dict[str, ResolvedSection]:
+    """Lay ``new`` over ``base`` section by section (2.4's ``merge``): new values win, except in a
+    base section that says ``override = True``, which keeps its own values (new keys are still added)."""
+    out = dict(base)
+    for name, sec in new.items():
+        old = out.get(name)
+        if old is None:
+            out[name] = sec
+            continue
+        if _is_true(old.values.get("override")):
+            values = {**sec.values, **{k: v for k, v in old.values.items() if not v.from_default}}
+            for k, v in old.values.items():
+                values.setdefault(k, v)
+        else:
+            values = {**old.values}
+            for k, v in sec.values.items():
+                # a [DEFAULT] value of the newer source does not clobber an explicit older one
+                if v.from_default and k in old.values and not old.values[k].from_default:
+                    continue
+                values[k] = v
+        out[name] = ResolvedSection(name, values, sec.origin or old.origin, [*old.problems, *sec.problems])
+    return out

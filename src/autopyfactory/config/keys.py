@@ -1,0 +1,175 @@
+"""Declared configuration keys: each plugin says which keys it reads, their types and defaults.
+
+A :class:`Key` knows how to turn the raw INI string into a typed value and how to describe what it
+expects, so a bad value produces an error naming file, section, key, value and the expectation.
+2.4's conventions hold for every type: the string ``None`` means "unset" (the key's default for
+required-less keys, ``None`` otherwise) and ``True``/``False`` are booleans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+class BadValue(ValueError):
+    """Raised by a key type when a raw string does not parse; the message says what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyType:
+    """How to parse one kind of value and how to describe it to an operator."""
+
+    name: str
+    expected: str
+    parse: Callable[[str], Any]
+
+
+def _parse_int(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        try:
+            f = float(raw.strip())
+        except ValueError:
+            raise BadValue("an integer") from None
+        if f.is_integer():
+            return int(f)
+        raise BadValue("an integer") from None
+
+
+def _parse_nonneg_int(raw: str) -> int:
+    v = _parse_int(raw)
+    if v < 0:
+        raise BadValue("an integer >= 0")
+    return v
+
+
+def _parse_float(raw: str) -> float:
+    try:
+        return float(raw.strip())
+    except ValueError:
+        raise BadValue("a number") from None
+
+
+def _parse_nonneg_float(raw: str) -> float:
+    v = _parse_float(raw)
+    if v < 0:
+        raise BadValue("a number >= 0")
+    return v
+
+
+def _parse_bool(raw: str) -> bool:
+    s = raw.strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise BadValue("True or False")
+
+
+def _parse_str(raw: str) -> str:
+    return raw.strip()
+
+
+def _parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+INT = KeyType("int", "an integer", _parse_int)
+NONNEG_INT = KeyType("int>=0", "an integer >= 0", _parse_nonneg_int)
+FLOAT = KeyType("float", "a number", _parse_float)
+NONNEG_FLOAT = KeyType("float>=0", "a number >= 0", _parse_nonneg_float)
+BOOL = KeyType("bool", "True or False", _parse_bool)
+STR = KeyType("str", "a string", _parse_str)
+LIST = KeyType("list", "a comma-separated list", _parse_list)
+
+
+def choice(*options: str, case_sensitive: bool = False) -> KeyType:
+    """A string restricted to ``options``."""
+    allowed = {o if case_sensitive else o.lower(): o for o in options}
+
+    def parse(raw: str) -> str:
+        s = raw.strip()
+        key = s if case_sensitive else s.lower()
+        if key not in allowed:
+            raise BadValue("one of " + ", ".join(options))
+        return allowed[key]
+
+    return KeyType("choice", "one of " + ", ".join(options), parse)
+
+
+def ratio() -> KeyType:
+    """A float in [0, 1]."""
+
+    def parse(raw: str) -> float:
+        v = _parse_float(raw)
+        if not 0.0 <= v <= 1.0:
+            raise BadValue("a number between 0 and 1")
+        return v
+
+    return KeyType("ratio", "a number between 0 and 1", parse)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One configuration key a plugin reads.
+
+    ``prefix=True`` declares a family of keys (``batchsubmit.condorbase.condor_attributes.<k>``): any
+    key starting with ``name`` is known. ``required=True`` makes a missing key an error."""
+
+    name: str
+    type: KeyType
+    default: Any = None
+    doc: str = ""
+    prefix: bool = False
+    required: bool = False
+
+    def parse(self, raw: str | None) -> Any:
+        """Typed value of ``raw``; ``None`` or the string ``None`` give the default. Raises BadValue."""
+        if raw is None:
+            return self.default
+        s = raw.strip()
+        if s == "None":
+            return self.default if self.required else None
+        if self.type is not STR and s == "":
+            return self.default
+        return self.type.parse(raw)
+
+    def matches(self, key: str) -> bool:
+        return key.startswith(self.name) if self.prefix else key == self.name
+
+
+class KeySet:
+    """A lookup of known keys (exact names and prefixes)."""
+
+    def __init__(self, keys: Iterable[Key] = ()) -> None:
+        self._exact: dict[str, Key] = {}
+        self._prefixes: list[Key] = []
+        self.extend(keys)
+
+    def extend(self, keys: Iterable[Key]) -> None:
+        for k in keys:
+            if k.prefix:
+                self._prefixes.append(k)
+            else:
+                self._exact.setdefault(k.name, k)
+
+    def find(self, name: str) -> Key | None:
+        k = self._exact.get(name)
+        if k is not None:
+            return k
+        for p in self._prefixes:
+            if name.startswith(p.name):
+                return p
+        return None
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.find(name) is not None
+
+    def names(self) -> Sequence[str]:
+        return [*self._exact, *(p.name + "*" for p in self._prefixes)]

@@ -1,0 +1,287 @@
+"""Load a whole factory configuration: ``autopyfactory.conf``, queues, mappings, monitors, auth.
+
+Every problem is collected with its file, section and key. Problems of ``[Factory]`` stop the
+factory; problems of one queue disable that queue only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autopyfactory.config.factory import (
+    AUTH_CONF,
+    DEFAULT_CONF_DIR,
+    FACTORY_ID,
+    FACTORY_KEYS,
+    FACTORY_SECTION,
+    MAPPINGS_CONF,
+    MONITOR_CONF,
+    PROXY_CONF,
+    QUEUES_PLUGIN,
+    FactorySettings,
+)
+from autopyfactory.config.ini import RawDocument, ResolvedSection, merge, read_documents, resolve
+from autopyfactory.config.keys import STR, Key, KeySet
+from autopyfactory.config.mappings import Mappings
+from autopyfactory.config.problems import ConfigError, ConfigProblem
+from autopyfactory.config.queue import (
+    BATCHSUBMIT_PLUGIN,
+    ENABLED,
+    MONITOR_SECTION,
+    QUEUE_KEYS,
+    WMSSTATUS_PLUGIN,
+    batchstatus_plugin_name,
+)
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.config.sources import read_source, resolve_path
+from autopyfactory.config.validate import check_keys, unknown_keys
+from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
+
+CONF_NAME = "autopyfactory.conf"
+
+
+@dataclass
+class QueueConfig:
+    """One APF queue's effective section and what validation found."""
+
+    section: ConfigSection
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.section.name
+
+    @property
+    def errors(self) -> list[ConfigProblem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def enabled(self) -> bool:
+        try:
+            return bool(self.section.get(ENABLED))
+        except ConfigError:
+            return False
+
+
+@dataclass
+class LoadedConfig:
+    conf_files: list[Path]
+    conf_dir: Path
+    factory: ConfigSection
+    settings: FactorySettings | None
+    mappings: Mappings
+    monitors: dict[str, ConfigSection]
+    auth: dict[str, ConfigSection]
+    queues: dict[str, QueueConfig]
+    problems: list[ConfigProblem] = field(default_factory=list)
+    queue_plugins: list[object] = field(default_factory=list)
+
+    @property
+    def factory_errors(self) -> list[ConfigProblem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    def all_problems(self) -> list[ConfigProblem]:
+        return [*self.problems, *(p for q in self.queues.values() for p in q.problems)]
+
+    def has_errors(self) -> bool:
+        return any(p.level == "error" for p in self.all_problems())
+
+
+def locate_conf(spec: str | None) -> list[Path]:
+    """``--conf`` value to file list: a comma list of files, or a directory holding autopyfactory.conf."""
+    if not spec:
+        return [DEFAULT_CONF_DIR / CONF_NAME]
+    out: list[Path] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        p = resolve_path(part, Path.cwd())
+        out.append(p / CONF_NAME if p.is_dir() else p)
+    return out
+
+
+def _sections_of(specs: str, base_dir: Path, named_by: tuple[str, str, str]) -> dict[str, ResolvedSection]:
+    sections: dict[str, ResolvedSection] = {}
+    for spec in (s.strip() for s in specs.split(",")):
+        if spec:
+            text, origin = read_source(spec, base_dir, named_by)
+            sections = merge(sections, resolve(read_documents([(text, origin)])))
+    return sections
+
+
+def _to_section(r: ResolvedSection) -> ConfigSection:
+    return ConfigSection(r.name, r.values, r.origin)
+
+
+def _optional_file(factory: ConfigSection, key: Key, conf_dir: Path, default_name: str) -> str | None:
+    value = factory.get(key)
+    if value:
+        return str(value)
+    if (conf_dir / default_name).exists():
+        return str(conf_dir / default_name)
+    return None
+
+
+class KnownKeys:
+    """Every key any plugin declares, per section kind (for 'unknown key' warnings)."""
+
+    def __init__(self, reg: Registry) -> None:
+        self.queue = KeySet(QUEUE_KEYS)
+        self.factory = KeySet(FACTORY_KEYS)
+        self.monitor = KeySet([Key("monitorplugin", STR, "Dummy"), Key("monitorURL", STR, "")])
+        for cat in ("sched", "wmsstatus", "batchstatus"):
+            for cls in reg.all_loadable(cat).values():
+                self.queue.extend(getattr(cls, "keys", ()))
+                self.factory.extend(getattr(cls, "factory_keys", ()))
+        for cls in reg.all_loadable("batchsubmit").values():
+            self.queue.extend(cls.declared_keys())
+            self.factory.extend(getattr(cls, "factory_keys", ()))
+        for cls in reg.all_loadable("config").values():
+            self.factory.extend(getattr(cls, "factory_keys", ()))
+        for cls in reg.all_loadable("monitor").values():
+            self.monitor.extend(getattr(cls, "keys", ()))
+
+
+def validate_queue(qc: QueueConfig, factory: ConfigSection, monitors: dict[str, ConfigSection], reg: Registry, known: KnownKeys) -> None:
+    s = qc.section
+    qc.problems.extend(check_keys(s, QUEUE_KEYS))
+    qc.problems.extend(unknown_keys(s, known.queue))
+
+    def plugin(category: str, name: str, key: str) -> object | None:
+        try:
+            return reg.get(category, name)
+        except PluginNotFound as exc:
+            qc.problems.append(ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name))
+            return None
+
+    try:
+        wms_name = str(s.get(WMSSTATUS_PLUGIN))
+        submit_name = str(s.get(BATCHSUBMIT_PLUGIN))
+        status_name = batchstatus_plugin_name(s)
+        monitor_names: tuple[str, ...] = s.get(MONITOR_SECTION)
+    except ConfigError:
+        return  # already reported by check_keys
+    for category, name, key in (
+        ("wmsstatus", wms_name, "wmsstatusplugin"),
+        ("batchstatus", status_name, "batchstatusplugin"),
+        ("batchsubmit", submit_name, "batchsubmitplugin"),
+    ):
+        cls = plugin(category, name, key)
+        if cls is not None:
+            declared = cls.declared_keys() if category == "batchsubmit" else cls.keys  # type: ignore[attr-defined]
+            qc.problems.extend(check_keys(s, declared))
+            qc.problems.extend(check_keys(factory, getattr(cls, "factory_keys", ())))
+    from autopyfactory.sched.chain import build_chain
+
+    try:
+        build_chain(s, factory, reg)
+    except ConfigError as exc:
+        if exc.problem not in qc.problems:
+            qc.problems.append(exc.problem)
+    for m in monitor_names:
+        if m not in monitors:
+            qc.problems.append(
+                ConfigProblem(
+                    "warning", s.origin_of("monitorsection"), s.name, "monitorsection",
+                    f"monitor section [{m}] is not in monitor.conf; this queue reports to no monitor by that name",
+                    ",".join(monitor_names), "add the section to monitor.conf or remove it from monitorsection",
+                )  # fmt: skip
+            )
+
+
+def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
+    """Load and validate everything. Raises ConfigError only when autopyfactory.conf itself cannot be
+    read; every other problem is returned in the result."""
+    files = locate_conf(conf)
+    conf_dir = files[0].parent
+    doc = RawDocument()
+    for f in files:
+        try:
+            doc.add_text(f.read_text(encoding="utf-8"), str(f))
+        except FileNotFoundError:
+            from autopyfactory.config.problems import error
+
+            raise error(str(f), "", "", "file does not exist", hint="pass --conf with the path of autopyfactory.conf") from None
+    resolved = resolve(doc)
+    problems: list[ConfigProblem] = []
+    fres = resolved.get(FACTORY_SECTION)
+    if fres is None:
+        factory = ConfigSection(FACTORY_SECTION, {}, str(files[0]))
+        problems.append(ConfigProblem("warning", str(files[0]), FACTORY_SECTION, "", "no [Factory] section; using built-in defaults"))
+    else:
+        factory = _to_section(fres)
+        problems.extend(fres.problems)
+    known = KnownKeys(reg)
+    problems.extend(check_keys(factory, FACTORY_KEYS))
+    problems.extend(unknown_keys(factory, known.factory, skip_from_default=True))
+    if factory.raw(FACTORY_ID.name) in (None, "", "None"):
+        problems.append(
+            ConfigProblem("warning", factory.origin, FACTORY_SECTION, "factoryId", "not set; a host-user name is used", hint="set a unique factoryId")
+        )
+    settings: FactorySettings | None = None
+    try:
+        settings = FactorySettings.from_section(factory, conf_dir)
+    except ConfigError as exc:
+        if exc.problem not in problems:
+            problems.append(exc.problem)
+
+    def named(key: str) -> tuple[str, str, str]:
+        return (factory.origin_of(key), FACTORY_SECTION, key)
+
+    mappings = Mappings.builtin()
+    monitors: dict[str, ConfigSection] = {}
+    auth: dict[str, ConfigSection] = {}
+    try:
+        mpath = _optional_file(factory, MAPPINGS_CONF, conf_dir, "mappings.conf")
+        if mpath:
+            texts = [read_source(s.strip(), conf_dir, named("mappingsConf")) for s in mpath.split(",") if s.strip()]
+            mappings = Mappings.from_texts(texts, base=mappings)
+        mon = _optional_file(factory, MONITOR_CONF, conf_dir, "monitor.conf")
+        if mon:
+            monitors = {k: _to_section(v) for k, v in _sections_of(mon, conf_dir, named("monitorConf")).items()}
+            for sec in monitors.values():
+                problems.extend(unknown_keys(sec, known.monitor))
+        for key, default_name in ((AUTH_CONF, "auth.conf"), (PROXY_CONF, "proxy.conf")):
+            path = _optional_file(factory, key, conf_dir, default_name)
+            if path:
+                for k, v in _sections_of(path, conf_dir, named(key.name)).items():
+                    auth.setdefault(k, _to_section(v))
+    except ConfigError as exc:
+        problems.append(exc.problem)
+
+    queues: dict[str, QueueConfig] = {}
+    plugins: list[object] = []
+    sections: dict[str, ResolvedSection] = {}
+    plugin_names: Sequence[str] = ("File",)
+    try:
+        plugin_names = factory.get(QUEUES_PLUGIN) or ("File",)
+    except ConfigError:
+        pass
+    for pname in plugin_names:
+        try:
+            cls = reg.get("config", pname)
+            inst = cls(factory, conf_dir)
+            res = inst.load(sections)
+            plugins.append(inst)
+            sections = merge(sections, res.sections)
+            problems.extend(res.problems)
+        except PluginNotFound as exc:
+            problems.append(ConfigProblem("error", factory.origin_of("config.queues.plugin"), FACTORY_SECTION, "config.queues.plugin", str(exc), pname))
+        except ConfigError as exc:
+            problems.append(exc.problem)
+    for name, rs in sections.items():
+        qc = QueueConfig(_to_section(rs), list(rs.problems))
+        validate_queue(qc, factory, monitors, reg, known)
+        queues[name] = qc
+    return LoadedConfig(files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins)
+
+
+def environ_conf() -> str | None:
+    return os.environ.get("AUTOPYFACTORY_CONF")

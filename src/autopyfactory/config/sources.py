@@ -1,0 +1,47 @@
+"""Where configuration text comes from: paths, ``file://`` URLs and ``http(s)://`` URLs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from autopyfactory.config.problems import error
+
+HTTP_TIMEOUT = 30.0
+
+
+def resolve_path(spec: str, base_dir: Path | None) -> Path:
+    """A local path for ``spec`` (plain path or ``file://`` URL), relative paths taken from ``base_dir``."""
+    s = spec.strip()
+    if s.startswith("file://"):
+        s = unquote(urlparse(s).path)
+    p = Path(os.path.expanduser(s))
+    if not p.is_absolute() and base_dir is not None:
+        p = base_dir / p
+    return p
+
+
+def is_url(spec: str) -> bool:
+    return spec.strip().lower().startswith(("http://", "https://"))
+
+
+def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]) -> tuple[str, str]:
+    """Text and origin label of one source. ``named_by`` = (file, section, key) that referenced it,
+    so a missing source is reported where it was configured."""
+    if is_url(spec):
+        import httpx
+
+        try:
+            r = httpx.get(spec.strip(), timeout=HTTP_TIMEOUT, follow_redirects=True)
+            r.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise error(*named_by, f"cannot download {spec}: {exc}", value=spec) from exc
+        return r.text, spec.strip()
+    path = resolve_path(spec, base_dir)
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except FileNotFoundError:
+        raise error(*named_by, f"file {path} does not exist", value=spec, hint="fix the path or remove the key") from None
+    except OSError as exc:
+        raise error(*named_by, f"cannot read {path}: {exc.strerror}", value=spec) from None

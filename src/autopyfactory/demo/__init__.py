@@ -1,0 +1,1 @@
+"""The demo: the factory on embedded defaults, runnable on a fresh machine."""

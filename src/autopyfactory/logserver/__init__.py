@@ -1,0 +1,1 @@
+"""Pilot log serving and cleaning."""

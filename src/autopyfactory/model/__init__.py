@@ -1,0 +1,20 @@
+"""Plain data the factory passes between its parts: status views, snapshots, decisions, pilots."""
+
+from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
+from autopyfactory.model.decision import Decision, SchedResult
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.model.snapshot import QueueSnapshot
+from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
+
+__all__ = [
+    "BatchQueueInfo",
+    "BatchView",
+    "Decision",
+    "FinishedPilot",
+    "PilotRecord",
+    "QueueSnapshot",
+    "SchedResult",
+    "SiteInfo",
+    "WMSQueueInfo",
+    "WMSView",
+]

@@ -1,0 +1,52 @@
+"""The WMS side of a status snapshot: work waiting per WMS queue, and site status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+WMS_ATTRIBUTES = ("notready", "ready", "running", "done", "failed", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class WMSQueueInfo:
+    """Job counts of one WMS queue (for PanDA: one computing site), already mapped to APF buckets."""
+
+    notready: int = 0
+    ready: int = 0
+    running: int = 0
+    done: int = 0
+    failed: int = 0
+    unknown: int = 0
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int]) -> WMSQueueInfo:
+        return cls(**{k: int(counts.get(k, 0)) for k in WMS_ATTRIBUTES})
+
+
+EMPTY_WMS_QUEUE = WMSQueueInfo()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """Status of a WMS site: online, offline, test, brokeroff (PanDA) or ok (HTCondor as WMS)."""
+
+    status: str
+    cloud: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WMSView:
+    """Everything one WMS status source reported at one moment."""
+
+    source: str
+    taken_at: float
+    queues: Mapping[str, WMSQueueInfo] = field(default_factory=dict)
+    sites: Mapping[str, SiteInfo] = field(default_factory=dict)
+
+    def queue(self, name: str) -> WMSQueueInfo:
+        """Counts for one WMS queue; a queue the WMS does not list has no jobs (all zero), as in 2.4."""
+        return self.queues.get(name, EMPTY_WMS_QUEUE)
+
+    def site(self, name: str) -> SiteInfo | None:
+        return self.sites.get(name)

@@ -1,0 +1,1 @@
+"""Factory-side monitor plugins (category ``monitor``)."""

@@ -1,0 +1,25 @@
+"""Monitor plugin ``Dummy``: logs what a real monitor would be told."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.monitor import MonitorPlugin
+
+log = logging.getLogger(__name__)
+
+
+class DummyMonitor(MonitorPlugin):
+    name = "Dummy"
+
+    def register_factory(self) -> None:
+        log.info("monitor=%s register factory=%s", self.section.name, self.ctx.settings.factory_id)
+
+    def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None:
+        log.info("monitor=%s queue=%s register pilots=%d ids=%s", self.section.name, queue.name, len(pilots), ",".join(p.pilot_id for p in pilots))
+
+    def update_label(self, queue: ConfigSection, message: str) -> None:
+        log.info("monitor=%s queue=%s label status=%s", self.section.name, queue.name, message)

@@ -1,0 +1,1 @@
+"""Plugin interfaces (one file per category) and the entry-point registry."""

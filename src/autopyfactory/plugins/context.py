@@ -1,0 +1,49 @@
+"""What every factory-side plugin is given: the factory configuration and shared services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from autopyfactory.config.factory import FactorySettings
+from autopyfactory.config.mappings import Mappings
+from autopyfactory.config.section import ConfigSection
+
+
+class AuthFailure(Exception):
+    """No usable credential for the profiles asked for."""
+
+
+class AuthLookup(Protocol):
+    """The auth manager as submit plugins see it."""
+
+    def proxy_path(self, profiles: Sequence[str]) -> str:
+        """Path of a valid X509 proxy from the first profile that has one; AuthFailure otherwise."""
+        ...
+
+    def ssh_key_paths(self, profile: str) -> tuple[str, str, str | None]:
+        """(public key, private key, passphrase file) of an SSH profile; AuthFailure otherwise."""
+        ...
+
+
+@dataclass
+class FactoryContext:
+    """The factory configuration plus shared services, handed to every plugin instance."""
+
+    factory: ConfigSection
+    settings: FactorySettings
+    mappings: Mappings
+    monitors: Mapping[str, ConfigSection] = field(default_factory=dict)
+    auth: AuthLookup | None = None
+
+    def monitor_url(self, queue: ConfigSection) -> str:
+        """The APFMon URL for pilots of ``queue``: ``monitorURL`` of its first monitor section that has one."""
+        raw = queue.raw("monitorsection") or ""
+        for name in (s.strip() for s in raw.split(",")):
+            sec = self.monitors.get(name)
+            if sec is not None:
+                url = (sec.raw("monitorURL") or "").strip()
+                if url and url != "None":
+                    return url
+        return ""

@@ -1,0 +1,91 @@
+"""Batch submit plugins: create pilots, and retire them when the decision is negative."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from autopyfactory.config.keys import BOOL, Key, choice
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.context import FactoryContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PilotRef:
+    """A live pilot as the submit plugin knows it, for retirement ordering."""
+
+    pilot_id: str
+    submitted_at: float
+    state: str
+
+
+def retire_keys(prefix: str) -> tuple[Key, ...]:
+    """``<prefix>peaceful`` / ``<prefix>killorder``, and the ``overlay.`` spellings 2.4's code read."""
+    return (
+        Key(prefix + "peaceful", BOOL, True, "True: a negative decision retires nothing"),
+        Key(prefix + "killorder", choice("newest", "oldest"), "newest", "which pilots to remove first"),
+        Key(prefix + "overlay.peaceful", BOOL, None, "2.4 code spelling of peaceful"),
+        Key(prefix + "overlay.killorder", choice("newest", "oldest"), None, "2.4 code spelling of killorder"),
+    )
+
+
+class BatchSubmitPlugin(ABC):
+    """One per APF queue. ``submit(n)`` creates n pilots and returns their records."""
+
+    name: ClassVar[str]
+    key_prefix: ClassVar[str] = ""
+    keys: ClassVar[tuple[Key, ...]] = ()
+    factory_keys: ClassVar[tuple[Key, ...]] = ()
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        self.ctx = ctx
+        self.queue = queue
+        self.apfqname = queue.name
+        peaceful, killorder, ov_peaceful, ov_killorder = retire_keys(self.key_prefix)
+        op = queue.get(ov_peaceful)
+        ok = queue.get(ov_killorder)
+        self.peaceful: bool = op if op is not None and ov_peaceful.name in queue else queue.get(peaceful)
+        self.killorder: str = ok if ok is not None and ov_killorder.name in queue else queue.get(killorder)
+
+    @classmethod
+    def declared_keys(cls) -> tuple[Key, ...]:
+        return (*cls.keys, *retire_keys(cls.key_prefix))
+
+    def concurrency_key(self) -> Hashable:
+        """Submissions with equal keys share one concurrency bound (one backend endpoint)."""
+        return (self.name,)
+
+    @abstractmethod
+    def submit(self, n: int) -> list[PilotRecord]:
+        """Create ``n`` (> 0) pilots."""
+
+    def list_pilots(self) -> list[PilotRef]:
+        """This queue's live pilots (for retirement)."""
+        raise NotImplementedError(f"{self.name} cannot list its pilots")
+
+    def remove(self, pilot_ids: Sequence[str]) -> None:
+        raise NotImplementedError(f"{self.name} cannot remove pilots")
+
+    def retire(self, n: int) -> list[str]:
+        """Retire ``n`` (> 0) pilots: nothing when peaceful, else remove n in ``killorder``."""
+        if self.peaceful:
+            log.info("queue=%s retire n=%d skipped: peaceful", self.apfqname, n)
+            return []
+        pilots = sorted(self.list_pilots(), key=lambda p: p.submitted_at, reverse=self.killorder == "newest")
+        victims = [p.pilot_id for p in pilots[:n]]
+        if victims:
+            self.remove(victims)
+        log.info("queue=%s retired n=%d killorder=%s ids=%s", self.apfqname, len(victims), self.killorder, ",".join(victims))
+        return victims
+
+    def cleanup(self) -> None:
+        """Called after every cycle's submission."""
+
+    def close(self) -> None:
+        """The queue is going away (reload or shutdown)."""

@@ -1,0 +1,12 @@
+"""The pilot wrapper the factory submits by default (a shell bootstrap plus a Python stage)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def default_executable() -> Path:
+    """The bundled bootstrap script."""
+    return HERE / "bootstrap.sh"
