@@ -18,7 +18,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", default="demo-run", help="where to write the demo configuration, logs and state")
     p.add_argument("--cycles", type=int, default=4, help="cycles to run")
     p.add_argument("--sleep", type=float, default=3.0, help="seconds between cycles")
-    p.add_argument("--keep", action="store_true", help="keep an existing demo directory (default: start afresh)")
+    p.add_argument(
+        "--keep", action="store_true", help="keep an existing demo directory (default: start afresh)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(base)
     conf = write_tree(base, getpass.getuser())
     print(f"demo: configuration in {conf} (autopyfactory.conf, queues.conf, queues.d/, monitor.conf)")
-    print(f"demo: {args.cycles} cycles, {args.sleep:.0f}s apart; pilots are local processes, logs in {base / 'logs'}\n")
+    print(
+        f"demo: {args.cycles} cycles, {args.sleep:.0f}s apart; pilots are local processes, logs in {base / 'logs'}\n"
+    )
     factory = Factory(RunOptions(conf=str(conf), cycles=args.cycles, sleep=args.sleep))
     table: list[tuple[int, str, str, str]] = []
 

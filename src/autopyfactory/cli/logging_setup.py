@@ -28,7 +28,9 @@ def setup_logging(level: int, target: str = "stdout", console: bool = False) -> 
         handlers.append(logging.StreamHandler(sys.stdout))
     elif target == "syslog":
         h = logging.handlers.SysLogHandler(address="/dev/log")
-        h.setFormatter(logging.Formatter("autopyfactory[%(process)d]: [ %(levelname)s ] %(name)s: %(message)s"))
+        h.setFormatter(
+            logging.Formatter("autopyfactory[%(process)d]: [ %(levelname)s ] %(name)s: %(message)s")
+        )
         root.addHandler(h)
     else:
         file_handler = logging.handlers.WatchedFileHandler(target)

@@ -30,11 +30,17 @@ def common_options(suppress: bool = False) -> argparse.ArgumentParser:
     """The 2.4 options. Subcommands get them too (``suppress``: no defaults there, so a value given
     before the command is not reset by the subcommand's parser)."""
     p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if suppress else None)
-    p.add_argument("--conf", help="autopyfactory.conf (comma list) or its directory; default /etc/autopyfactory/")
+    p.add_argument(
+        "--conf", help="autopyfactory.conf (comma list) or its directory; default /etc/autopyfactory/"
+    )
     lv = p.add_mutually_exclusive_group()
-    lv.add_argument("-d", "--debug", dest="level", action="store_const", const=logging.DEBUG, help="log DEBUG")
+    lv.add_argument(
+        "-d", "--debug", dest="level", action="store_const", const=logging.DEBUG, help="log DEBUG"
+    )
     lv.add_argument("-v", "--info", dest="level", action="store_const", const=logging.INFO, help="log INFO")
-    lv.add_argument("--quiet", dest="level", action="store_const", const=logging.WARNING, help="log WARNING (default)")
+    lv.add_argument(
+        "--quiet", dest="level", action="store_const", const=logging.WARNING, help="log WARNING (default)"
+    )
     p.add_argument("--console", action="store_true", help="also log to stdout when --log is a file or syslog")
     p.add_argument("--log", metavar="FILE|syslog|stdout", help="where logs go (default stdout)")
     p.add_argument("--runas", metavar="USER", help="drop privileges to USER when started as root")
@@ -71,7 +77,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     parser, mods = build_parser()
-    if not any(a in mods for a in args_in if not a.startswith("-")) and not any(a in ("-h", "--help", "--version") for a in args_in):
+    if not any(a in mods for a in args_in if not a.startswith("-")) and not any(
+        a in ("-h", "--help", "--version") for a in args_in
+    ):
         args_in = ["run", *args_in]
     args = parser.parse_args(args_in)
     if getattr(args, "level", None) is None:

@@ -17,7 +17,9 @@ from autopyfactory.plugins.registry import PluginNotFound, registry
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("queue-status", parents=[common], help="pilot counts per queue (one query per batch source)")
+    p = sub.add_parser(
+        "queue-status", parents=[common], help="pilot counts per queue (one query per batch source)"
+    )
     p.add_argument("--queue", action="append", help="only this queue (repeatable)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the batch sources")

@@ -18,7 +18,9 @@ log = logging.getLogger("autopyfactory.cli")
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("run", parents=[common], help="run the factory (the default command)")
-    p.add_argument("--oneshot", "--one-shot", dest="cycles", action="store_const", const=1, help="run one cycle")
+    p.add_argument(
+        "--oneshot", "--one-shot", dest="cycles", action="store_const", const=1, help="run one cycle"
+    )
     p.add_argument("--cycles", type=int, help="run N cycles, then exit")
     p.add_argument("--sleep", type=float, help="seconds between a queue's cycles (overrides apfqueue.sleep)")
 
@@ -54,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
             return 1
     from autopyfactory.engine.factory import Factory, FactoryConfigError, RunOptions
 
-    opts = RunOptions(conf=args.conf, cycles=getattr(args, "cycles", None), sleep=getattr(args, "sleep", None))
+    opts = RunOptions(
+        conf=args.conf, cycles=getattr(args, "cycles", None), sleep=getattr(args, "sleep", None)
+    )
     try:
         factory = Factory(opts)
     except (ConfigError, FactoryConfigError) as exc:

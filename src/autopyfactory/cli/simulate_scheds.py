@@ -25,9 +25,15 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--pending", type=int, default=0, help="pending pilots of the queue")
     p.add_argument("--running", type=int, default=0, help="running pilots of the queue")
     p.add_argument("--status", default="online", help="site status: online, offline, test, brokeroff")
-    p.add_argument("--total", type=int, help="pending+running over the whole factory (MaxPerFactory); default pending+running")
+    p.add_argument(
+        "--total",
+        type=int,
+        help="pending+running over the whole factory (MaxPerFactory); default pending+running",
+    )
     p.add_argument("--schedplugin", help="chain to use instead of the queue's (comma list)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a queue key (repeatable)")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a queue key (repeatable)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -57,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             qname = names[0]
         if qname not in cfg.queues:
-            print(f"simulate-scheds: no queue [{qname}] in the configuration; queues: {', '.join(names)}", file=sys.stderr)
+            print(
+                f"simulate-scheds: no queue [{qname}] in the configuration; queues: {', '.join(names)}",
+                file=sys.stderr,
+            )
             return 2
         section = cfg.queues[qname].section.with_values(overrides, "--set")
     else:
@@ -87,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"queue": qname, "steps": steps, "result": n, "message": full}, indent=2))
         return 0
-    print(f"queue {qname}: activated={args.activated} pending={args.pending} running={args.running} status={args.status}")
+    print(
+        f"queue {qname}: activated={args.activated} pending={args.pending} running={args.running} status={args.status}"
+    )
     width = max(len(s["plugin"]) for s in steps)
     for s in steps:
         print(f"  {s['plugin'].ljust(width)}  {s['in']:>6} -> {s['out']:<6}  {s['message']}")

@@ -25,7 +25,9 @@ def _default_user() -> str:
 FACTORY_ID = Key("factoryId", STR, None, "unique factory name (APFMon, APFFID, PANDA_JSID)")
 ADMIN_EMAIL = Key("factoryAdminEmail", STR, "", "where alerts go (comma list)")
 SMTP_SERVER = Key("factorySMTPServer", STR, "localhost", "SMTP server for alerts")
-EMAIL_REPEAT = Key("factoryMinEmailRepeatSeconds", NONNEG_INT, 3600, "do not repeat an identical alert sooner")
+EMAIL_REPEAT = Key(
+    "factoryMinEmailRepeatSeconds", NONNEG_INT, 3600, "do not repeat an identical alert sooner"
+)
 FACTORY_USER = Key("factoryUser", STR, None, "exported to pilots as FACTORYUSER")
 ENABLE_QUEUES = Key("enablequeues", BOOL, True, "global switch: False starts no queue")
 QUEUE_CONF = Key("queueConf", STR, None, "comma list of queue files (paths or file:// / http(s):// URLs)")
@@ -57,7 +59,9 @@ MONITOR_INTERVAL = Key("monitor.interval", STR, None, "unused (2.4 example file)
 VERSION_TAG = Key("versionTag", STR, None, "unused (2.4 example file)")
 STATE_DIR = Key("statedir", STR, None, "where the factory keeps its own state (Local batch registry)")
 SUBMIT_CONCURRENCY = Key("batchsubmit.concurrency", NONNEG_INT, 4, "concurrent submissions per batch backend")
-STATUS_TIMEOUT = Key("status.timeout", NONNEG_FLOAT, 120, "longest a status query may take before its data counts as missing")
+STATUS_TIMEOUT = Key(
+    "status.timeout", NONNEG_FLOAT, 120, "longest a status query may take before its data counts as missing"
+)
 
 FACTORY_KEYS: tuple[Key, ...] = (
     FACTORY_ID, ADMIN_EMAIL, SMTP_SERVER, EMAIL_REPEAT, FACTORY_USER, ENABLE_QUEUES, QUEUE_CONF, QUEUE_DIR_CONF,

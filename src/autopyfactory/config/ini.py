@@ -61,7 +61,9 @@ class RawDocument:
                 self.section_origin.setdefault(name, origin)
 
 
-def _interpolate(raw: str, lookup: Mapping[str, Value], section: str, key: str, origin: str, depth: int = 0) -> str:
+def _interpolate(
+    raw: str, lookup: Mapping[str, Value], section: str, key: str, origin: str, depth: int = 0
+) -> str:
     if "%" not in raw:
         return raw
     if depth > _MAX_DEPTH:
@@ -82,7 +84,12 @@ def _interpolate(raw: str, lookup: Mapping[str, Value], section: str, key: str, 
         m = _REF.match(raw, i)
         if not m:
             raise error(
-                origin, section, key, "a '%' must be followed by '%' or '(name)s'", value=raw, hint="write %% for a literal %"
+                origin,
+                section,
+                key,
+                "a '%' must be followed by '%' or '(name)s'",
+                value=raw,
+                hint="write %% for a literal %",
             )
         ref = m.group(1)
         target = lookup.get(ref)

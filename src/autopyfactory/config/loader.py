@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autopyfactory.config.factory import (
     AUTH_CONF,
@@ -149,16 +150,24 @@ class KnownKeys:
             self.monitor.extend(getattr(cls, "keys", ()))
 
 
-def validate_queue(qc: QueueConfig, factory: ConfigSection, monitors: dict[str, ConfigSection], reg: Registry, known: KnownKeys) -> None:
+def validate_queue(
+    qc: QueueConfig,
+    factory: ConfigSection,
+    monitors: dict[str, ConfigSection],
+    reg: Registry,
+    known: KnownKeys,
+) -> None:
     s = qc.section
     qc.problems.extend(check_keys(s, QUEUE_KEYS))
     qc.problems.extend(unknown_keys(s, known.queue))
 
-    def plugin(category: str, name: str, key: str) -> object | None:
+    def plugin(category: str, name: str, key: str) -> Any:
         try:
             return reg.get(category, name)
         except PluginNotFound as exc:
-            qc.problems.append(ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name))
+            qc.problems.append(
+                ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name)
+            )
             return None
 
     try:
@@ -189,10 +198,14 @@ def validate_queue(qc: QueueConfig, factory: ConfigSection, monitors: dict[str, 
         if m not in monitors:
             qc.problems.append(
                 ConfigProblem(
-                    "warning", s.origin_of("monitorsection"), s.name, "monitorsection",
+                    "warning",
+                    s.origin_of("monitorsection"),
+                    s.name,
+                    "monitorsection",
                     f"monitor section [{m}] is not in monitor.conf; this queue reports to no monitor by that name",
-                    ",".join(monitor_names), "add the section to monitor.conf or remove it from monitorsection",
-                )  # fmt: skip
+                    ",".join(monitor_names),
+                    "add the section to monitor.conf or remove it from monitorsection",
+                )
             )
 
 
@@ -208,13 +221,19 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
         except FileNotFoundError:
             from autopyfactory.config.problems import error
 
-            raise error(str(f), "", "", "file does not exist", hint="pass --conf with the path of autopyfactory.conf") from None
+            raise error(
+                str(f), "", "", "file does not exist", hint="pass --conf with the path of autopyfactory.conf"
+            ) from None
     resolved = resolve(doc)
     problems: list[ConfigProblem] = []
     fres = resolved.get(FACTORY_SECTION)
     if fres is None:
         factory = ConfigSection(FACTORY_SECTION, {}, str(files[0]))
-        problems.append(ConfigProblem("warning", str(files[0]), FACTORY_SECTION, "", "no [Factory] section; using built-in defaults"))
+        problems.append(
+            ConfigProblem(
+                "warning", str(files[0]), FACTORY_SECTION, "", "no [Factory] section; using built-in defaults"
+            )
+        )
     else:
         factory = _to_section(fres)
         problems.extend(fres.problems)
@@ -223,7 +242,14 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     problems.extend(unknown_keys(factory, known.factory, skip_from_default=True))
     if factory.raw(FACTORY_ID.name) in (None, "", "None"):
         problems.append(
-            ConfigProblem("warning", factory.origin, FACTORY_SECTION, "factoryId", "not set; a host-user name is used", hint="set a unique factoryId")
+            ConfigProblem(
+                "warning",
+                factory.origin,
+                FACTORY_SECTION,
+                "factoryId",
+                "not set; a host-user name is used",
+                hint="set a unique factoryId",
+            )
         )
     settings: FactorySettings | None = None
     try:
@@ -241,11 +267,15 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     try:
         mpath = _optional_file(factory, MAPPINGS_CONF, conf_dir, "mappings.conf")
         if mpath:
-            texts = [read_source(s.strip(), conf_dir, named("mappingsConf")) for s in mpath.split(",") if s.strip()]
+            texts = [
+                read_source(s.strip(), conf_dir, named("mappingsConf")) for s in mpath.split(",") if s.strip()
+            ]
             mappings = Mappings.from_texts(texts, base=mappings)
         mon = _optional_file(factory, MONITOR_CONF, conf_dir, "monitor.conf")
         if mon:
-            monitors = {k: _to_section(v) for k, v in _sections_of(mon, conf_dir, named("monitorConf")).items()}
+            monitors = {
+                k: _to_section(v) for k, v in _sections_of(mon, conf_dir, named("monitorConf")).items()
+            }
             for sec in monitors.values():
                 problems.extend(unknown_keys(sec, known.monitor))
         for key, default_name in ((AUTH_CONF, "auth.conf"), (PROXY_CONF, "proxy.conf")):
@@ -273,14 +303,25 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
             sections = merge(sections, res.sections)
             problems.extend(res.problems)
         except PluginNotFound as exc:
-            problems.append(ConfigProblem("error", factory.origin_of("config.queues.plugin"), FACTORY_SECTION, "config.queues.plugin", str(exc), pname))
+            problems.append(
+                ConfigProblem(
+                    "error",
+                    factory.origin_of("config.queues.plugin"),
+                    FACTORY_SECTION,
+                    "config.queues.plugin",
+                    str(exc),
+                    pname,
+                )
+            )
         except ConfigError as exc:
             problems.append(exc.problem)
     for name, rs in sections.items():
         qc = QueueConfig(_to_section(rs), list(rs.problems))
         validate_queue(qc, factory, monitors, reg, known)
         queues[name] = qc
-    return LoadedConfig(files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins)
+    return LoadedConfig(
+        files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins
+    )
 
 
 def environ_conf() -> str | None:

@@ -24,7 +24,9 @@ class Mappings:
         doc = RawDocument()
         for text, origin in texts:
             doc.add_text(text, origin)
-        sections: dict[str, dict[str, str]] = {k: dict(v) for k, v in (base._sections if base else {}).items()}
+        sections: dict[str, dict[str, str]] = {
+            k: dict(v) for k, v in (base._sections if base else {}).items()
+        }
         for name, values in doc.sections.items():
             sections.setdefault(name, {}).update({k: v.raw.strip() for k, v in values.items()})
         return cls(sections)

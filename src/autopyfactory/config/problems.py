@@ -51,5 +51,7 @@ class ConfigError(Exception):
         self.problem = problem
 
 
-def error(origin: str, section: str, key: str, message: str, value: str | None = None, hint: str = "") -> ConfigError:
+def error(
+    origin: str, section: str, key: str, message: str, value: str | None = None, hint: str = ""
+) -> ConfigError:
     return ConfigError(ConfigProblem("error", origin, section, key, message, value, hint))

@@ -64,12 +64,18 @@ class ConfigSection:
                 self.origin_of(key.name), self.name, key.name, f"expected {exc}", value=raw, hint=key.doc
             ) from None
         if value is None and key.required:
-            raise error(self.origin_of(key.name), self.name, key.name, f"is required ({key.type.expected})", value=raw)
+            raise error(
+                self.origin_of(key.name), self.name, key.name, f"is required ({key.type.expected})", value=raw
+            )
         return value
 
     def get_prefixed(self, prefix: str) -> dict[str, str]:
         """Every ``prefix<suffix>`` key as ``{suffix: raw}`` (for key families like condor_attributes.<k>)."""
-        return {k[len(prefix) :]: v.raw for k, v in self._values.items() if k.startswith(prefix) and len(k) > len(prefix)}
+        return {
+            k[len(prefix) :]: v.raw
+            for k, v in self._values.items()
+            if k.startswith(prefix) and len(k) > len(prefix)
+        }
 
     def check(self, key: Key) -> ConfigProblem | None:
         """The problem ``get(key)`` would raise, or None."""

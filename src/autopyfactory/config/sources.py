@@ -42,6 +42,8 @@ def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]
     try:
         return path.read_text(encoding="utf-8"), str(path)
     except FileNotFoundError:
-        raise error(*named_by, f"file {path} does not exist", value=spec, hint="fix the path or remove the key") from None
+        raise error(
+            *named_by, f"file {path} does not exist", value=spec, hint="fix the path or remove the key"
+        ) from None
     except OSError as exc:
         raise error(*named_by, f"cannot read {path}: {exc.strerror}", value=spec) from None

@@ -24,7 +24,9 @@ def check_keys(section: ConfigSection, keys: Iterable[Key]) -> list[ConfigProble
     return out
 
 
-def unknown_keys(section: ConfigSection, known: KeySet, skip_from_default: bool = True) -> list[ConfigProblem]:
+def unknown_keys(
+    section: ConfigSection, known: KeySet, skip_from_default: bool = True
+) -> list[ConfigProblem]:
     """Warnings for keys no plugin declares. Keys inherited from ``[DEFAULT]`` are interpolation
     variables as often as not, so they are not reported (``skip_from_default``)."""
     names = list(known.names())
@@ -35,6 +37,8 @@ def unknown_keys(section: ConfigSection, known: KeySet, skip_from_default: bool 
         if key in known:
             continue
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
-        hint = f"did you mean '{close[0]}'?" if close else "no plugin reads it; remove it or check the spelling"
+        hint = (
+            f"did you mean '{close[0]}'?" if close else "no plugin reads it; remove it or check the spelling"
+        )
         out.append(ConfigProblem("warning", value.origin, section.name, key, "unknown key", value.raw, hint))
     return out

@@ -101,7 +101,9 @@ def write_tree(base: Path, user: str) -> Path:
     """Write the demo configuration under ``base``; return the conf directory."""
     conf = base / "etc"
     (conf / "queues.d").mkdir(parents=True, exist_ok=True)
-    (conf / "autopyfactory.conf").write_text(AUTOPYFACTORY_CONF.format(base=base, port=free_port(), user=user))
+    (conf / "autopyfactory.conf").write_text(
+        AUTOPYFACTORY_CONF.format(base=base, port=free_port(), user=user)
+    )
     (conf / "queues.conf").write_text(QUEUES_CONF)
     for name, text in QUEUES_D.items():
         (conf / "queues.d" / name).write_text(text)

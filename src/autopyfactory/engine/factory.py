@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import threading
@@ -20,7 +21,7 @@ from autopyfactory.engine.status_hub import PollResult, StatusHub, StatusKey
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.wms import WMSView
-from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.context import AuthLookup, FactoryContext
 from autopyfactory.plugins.monitor import MonitorPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 from autopyfactory.sched.chain import decide
@@ -72,7 +73,9 @@ class Factory:
         for p in cfg.all_problems():
             (log.error if p.level == "error" else log.warning)("config %s", p)
         if cfg.factory_errors or cfg.settings is None:
-            raise FactoryConfigError("; ".join(str(p) for p in cfg.factory_errors) or "factory settings unusable")
+            raise FactoryConfigError(
+                "; ".join(str(p) for p in cfg.factory_errors) or "factory settings unusable"
+            )
         return cfg
 
     def _context(self, cfg: LoadedConfig) -> FactoryContext:
@@ -81,13 +84,15 @@ class Factory:
         ctx.auth = self._auth_manager(cfg, ctx)
         return ctx
 
-    def _auth_manager(self, cfg: LoadedConfig, ctx: FactoryContext) -> object | None:
+    def _auth_manager(self, cfg: LoadedConfig, ctx: FactoryContext) -> AuthLookup | None:
+        """The auth manager (``autopyfactory.auth.manager.AuthManager.from_config``), when installed."""
         try:
-            from autopyfactory.auth.manager import AuthManager
+            mod = importlib.import_module("autopyfactory.auth.manager")
         except ImportError:
             return None
         try:
-            return AuthManager.from_config(cfg, ctx)  # type: ignore[no-any-return]
+            manager: AuthLookup = mod.AuthManager.from_config(cfg, ctx)
+            return manager
         except Exception:
             log.exception("auth manager could not start; queues needing credentials will fail to submit")
             return None
@@ -142,7 +147,13 @@ class Factory:
             d = diff_queues({}, new)
         else:
             d = diff_queues(old, new)
-            log.info("reload: added=%s removed=%s changed=%s unchanged=%d", list(d.added), list(d.removed), list(d.changed), len(d.unchanged))
+            log.info(
+                "reload: added=%s removed=%s changed=%s unchanged=%d",
+                list(d.added),
+                list(d.removed),
+                list(d.changed),
+                len(d.unchanged),
+            )
         for name in (*d.removed, *d.changed):
             rt = self.queues.pop(name, None)
             if rt is not None:
@@ -154,7 +165,12 @@ class Factory:
             if rt is not None:
                 self.queues[name] = rt
         self.hub.retain({k for rt in self.queues.values() for k in rt.status_keys})
-        log.info("factory=%s queues running=%d of %d configured", cfg.settings.factory_id, len(self.queues), len(cfg.queues))
+        log.info(
+            "factory=%s queues running=%d of %d configured",
+            cfg.settings.factory_id,
+            len(self.queues),
+            len(cfg.queues),
+        )
 
     def reload(self) -> None:
         """Re-read the configuration; restart only queues that were added, removed or changed."""
@@ -163,7 +179,10 @@ class Factory:
         except (FactoryConfigError, ConfigError) as exc:
             log.error("reload failed, keeping the running configuration: %s", exc)
             return
-        if cfg.factory.as_dict() != self.cfg.factory.as_dict() or cfg.monitors.keys() != self.cfg.monitors.keys():
+        if (
+            cfg.factory.as_dict() != self.cfg.factory.as_dict()
+            or cfg.monitors.keys() != self.cfg.monitors.keys()
+        ):
             log.info("reload: [Factory] or monitor sections changed; restarting every queue")
             for rt in self.queues.values():
                 rt.close()
@@ -237,7 +256,9 @@ class Factory:
             return None
         return sum(v.total_active() for v in views)
 
-    def _decide(self, rt: QueueRuntime, results: dict[StatusKey, PollResult], factory_active: int | None, now: float) -> Outcome:
+    def _decide(
+        self, rt: QueueRuntime, results: dict[StatusKey, PollResult], factory_active: int | None, now: float
+    ) -> Outcome:
         wms_view = _view(results, rt.wms_key)
         batch_view = _view(results, rt.batch_key)
         snap, fresh = build_snapshot(
@@ -267,7 +288,9 @@ class Factory:
         sem = self._bounds.get(key)
         if sem is None:
             assert self.cfg.settings is not None
-            sem = self._bounds.setdefault(key, threading.BoundedSemaphore(self.cfg.settings.submit_concurrency))
+            sem = self._bounds.setdefault(
+                key, threading.BoundedSemaphore(self.cfg.settings.submit_concurrency)
+            )
         return sem
 
     def _act(self, rt: QueueRuntime, out: Outcome) -> None:
@@ -444,4 +467,4 @@ def _guard(monitor: str, queue: str, fn: Callable[[], None]) -> None:
         log.warning("monitor=%s queue=%s call failed (cycle continues): %s", monitor, queue, exc)
 
 
-__all__ = ["CycleReport", "Decision", "Factory", "FactoryConfigError", "RunOptions", "ConfigSection"]
+__all__ = ["ConfigSection", "CycleReport", "Decision", "Factory", "FactoryConfigError", "RunOptions"]

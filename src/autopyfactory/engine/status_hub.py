@@ -79,8 +79,15 @@ class StatusHub:
             wait_futures(list(futures.values()), timeout=timeout)
         for key, fut in futures.items():
             if not fut.done():
-                results[key] = PollResult(None, f"query took longer than {timeout:.0f}s", time.monotonic() - started)
-                log.error("status source %s/%s: query still running after %.0fs; its data counts as missing", key[0], key[1], timeout)
+                results[key] = PollResult(
+                    None, f"query took longer than {timeout:.0f}s", time.monotonic() - started
+                )
+                log.error(
+                    "status source %s/%s: query still running after %.0fs; its data counts as missing",
+                    key[0],
+                    key[1],
+                    timeout,
+                )
                 continue
             exc = fut.exception()
             if exc is not None:

@@ -12,10 +12,12 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
-def clean_logs(root: Path, keepdays_for: Callable[[str], int | None], today: dt.date | None = None) -> list[Path]:
+def clean_logs(
+    root: Path, keepdays_for: Callable[[str], int | None], today: dt.date | None = None
+) -> list[Path]:
     """Delete queue directories whose date directory is older than that queue's keepdays; then
     delete empty date directories. ``keepdays_for(queue_dirname)`` gives None to keep forever."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     removed: list[Path] = []
     if not root.is_dir():
         return removed
@@ -45,7 +47,9 @@ def clean_logs(root: Path, keepdays_for: Callable[[str], int | None], today: dt.
 class LogCleaner:
     """Runs :func:`clean_logs` every ``interval`` seconds (hourly by default) in a thread."""
 
-    def __init__(self, root: Path, keepdays_for: Callable[[str], int | None], interval: float = 3600.0) -> None:
+    def __init__(
+        self, root: Path, keepdays_for: Callable[[str], int | None], interval: float = 3600.0
+    ) -> None:
         self.root, self.keepdays_for, self.interval = root, keepdays_for, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cleanlogs", daemon=True)

@@ -18,7 +18,21 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = (".log", ".out", ".err", ".jdl", ".conf", ".txt", ".sh", ".py", ".c", ".h", ".json", ".sub", ".rc")
+TEXT_SUFFIXES = (
+    ".log",
+    ".out",
+    ".err",
+    ".jdl",
+    ".conf",
+    ".txt",
+    ".sh",
+    ".py",
+    ".c",
+    ".h",
+    ".json",
+    ".sub",
+    ".rc",
+)
 
 
 def port_of(url: str) -> int:
@@ -32,7 +46,10 @@ def port_of(url: str) -> int:
 class _Handler(SimpleHTTPRequestHandler):
     server: LogHTTPServer
 
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **{s: "text/plain; charset=utf-8" for s in TEXT_SUFFIXES}}
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        **{s: "text/plain; charset=utf-8" for s in TEXT_SUFFIXES},
+    }
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("logserver %s - %s", self.client_address[0], format % args)
@@ -129,8 +146,23 @@ class LogHTTPServer(ThreadingHTTPServer):
 class LogServer:
     """Runs the log server in a thread; if the port is taken it retries every ``retry`` seconds."""
 
-    def __init__(self, root: Path, port: int, index: bool = True, allowrobots: bool = False, host: str = "", retry: float = 60.0) -> None:
-        self.root, self.port, self.index, self.allowrobots, self.host, self.retry = root, port, index, allowrobots, host, retry
+    def __init__(
+        self,
+        root: Path,
+        port: int,
+        index: bool = True,
+        allowrobots: bool = False,
+        host: str = "",
+        retry: float = 60.0,
+    ) -> None:
+        self.root, self.port, self.index, self.allowrobots, self.host, self.retry = (
+            root,
+            port,
+            index,
+            allowrobots,
+            host,
+            retry,
+        )
         self.httpd: LogHTTPServer | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="logserver", daemon=True)
@@ -144,7 +176,12 @@ class LogServer:
             try:
                 self.httpd = LogHTTPServer(self.root, self.port, self.index, self.allowrobots, self.host)
             except OSError as exc:
-                log.error("log server cannot listen on port %d (%s); retrying in %.0fs", self.port, exc.strerror, self.retry)
+                log.error(
+                    "log server cannot listen on port %d (%s); retrying in %.0fs",
+                    self.port,
+                    exc.strerror,
+                    self.retry,
+                )
                 self._stop.wait(self.retry)
                 continue
             log.info("log server serving %s on port %d", self.root, self.httpd.server_port)

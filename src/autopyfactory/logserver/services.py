@@ -18,7 +18,11 @@ def start_services(factory: Factory) -> list[object]:
     assert s is not None
     out: list[object] = []
     if s.logserver_enabled:
-        out.append(LogServer(s.base_log_dir, port_of(s.base_log_url), s.logserver_index, s.logserver_allowrobots).start())
+        out.append(
+            LogServer(
+                s.base_log_dir, port_of(s.base_log_url), s.logserver_index, s.logserver_allowrobots
+            ).start()
+        )
 
     def keepdays_for(dirname: str) -> int | None:
         for name, qc in factory.cfg.queues.items():

@@ -19,7 +19,13 @@ class DummyMonitor(MonitorPlugin):
         log.info("monitor=%s register factory=%s", self.section.name, self.ctx.settings.factory_id)
 
     def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None:
-        log.info("monitor=%s queue=%s register pilots=%d ids=%s", self.section.name, queue.name, len(pilots), ",".join(p.pilot_id for p in pilots))
+        log.info(
+            "monitor=%s queue=%s register pilots=%d ids=%s",
+            self.section.name,
+            queue.name,
+            len(pilots),
+            ",".join(p.pilot_id for p in pilots),
+        )
 
     def update_label(self, queue: ConfigSection, message: str) -> None:
         log.info("monitor=%s queue=%s label status=%s", self.section.name, queue.name, message)

@@ -81,7 +81,13 @@ class BatchSubmitPlugin(ABC):
         victims = [p.pilot_id for p in pilots[:n]]
         if victims:
             self.remove(victims)
-        log.info("queue=%s retired n=%d killorder=%s ids=%s", self.apfqname, len(victims), self.killorder, ",".join(victims))
+        log.info(
+            "queue=%s retired n=%d killorder=%s ids=%s",
+            self.apfqname,
+            len(victims),
+            self.killorder,
+            ",".join(victims),
+        )
         return victims
 
     def cleanup(self) -> None:

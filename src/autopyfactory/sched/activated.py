@@ -16,7 +16,9 @@ MIN_PENDING = Key("sched.activated.min_pilots_pending", INT, None, "keep at leas
 MAX_PENDING = Key("sched.activated.max_pilots_pending", INT, None, "keep at most this many pending")
 TEST_ALLOWED = Key("sched.activated.testmode.allowed", BOOL, False, "submit to sites in 'test' status")
 TEST_PILOTS = Key("sched.activated.testmode.pilots", INT, 0, "pilots per cycle for a 'test' site")
-TEST_MAX_PENDING = Key("sched.activated.testmode.max_pending", INT, 10, "no test pilots while more are pending")
+TEST_MAX_PENDING = Key(
+    "sched.activated.testmode.max_pending", INT, 10, "no test pilots while more are pending"
+)
 
 
 class Activated(SchedPlugin):
@@ -25,7 +27,17 @@ class Activated(SchedPlugin):
     testmode.allowed, 0 if pending > testmode.max_pending else testmode.pilots. ``offline``: 0."""
 
     name = "Activated"
-    keys = (DEFAULT, MAX_JOBS_TORUN, MAX_PER_CYCLE, MIN_PER_CYCLE, MIN_PENDING, MAX_PENDING, TEST_ALLOWED, TEST_PILOTS, TEST_MAX_PENDING)
+    keys = (
+        DEFAULT,
+        MAX_JOBS_TORUN,
+        MAX_PER_CYCLE,
+        MIN_PER_CYCLE,
+        MIN_PENDING,
+        MAX_PENDING,
+        TEST_ALLOWED,
+        TEST_PILOTS,
+        TEST_MAX_PENDING,
+    )
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
         self.default: int = queue.get(DEFAULT)
@@ -40,7 +52,12 @@ class Activated(SchedPlugin):
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:
-            return SchedResult(self.default, message("Activated", ("comment", "Invalid wmsinfo or batchinfo"), ("in", n), ("ret", self.default)))
+            return SchedResult(
+                self.default,
+                message(
+                    "Activated", ("comment", "Invalid wmsinfo or batchinfo"), ("in", n), ("ret", self.default)
+                ),
+            )
         a, p, r = snap.wms.ready, snap.batch.pending, snap.batch.running
         status = snap.site.status if snap.site is not None else "online"
         if status == "offline":
@@ -62,5 +79,13 @@ class Activated(SchedPlugin):
             out = max(0, out)
         return SchedResult(
             out,
-            message("Activated", ("in", n), ("status", status), ("activated", a), ("pending", p), ("running", r), ("ret", out)),
+            message(
+                "Activated",
+                ("in", n),
+                ("status", status),
+                ("activated", a),
+                ("pending", p),
+                ("running", r),
+                ("ret", out),
+            ),
         )

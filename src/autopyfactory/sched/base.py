@@ -15,7 +15,7 @@ def py2str(value: Any) -> str:
     """``str(value)`` as Python 2 printed it (2.4's messages were built with ``%s`` under Python 2):
     floats with 12 significant digits and a trailing ``.0`` when integral."""
     if isinstance(value, float):
-        text = "%.12g" % value
+        text = "%.12g" % value  # noqa: UP031 (the Python 2 rendering is the point)
         if text.lstrip("-").isdigit():
             text += ".0"
         return text

@@ -24,12 +24,19 @@ class Fillactivated(SchedPlugin):
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:
             out = self.default
-            return SchedResult(out, message("Fillactivated", ("comment", "Invalid wms/batchinfo"), ("in", n), ("ret", out)))
+            return SchedResult(
+                out, message("Fillactivated", ("comment", "Invalid wms/batchinfo"), ("in", n), ("ret", out))
+            )
         activated, pending, running = snap.wms.ready, snap.batch.pending, snap.batch.running
         out = max(0, activated - pending)
         return SchedResult(
             out,
             message(
-                "Fillactivated", ("in", n), ("activated", activated), ("pending", pending), ("running", running), ("ret", out)
+                "Fillactivated",
+                ("in", n),
+                ("activated", activated),
+                ("pending", pending),
+                ("running", running),
+                ("ret", out),
             ),
         )

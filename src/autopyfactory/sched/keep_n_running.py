@@ -8,7 +8,9 @@ from autopyfactory.model.decision import SchedResult
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.sched.base import SchedPlugin, message
 
-KEEP = Key("sched.keepnrunning.keep_running", INT, None, "target number of pilots; unset: the input is the target")
+KEEP = Key(
+    "sched.keepnrunning.keep_running", INT, None, "target number of pilots; unset: the input is the target"
+)
 
 
 class KeepNRunning(SchedPlugin):

@@ -10,7 +10,10 @@ from autopyfactory.sched.base import SchedPlugin, message
 
 MAXIMUM = Key("sched.maxpending.maximum", INT, None, "largest number of pending pilots")
 ALLOW_NEGATIVE = Key(
-    "sched.maxpending.allow_negative", BOOL, True, "let the result go negative (retire pilots) when over the ceiling"
+    "sched.maxpending.allow_negative",
+    BOOL,
+    True,
+    "let the result go negative (retire pilots) when over the ceiling",
 )
 
 
@@ -35,4 +38,9 @@ class MaxPending(SchedPlugin):
             if not self.allow_negative and tosubmit < 0:
                 tosubmit = 0
             out = min(n, tosubmit)
-        return SchedResult(out, message("MaxPending", ("in", n), ("pending", pending), ("maxpending", self.maximum), ("ret", out)))
+        return SchedResult(
+            out,
+            message(
+                "MaxPending", ("in", n), ("pending", pending), ("maxpending", self.maximum), ("ret", out)
+            ),
+        )

@@ -24,4 +24,6 @@ class MaxPerCycle(SchedPlugin):
         if self.maximum is None:
             return SchedResult(n, message("MaxPerCycle", ("comment", "Not set"), ("in", n)))
         out = min(n, self.maximum)
-        return SchedResult(out, message("MaxPerCycle", ("in", n), ("maxpercycle", self.maximum), ("ret", out)))
+        return SchedResult(
+            out, message("MaxPerCycle", ("in", n), ("maxpercycle", self.maximum), ("ret", out))
+        )

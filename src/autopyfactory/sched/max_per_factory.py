@@ -8,7 +8,9 @@ from autopyfactory.model.decision import SchedResult
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.sched.base import SchedPlugin, message
 
-MAXIMUM = Key("maxperfactory.maximum", INT, None, "largest number of pending + running pilots over all queues")
+MAXIMUM = Key(
+    "maxperfactory.maximum", INT, None, "largest number of pending + running pilots over all queues"
+)
 
 
 class MaxPerFactory(SchedPlugin):
@@ -24,12 +26,21 @@ class MaxPerFactory(SchedPlugin):
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         total = snap.factory_active
         if total is None:
-            return SchedResult(0, message("MaxPerFactory", ("comment", "No batchinfo"), ("in", n), ("ret", 0)))
+            return SchedResult(
+                0, message("MaxPerFactory", ("comment", "No batchinfo"), ("in", n), ("ret", 0))
+            )
         if self.maximum is None:
-            return SchedResult(n, message("MaxPerFactory", ("comment", "Not set"), ("in", n), ("total", total), ("ret", n)))
+            return SchedResult(
+                n, message("MaxPerFactory", ("comment", "Not set"), ("in", n), ("total", total), ("ret", n))
+            )
         out = n
         if total > self.maximum:
             out = 0
         elif n + total > self.maximum:
             out = self.maximum - total
-        return SchedResult(out, message("MaxPerFactory", ("in", n), ("total", total), ("maxperfactory", self.maximum), ("ret", out)))
+        return SchedResult(
+            out,
+            message(
+                "MaxPerFactory", ("in", n), ("total", total), ("maxperfactory", self.maximum), ("ret", out)
+            ),
+        )

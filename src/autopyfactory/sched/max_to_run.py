@@ -29,5 +29,12 @@ class MaxToRun(SchedPlugin):
         out = min(n, self.maximum - (pending + running))
         return SchedResult(
             out,
-            message("MaxToRun", ("in", n), ("maxtorun", self.maximum), ("pending", pending), ("running", running), ("ret", out)),
+            message(
+                "MaxToRun",
+                ("in", n),
+                ("maxtorun", self.maximum),
+                ("pending", pending),
+                ("running", running),
+                ("ret", out),
+            ),
         )

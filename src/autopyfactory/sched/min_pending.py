@@ -25,6 +25,13 @@ class MinPending(SchedPlugin):
             return SchedResult(n, message("MinPending", ("comment", "No queueinfo"), ("in", n), ("ret", n)))
         pending = snap.batch.pending
         if self.minimum is None:
-            return SchedResult(n, message("MinPending", ("comment", "not set"), ("in", n), ("pending", pending), ("ret", n)))
+            return SchedResult(
+                n, message("MinPending", ("comment", "not set"), ("in", n), ("pending", pending), ("ret", n))
+            )
         out = max(n, self.minimum - pending)
-        return SchedResult(out, message("MinPending", ("in", n), ("minpending", self.minimum), ("pending", pending), ("ret", out)))
+        return SchedResult(
+            out,
+            message(
+                "MinPending", ("in", n), ("minpending", self.minimum), ("pending", pending), ("ret", out)
+            ),
+        )

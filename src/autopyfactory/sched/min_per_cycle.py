@@ -24,4 +24,6 @@ class MinPerCycle(SchedPlugin):
         if self.minimum is None:
             return SchedResult(n, "MinPerCycle:comment=Not set")
         out = max(n, self.minimum)
-        return SchedResult(out, message("MinPerCycle", ("in", n), ("minpercycle", self.minimum), ("ret", out)))
+        return SchedResult(
+            out, message("MinPerCycle", ("in", n), ("minpercycle", self.minimum), ("ret", out))
+        )

@@ -26,5 +26,13 @@ class Ready(SchedPlugin):
         activated, pending = snap.wms.ready, snap.batch.pending
         out = max(0, (activated - self.offset) - pending)
         return SchedResult(
-            out, message("Ready", ("in", n), ("activated", activated), ("offset", self.offset), ("pending", pending), ("ret", out))
+            out,
+            message(
+                "Ready",
+                ("in", n),
+                ("activated", activated),
+                ("offset", self.offset),
+                ("pending", pending),
+                ("ret", out),
+            ),
         )

@@ -23,5 +23,5 @@ class Scale(SchedPlugin):
         self.factor = float(queue.get(FACTOR))
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
-        out = int(math.ceil(n * self.factor))
+        out = math.ceil(n * self.factor)
         return SchedResult(out, message("Scale", ("in", n), ("factor", self.factor), ("ret", out)))

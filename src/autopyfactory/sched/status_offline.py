@@ -22,7 +22,11 @@ class StatusOffline(SchedPlugin):
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.site is None or snap.batch is None:
-            return SchedResult(0, message("StatusOffline", ("comment", "no wms/site/batchinfo"), ("in", n), ("ret", 0)))
+            return SchedResult(
+                0, message("StatusOffline", ("comment", "no wms/site/batchinfo"), ("in", n), ("ret", 0))
+            )
         if snap.site.status == "offline":
-            return SchedResult(self.pilots, message("StatusOffline", ("comment", "offline"), ("in", n), ("ret", self.pilots)))
+            return SchedResult(
+                self.pilots, message("StatusOffline", ("comment", "offline"), ("in", n), ("ret", self.pilots))
+            )
         return SchedResult(n, message("StatusOffline", ("comment", "not offline"), ("in", n), ("ret", n)))

@@ -22,7 +22,11 @@ class StatusTest(SchedPlugin):
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.site is None or snap.batch is None:
-            return SchedResult(0, message("StatusTest", ("comment", "no wms/batch/siteinfo"), ("in", n), ("ret", 0)))
+            return SchedResult(
+                0, message("StatusTest", ("comment", "no wms/batch/siteinfo"), ("in", n), ("ret", 0))
+            )
         if snap.site.status == "test":
-            return SchedResult(self.pilots, message("StatusTest", ("comment", "test"), ("in", n), ("out", self.pilots)))
+            return SchedResult(
+                self.pilots, message("StatusTest", ("comment", "test"), ("in", n), ("out", self.pilots))
+            )
         return SchedResult(n, message("StatusTest", ("comment", "not test"), ("in", n), ("ret", n)))

@@ -42,6 +42,12 @@ class Throttle(SchedPlugin):
         return SchedResult(
             out,
             message(
-                "Throttle", ("in", n), ("total", total), ("short", short), ("ratio", self.ratio), ("submit", self.submit), ("ret", out)
+                "Throttle",
+                ("in", n),
+                ("total", total),
+                ("short", short),
+                ("ratio", self.ratio),
+                ("submit", self.submit),
+                ("ret", out),
             ),
         )

@@ -27,7 +27,10 @@ class WeightedActivated(SchedPlugin):
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:
             comment = "no wmsinfo" if snap.wms is None else "no batchinfo"
-            return SchedResult(self.default, message("WeightedActivated", ("comment", comment), ("in", n), ("ret", self.default)))
+            return SchedResult(
+                self.default,
+                message("WeightedActivated", ("comment", comment), ("in", n), ("ret", self.default)),
+            )
         activated, pending = snap.wms.ready, snap.batch.pending
         wact, wpend = int(activated * self.wa), int(pending * self.wp)
         out = max(0, wact - wpend)

@@ -16,7 +16,9 @@ from autopyfactory.plugins.status import WMSStatusPlugin
 
 ACTIVATED = Key("wmsstatus.static.activated", NONNEG_INT, 0, "activated (ready) jobs reported for wmsqueue")
 RUNNING = Key("wmsstatus.static.running", NONNEG_INT, 0, "running jobs reported for wmsqueue")
-STATUS = Key("wmsstatus.static.status", choice("online", "offline", "test", "brokeroff"), "online", "site status")
+STATUS = Key(
+    "wmsstatus.static.status", choice("online", "offline", "test", "brokeroff"), "online", "site status"
+)
 CLOUD = Key("wmsstatus.static.cloud", STR, "", "cloud")
 
 

@@ -83,7 +83,21 @@ class LocalBatch:
         cluster = self.store.next_cluster()
         now = time.time()
         pilots = [
-            LocalPilot(f"{cluster}.{i}", queue, "pending", now, None, None, None, None, None, str(logdir), list(argv), env, None)
+            LocalPilot(
+                f"{cluster}.{i}",
+                queue,
+                "pending",
+                now,
+                None,
+                None,
+                None,
+                None,
+                None,
+                str(logdir),
+                list(argv),
+                env,
+                None,
+            )
             for i in range(n)
             for env in [env_for(f"{cluster}.{i}")]
         ]
@@ -118,7 +132,13 @@ class LocalBatch:
         try:
             with open(logdir / f"{p.id}.out", "ab") as out, open(logdir / f"{p.id}.err", "ab") as err:
                 child = subprocess.Popen(
-                    cmd, cwd=str(logdir), env=p.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
+                    cmd,
+                    cwd=str(logdir),
+                    env=p.env,
+                    stdout=out,
+                    stderr=err,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
                 )
         except OSError as exc:
             self.store.finish(p.id, "failed", 127, now, now)

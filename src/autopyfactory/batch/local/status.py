@@ -26,14 +26,18 @@ class LocalBatchStatus(BatchStatusPlugin):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.backend = LocalBatch.for_dir(ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE))
+        self.backend = LocalBatch.for_dir(
+            ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
+        )
         self.done_window: float = ctx.factory.get(DONE_WINDOW)
 
     def poll(self) -> BatchView:
         self.backend.schedule()
         now = time.time()
         raw = self.backend.store.counts(now - self.done_window)
-        queues = {q: BatchQueueInfo.from_counts(self.ctx.mappings.map_counts(MAPPING, c)) for q, c in raw.items()}
+        queues = {
+            q: BatchQueueInfo.from_counts(self.ctx.mappings.map_counts(MAPPING, c)) for q, c in raw.items()
+        }
         finished: dict[str, list[FinishedPilot]] = {}
         for q, started, wall in self.backend.store.finished_since(now - FINISHED_WINDOW):
             finished.setdefault(q, []).append(FinishedPilot(started, wall))

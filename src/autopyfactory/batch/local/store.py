@@ -90,12 +90,14 @@ class PilotStore:
 
     def add(self, pilots: Iterable[LocalPilot]) -> None:
         rows = [
-            (p.id, p.queue, p.state, p.submitted, p.logdir, json.dumps(p.argv), json.dumps(p.env)) for p in pilots
+            (p.id, p.queue, p.state, p.submitted, p.logdir, json.dumps(p.argv), json.dumps(p.env))
+            for p in pilots
         ]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany(
-                "INSERT INTO pilots(id, queue, state, submitted, logdir, argv, env) VALUES (?,?,?,?,?,?,?)", rows
+                "INSERT INTO pilots(id, queue, state, submitted, logdir, argv, env) VALUES (?,?,?,?,?,?,?)",
+                rows,
             )
             self._db.execute("COMMIT")
 
@@ -116,7 +118,9 @@ class PilotStore:
     def claim_pending(self, pilot_id: str) -> bool:
         """pending -> starting (so two starters never start the same pilot)."""
         with self._lock:
-            cur = self._db.execute("UPDATE pilots SET state='starting' WHERE id=? AND state='pending'", (pilot_id,))
+            cur = self._db.execute(
+                "UPDATE pilots SET state='starting' WHERE id=? AND state='pending'", (pilot_id,)
+            )
             return cur.rowcount == 1
 
     def started(self, pilot_id: str, pid: int, pid_start: int | None, started: float) -> None:
@@ -126,7 +130,9 @@ class PilotStore:
                 (pid, pid_start, started, pilot_id),
             )
 
-    def finish(self, pilot_id: str, state: str, rc: int | None, ended: float, started: float | None = None) -> None:
+    def finish(
+        self, pilot_id: str, state: str, rc: int | None, ended: float, started: float | None = None
+    ) -> None:
         with self._lock:
             self._db.execute(
                 "UPDATE pilots SET state=?, rc=?, ended=?, started=COALESCE(started, ?) WHERE id=? AND state IN ('pending','running','starting')",
@@ -166,5 +172,7 @@ class PilotStore:
 
     def count_running(self) -> int:
         with self._lock:
-            row = self._db.execute("SELECT COUNT(*) FROM pilots WHERE state IN ('running','starting')").fetchone()
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM pilots WHERE state IN ('running','starting')"
+            ).fetchone()
         return int(row[0])

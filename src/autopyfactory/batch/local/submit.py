@@ -17,7 +17,7 @@ from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
-from autopyfactory.wrapper import default_executable
+from autopyfactory.wrapper import default_arguments, default_executable
 
 ENVIRON = Key("batchsubmit.local.environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
 GETENV = Key("batchsubmit.local.getenv", BOOL, False, "pass the factory's whole environment to pilots")
@@ -33,10 +33,16 @@ class LocalSubmit(BatchSubmitPlugin):
         super().__init__(ctx, queue)
         self.environ: str = queue.get(ENVIRON)
         self.getenv: bool = queue.get(GETENV)
-        exe = queue.get(EXECUTABLE) or str(default_executable())
-        self.argv = [exe, *shlex.split(queue.get(ARGUMENTS) or "")]
+        exe = queue.get(EXECUTABLE)
+        args = queue.get(ARGUMENTS) or ""
+        if not exe:
+            exe = str(default_executable())
+            args = args or default_arguments(queue)
+        self.argv = [exe, *shlex.split(args)]
         self.monitor_url = ctx.monitor_url(queue)
-        self.backend = LocalBatch.for_dir(ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE))
+        self.backend = LocalBatch.for_dir(
+            ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
+        )
         self.host = socket.gethostname()
 
     def concurrency_key(self) -> Hashable:
@@ -44,17 +50,23 @@ class LocalSubmit(BatchSubmitPlugin):
 
     def submit(self, n: int) -> list[PilotRecord]:
         logdir, url = pilot_log_dir(self.ctx.settings, self.apfqname)
-        base = dict(os.environ) if self.getenv else {k: os.environ[k] for k in BASE_ENV_KEYS if k in os.environ}
+        base = (
+            dict(os.environ) if self.getenv else {k: os.environ[k] for k in BASE_ENV_KEYS if k in os.environ}
+        )
 
         def env_for(pilot_id: str) -> dict[str, str]:
             env = dict(base)
             env.update(
-                pilot_environment(self.ctx.settings, self.apfqname, pilot_id, url, self.monitor_url, self.host, self.environ)
+                pilot_environment(
+                    self.ctx.settings, self.apfqname, pilot_id, url, self.monitor_url, self.host, self.environ
+                )
             )
             return env
 
         pilots = self.backend.submit(self.apfqname, n, self.argv, env_for, logdir)
-        return [PilotRecord(p.id, self.apfqname, p.submitted, "submitted", f"{url}/{p.id}.out") for p in pilots]
+        return [
+            PilotRecord(p.id, self.apfqname, p.submitted, "submitted", f"{url}/{p.id}.out") for p in pilots
+        ]
 
     def list_pilots(self) -> list[PilotRef]:
         return [PilotRef(p.id, p.submitted, p.state) for p in self.backend.store.active(self.apfqname)]
