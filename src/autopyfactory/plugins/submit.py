@@ -66,7 +66,7 @@ class BatchSubmitPlugin(ABC):
         """Create ``n`` (> 0) pilots."""
 
     def list_pilots(self) -> list[PilotRef]:
-        """This queue's live pilots (for retirement)."""
+        """This queue's live pilots (for retirement), oldest submission first."""
         raise NotImplementedError(f"{self.name} cannot list its pilots")
 
     def remove(self, pilot_ids: Sequence[str]) -> None:
@@ -77,8 +77,11 @@ class BatchSubmitPlugin(ABC):
         if self.peaceful:
             log.info("queue=%s retire n=%d skipped: peaceful", self.apfqname, n)
             return []
-        pilots = sorted(self.list_pilots(), key=lambda p: p.submitted_at, reverse=self.killorder == "newest")
-        victims = [p.pilot_id for p in pilots[:n]]
+        # list_pilots() is in submission order; it breaks ties between pilots of one submission
+        ordered = sorted(enumerate(self.list_pilots()), key=lambda ip: (ip[1].submitted_at, ip[0]))
+        if self.killorder == "newest":
+            ordered.reverse()
+        victims = [p.pilot_id for _, p in ordered[:n]]
         if victims:
             self.remove(victims)
         log.info(

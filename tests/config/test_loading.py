@@ -1,0 +1,163 @@
+"""2.4 configuration semantics: DEFAULT, interpolation, conf.d merge, override, None/True/False, ~."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from autopyfactory.config.keys import BOOL, INT, Key
+from autopyfactory.config.loader import load
+
+BASE_QUEUES = """
+[DEFAULT]
+enabled = True
+wmsstatusplugin = Static
+batchsubmitplugin = Local
+schedplugin = Ready
+"""
+
+
+def test_keys_are_case_sensitive_and_default_interpolation_works(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        files={
+            "queues.conf": BASE_QUEUES
+            + """
+site = BNL
+executable.arguments = --wrapperwmsqueue=%(wmsqueue)s --site=%(site)s --pct=100%%
+
+[ANALY_BNL]
+wmsqueue = ANALY_BNL_SHORT
+Site = ignored-because-case-differs
+"""
+        }
+    )
+    q = load(str(etc)).queues["ANALY_BNL"].section
+    assert q.raw("executable.arguments") == "--wrapperwmsqueue=ANALY_BNL_SHORT --site=BNL --pct=100%"
+    assert q.raw("Site") == "ignored-because-case-differs"
+    assert q.raw("site") == "BNL"
+
+
+def test_queues_d_is_read_in_lexical_order_with_a_shared_default(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        factory="queueDirConf = queues.d\n",
+        files={
+            "queues.d/00-defaults.conf": BASE_QUEUES + "sched.scale.factor = 0.5\nnote = from-%(wmsqueue)s\n",
+            "queues.d/10-site.conf": "[Q1]\nwmsqueue = S1\nsched.maxpercycle.maximum = 10\n",
+            "queues.d/20-override.conf": "[Q1]\nsched.maxpercycle.maximum = 20\n",
+            "queues.d/README": "[Q1]\nsched.maxpercycle.maximum = 99\n",  # not *.conf: ignored
+        },
+    )
+    q = load(str(etc)).queues["Q1"].section
+    assert q.raw("sched.maxpercycle.maximum") == "20"
+    assert q.origin_of("sched.maxpercycle.maximum").endswith("20-override.conf")
+    assert q.raw("sched.scale.factor") == "0.5"
+    assert q.raw("note") == "from-S1"
+
+
+def test_queue_conf_list_merges_left_to_right_and_the_directory_wins(conf_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    second = tmp_path / "second.conf"
+    second.write_text("[Q1]\nsched.scale.factor = 0.25\n[Q2]\nwmsqueue = S2\n" + BASE_QUEUES)
+    etc = conf_tree(
+        factory=f"queueConf = queues.conf, file://{second}\nqueueDirConf = queues.d\n",
+        files={
+            "queues.conf": BASE_QUEUES
+            + "[Q1]\nwmsqueue = S1\nsched.scale.factor = 0.5\nsched.ready.offset = 3\n",
+            "queues.d/a.conf": "[Q1]\nsched.ready.offset = 4\n",
+        },
+    )
+    cfg = load(str(etc))
+    q1 = cfg.queues["Q1"].section
+    assert (q1.raw("wmsqueue"), q1.raw("sched.scale.factor"), q1.raw("sched.ready.offset")) == (
+        "S1",
+        "0.25",
+        "4",
+    )
+    assert "Q2" in cfg.queues
+
+
+def test_override_true_keeps_the_earlier_section_values(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        factory="queueConf = local.conf, central.conf\n",
+        files={
+            "local.conf": BASE_QUEUES + "[Q1]\noverride = True\nwmsqueue = MINE\n",
+            "central.conf": "[Q1]\nwmsqueue = THEIRS\nsched.ready.offset = 2\n",
+        },
+    )
+    q1 = load(str(etc)).queues["Q1"].section
+    assert q1.raw("wmsqueue") == "MINE"
+    assert q1.raw("sched.ready.offset") == "2"  # new keys still arrive
+
+
+def test_none_true_false_strings_and_tilde(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        files={"queues.conf": BASE_QUEUES + "[Q1]\nsched.maxpercycle.maximum = None\nproxyfile = ~/x509up\n"}
+    )
+    q = load(str(etc)).queues["Q1"].section
+    assert q.get(Key("sched.maxpercycle.maximum", INT, None)) is None
+    assert q.get(Key("enabled", BOOL, False)) is True
+    assert q.raw("proxyfile") == os.path.expanduser("~/x509up")
+
+
+def test_missing_interpolation_variable_disables_only_that_queue(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        files={
+            "queues.conf": BASE_QUEUES
+            + "executable.arguments = -s %(wmsqueue)s\n[GOOD]\nwmsqueue = G\n[BAD]\nbatchqueue = B\n"
+        }
+    )
+    cfg = load(str(etc))
+    assert cfg.queues["GOOD"].ok
+    (err,) = cfg.queues["BAD"].errors
+    assert err.key == "executable.arguments"
+    assert "interpolation needs 'wmsqueue', which neither [BAD] nor [DEFAULT] defines" in err.message
+    assert err.hint == "add 'wmsqueue = ...' to [BAD] or [DEFAULT]"
+
+
+def test_unknown_keys_get_a_did_you_mean_but_default_variables_do_not(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        files={
+            "queues.conf": BASE_QUEUES
+            + "req = requirements = JobRunCount == 0\n[Q1]\nwmsqueue = S\nsched.maxpercyle.maximum = 5\n"
+        }
+    )
+    q = load(str(etc)).queues["Q1"]
+    assert q.ok
+    (w,) = q.problems
+    assert (w.level, w.key, w.hint) == (
+        "warning",
+        "sched.maxpercyle.maximum",
+        "did you mean 'sched.maxpercycle.maximum'?",
+    )
+
+
+def test_unknown_plugin_names_the_closest_one(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(files={"queues.conf": BASE_QUEUES + "[Q1]\nschedplugin = Ready, MaxPerCycel\n"})
+    (err,) = load(str(etc)).queues["Q1"].errors
+    assert err.key == "schedplugin"
+    assert "no sched plugin named 'MaxPerCycel'; did you mean 'MaxPerCycle'?" in err.message
+
+
+def test_mappings_file_is_laid_over_the_built_in_ones(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        factory="mappingsConf = mappings.conf\n",
+        files={
+            "queues.conf": BASE_QUEUES,
+            "mappings.conf": "[CONDORBATCHSTATUS-JOBSTATUS2INFO]\n5 = suspended\n",
+        },
+    )
+    m = load(str(etc)).mappings
+    assert m.section("CONDORBATCHSTATUS-JOBSTATUS2INFO")["5"] == "suspended"
+    assert m.section("CONDORBATCHSTATUS-JOBSTATUS2INFO")["2"] == "running"
+    assert m.map_counts(
+        "PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO", {"activated": 5, "assigned": 2, "defined": 1}
+    ) == {
+        "ready": 5,
+        "notready": 3,
+    }
+
+
+def test_missing_queue_file_is_a_factory_error_naming_the_key(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(factory="queueConf = nowhere.conf\n")
+    (err,) = load(str(etc)).factory_errors
+    assert (err.section, err.key, err.value) == ("Factory", "queueConf", "nowhere.conf")
+    assert "does not exist" in err.message
