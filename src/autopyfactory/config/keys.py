@@ -43,7 +43,10 @@ def _parse_int(raw: str) -> int:
 
 
 def _parse_nonneg_int(raw: str) -> int:
-    v = _parse_int(raw)
+    try:
+        v = _parse_int(raw)
+    except BadValue:
+        raise BadValue("an integer >= 0") from None
     if v < 0:
         raise BadValue("an integer >= 0")
     return v
@@ -57,7 +60,10 @@ def _parse_float(raw: str) -> float:
 
 
 def _parse_nonneg_float(raw: str) -> float:
-    v = _parse_float(raw)
+    try:
+        v = _parse_float(raw)
+    except BadValue:
+        raise BadValue("a number >= 0") from None
     if v < 0:
         raise BadValue("a number >= 0")
     return v
