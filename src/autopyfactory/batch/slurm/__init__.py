@@ -1,0 +1,1 @@
+"""The Slurm batch backend: pilots submitted with ``sbatch`` (job arrays) or through slurmrestd."""

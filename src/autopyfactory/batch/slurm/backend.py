@@ -1,0 +1,40 @@
+"""What the Slurm plugins need from a cluster, whichever interface (CLI or slurmrestd) reaches it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from autopyfactory.batch.slurm.jobs import SlurmJob
+from autopyfactory.batch.slurm.request import SubmitRequest
+from autopyfactory.batch.slurm.settings import SlurmEndpoint
+
+
+class SlurmBackend(Protocol):
+    endpoint: SlurmEndpoint
+
+    def submit(self, request: SubmitRequest) -> list[str]:
+        """Submit; the pilot ids created. SlurmError when nothing was submitted."""
+        ...
+
+    def jobs(self) -> list[SlurmJob]:
+        """Every job and array task the controller holds (finished ones until MinJobAge)."""
+        ...
+
+    def finished(self, since: float) -> list[SlurmJob] | None:
+        """Jobs that ended since ``since`` from accounting; None when there is no accounting."""
+        ...
+
+    def cancel(self, pilot_ids: Sequence[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def backend_for(endpoint: SlurmEndpoint, accounting: str = "auto") -> SlurmBackend:
+    if endpoint.mode == "rest":
+        from autopyfactory.batch.slurm.rest import SlurmRest
+
+        return SlurmRest(endpoint)
+    from autopyfactory.batch.slurm.cli import SlurmCLI
+
+    return SlurmCLI(endpoint, accounting)

@@ -1,0 +1,110 @@
+"""The Slurm cluster through slurmrestd: a unix socket (rest_auth/local: the caller is whoever owns
+the connecting process) or TCP with a JWT (``X-SLURM-USER-NAME`` / ``X-SLURM-USER-TOKEN``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from autopyfactory.batch.slurm.jobs import SlurmJob
+from autopyfactory.batch.slurm.request import SubmitRequest
+from autopyfactory.batch.slurm.rest_jobs import job_description, parse_rest_job
+from autopyfactory.batch.slurm.runner import SlurmError
+from autopyfactory.batch.slurm.settings import SlurmEndpoint
+
+PILOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def unix_socket_path(url: str) -> str | None:
+    """``unix:/p``, ``unix:///p`` or a bare absolute path to ``/p``; None for http(s) URLs."""
+    if url.startswith("unix:"):
+        return "/" + url[len("unix:") :].lstrip("/")
+    if url.startswith("/"):
+        return url
+    return None
+
+
+class SlurmRest:
+    def __init__(self, endpoint: SlurmEndpoint, transport: httpx.BaseTransport | None = None) -> None:
+        self.endpoint = endpoint
+        self.socket = unix_socket_path(endpoint.rest_url)
+        if transport is None and self.socket is not None:
+            transport = httpx.HTTPTransport(uds=self.socket)
+        base = "http://localhost" if self.socket is not None else endpoint.rest_url.rstrip("/")
+        self.client = httpx.Client(base_url=base, transport=transport, timeout=endpoint.timeout)
+        self.prefix = f"/slurm/{endpoint.rest_version}"
+
+    def _headers(self) -> dict[str, str]:
+        if self.socket is not None:
+            return {}
+        ep = self.endpoint
+        token = ""
+        if ep.rest_token_file:
+            try:
+                with open(ep.rest_token_file, encoding="utf-8") as f:
+                    token = f.read().strip()
+            except OSError as exc:
+                raise SlurmError(f"cannot read JWT file {ep.rest_token_file}: {exc.strerror}") from None
+        else:
+            token = os.environ.get("SLURM_JWT", "")
+        if not token:
+            raise SlurmError(f"slurmrestd {ep.rest_url}: no JWT (set rest.tokenfile or SLURM_JWT)")
+        user = ep.rest_user or os.environ.get("USER", "")
+        return {"X-SLURM-USER-NAME": user, "X-SLURM-USER-TOKEN": token}
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        where = f"slurmrestd {self.endpoint.rest_url}"
+        try:
+            resp = self.client.request(method, self.prefix + path, json=body, headers=self._headers())
+        except httpx.TimeoutException:
+            raise SlurmError(f"{where}: no answer within {self.endpoint.timeout:g}s") from None
+        except httpx.HTTPError as exc:
+            raise SlurmError(f"{where}: {type(exc).__name__}: {exc}") from None
+        try:
+            data = resp.json()
+        except ValueError:
+            data = {}
+        errors = [e.get("error") or e.get("description") or str(e) for e in data.get("errors") or []]
+        if resp.status_code >= 400 or (errors and method != "GET"):
+            detail = "; ".join(str(e) for e in errors) or resp.text[:200]
+            raise SlurmError(f"{where}: {method} {path}: HTTP {resp.status_code}: {detail}")
+        if not isinstance(data, dict):
+            raise SlurmError(f"{where}: {method} {path}: not a JSON object")
+        return data
+
+    def ping(self) -> bool:
+        pings = self._call("GET", "/ping").get("pings") or []
+        return any(p.get("ping") == "UP" for p in pings)
+
+    def submit(self, request: SubmitRequest) -> list[str]:
+        env = {"PATH": PILOT_PATH}
+        body = {"script": request.script, "job": job_description(request, self.endpoint.rest_version, env)}
+        job_id = self._call("POST", "/job/submit", body).get("job_id")
+        if not isinstance(job_id, int):
+            raise SlurmError(f"slurmrestd {self.endpoint.rest_url}: no job id in the answer to job/submit")
+        return request.pilot_ids(str(job_id))
+
+    def jobs(self) -> list[SlurmJob]:
+        out: list[SlurmJob] = []
+        for job in self._call("GET", "/jobs").get("jobs") or []:
+            out.extend(parse_rest_job(job))
+        return out
+
+    def finished(self, since: float) -> list[SlurmJob] | None:
+        return None  # finished jobs only while the controller keeps them (MinJobAge), via jobs()
+
+    def cancel(self, pilot_ids: Sequence[str]) -> None:
+        failed: list[str] = []
+        for pid in pilot_ids:
+            try:
+                self._call("DELETE", f"/job/{pid}")
+            except SlurmError as exc:
+                failed.append(f"{pid} ({exc})")
+        if failed:
+            raise SlurmError(f"cancel failed for {len(failed)} of {len(pilot_ids)}: " + ", ".join(failed[:5]))
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,66 @@
+"""Batch status plugin ``Slurm``: one job listing per cycle per cluster, shared by every queue,
+plus finished pilots from accounting; raw states mapped by ``SLURMBATCHSTATUS-JOBSTATE2INFO``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Hashable
+
+from autopyfactory.batch.slurm.backend import SlurmBackend, backend_for
+from autopyfactory.batch.slurm.runner import SlurmError
+from autopyfactory.batch.slurm.settings import (
+    ACCOUNTING,
+    DONE_WINDOW,
+    ENDPOINT_KEYS,
+    FACTORY_KEYS,
+    SlurmEndpoint,
+)
+from autopyfactory.batch.slurm.tally import tally
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.batch import BatchQueueInfo, BatchView
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.status import BatchStatusPlugin
+
+log = logging.getLogger(__name__)
+
+MAPPING = "SLURMBATCHSTATUS-JOBSTATE2INFO"
+
+
+class SlurmBatchStatus(BatchStatusPlugin):
+    name = "Slurm"
+    keys = ENDPOINT_KEYS
+    factory_keys = FACTORY_KEYS
+
+    @classmethod
+    def instance_key(cls, queue: ConfigSection) -> Hashable:
+        return SlurmEndpoint.from_config(queue).key()
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.endpoint = SlurmEndpoint.from_config(queue, ctx.factory)
+        self.backend: SlurmBackend = backend_for(self.endpoint, ctx.factory.get(ACCOUNTING))
+        self.done_window: float = ctx.factory.get(DONE_WINDOW)
+        self.factory_id = ctx.settings.factory_id
+
+    def poll(self) -> BatchView:
+        """Raises SlurmError when the job listing fails (that cycle has no data); an accounting
+        failure only costs the finished pilots that only accounting knows."""
+        now = time.time()
+        since = now - self.done_window
+        jobs = self.backend.jobs()
+        try:
+            accounted = self.backend.finished(since)
+        except SlurmError as exc:
+            log.warning("%s: finished pilots unavailable: %s", self.endpoint.describe(), exc)
+            accounted = None
+        tallies = tally(jobs, accounted, self.factory_id, since)
+        queues = {
+            q: BatchQueueInfo.from_counts(self.ctx.mappings.map_counts(MAPPING, t.states))
+            for q, t in tallies.items()
+        }
+        finished = {q: tuple(t.finished) for q, t in tallies.items() if t.finished}
+        return BatchView("Slurm", now, queues, finished)
+
+    def close(self) -> None:
+        self.backend.close()

@@ -1,0 +1,130 @@
+"""Batch submit plugin ``Slurm``: n pilots as one ``sbatch --parsable`` job array (or one job), or
+through slurmrestd; retirement with ``scancel``."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import socket
+import time
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+from autopyfactory.batch.environment import pilot_environment
+from autopyfactory.batch.logdir import pilot_log_dir
+from autopyfactory.batch.slurm import submit_keys as K
+from autopyfactory.batch.slurm.backend import SlurmBackend, backend_for
+from autopyfactory.batch.slurm.jobscript import PILOT_ID, build_script
+from autopyfactory.batch.slurm.limits import memory_mb, time_minutes
+from autopyfactory.batch.slurm.request import JobOptions, SubmitRequest
+from autopyfactory.batch.slurm.settings import ENDPOINT_KEYS, FACTORY_KEYS, SlurmEndpoint
+from autopyfactory.batch.slurm.tag import PilotTag
+from autopyfactory.config.problems import error
+from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
+from autopyfactory.wrapper import default_arguments, default_executable
+
+log = logging.getLogger(__name__)
+
+LIVE_STATES = frozenset({"PENDING", "CONFIGURING", "RUNNING", "SUSPENDED", "REQUEUED", "RESIZING"})
+
+
+class SlurmSubmit(BatchSubmitPlugin):
+    name = "Slurm"
+    key_prefix = "batchsubmit.slurm."
+    keys = (*ENDPOINT_KEYS, *K.SUBMIT_KEYS)
+    factory_keys = FACTORY_KEYS
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.endpoint = SlurmEndpoint.from_config(queue, ctx.factory)
+        self.backend: SlurmBackend = backend_for(self.endpoint)
+        self.tag = PilotTag(ctx.settings.factory_id, self.apfqname)
+        exe = queue.get(EXECUTABLE)
+        args = queue.get(ARGUMENTS) or ""
+        if not exe:
+            exe = str(default_executable())
+            args = args or default_arguments(queue)
+        self.argv = [exe, *shlex.split(args)]
+        self.transfer: bool = queue.get(K.TRANSFER)
+        self.environ: str = queue.get(K.ENVIRON)
+        self.max_array: int = max(1, queue.get(K.MAX_ARRAY))
+        self.monitor_url = ctx.monitor_url(queue)
+        self.host = socket.gethostname()
+        self.opts = JobOptions(
+            partition=queue.get(K.PARTITION),
+            account=queue.get(K.ACCOUNT),
+            qos=queue.get(K.QOS),
+            time_limit=queue.get(K.TIME),
+            cpus=queue.get(K.CPUS),
+            memory=queue.get(K.MEMORY),
+            export=queue.get(K.EXPORT),
+            chdir=queue.get(K.CHDIR),
+            options=tuple(shlex.split(queue.get(K.OPTIONS) or "")),
+        )
+        self._check_rest(queue)
+
+    def _check_rest(self, queue: ConfigSection) -> None:
+        if self.endpoint.mode != "rest":
+            return
+        for key, convert in ((K.TIME, time_minutes), (K.MEMORY, memory_mb)):
+            raw = queue.get(key)
+            if raw:
+                try:
+                    convert(raw)
+                except ValueError as exc:
+                    raise error(queue.origin_of(key.name), queue.name, key.name, str(exc), raw) from None
+        for key in (K.OPTIONS, K.EXPORT):
+            if queue.get(key):
+                log.warning("queue=%s %s is ignored in rest mode", self.apfqname, key.name)
+
+    def concurrency_key(self) -> Hashable:
+        return ("Slurm", self.endpoint.key())
+
+    def _script(self, url: str) -> str:
+        env = pilot_environment(
+            self.ctx.settings, self.apfqname, PILOT_ID, url, self.monitor_url, self.host, self.environ
+        )
+        data = Path(self.argv[0]).read_bytes() if self.transfer else None
+        return build_script(self.argv, env, data)
+
+    def submit(self, n: int) -> list[PilotRecord]:
+        logdir, url = pilot_log_dir(self.ctx.settings, self.apfqname)
+        script = self._script(url)
+        records: list[PilotRecord] = []
+        left = n
+        while left > 0:
+            count = min(left, self.max_array)
+            req = SubmitRequest(self.tag, count, script, logdir, self.opts)
+            try:
+                ids = self.backend.submit(req)
+            except Exception:
+                if records:  # an earlier array went in: report what exists
+                    log.exception("queue=%s submitted %d of %d, then failed", self.apfqname, len(records), n)
+                    return records
+                raise
+            now = time.time()
+            records.extend(
+                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out") for pid in ids
+            )
+            left -= count
+        return records
+
+    def list_pilots(self) -> list[PilotRef]:
+        """This queue's pending and running pilots; array tasks that share a submit time are ordered
+        by index (a higher index counts as newer)."""
+        refs: list[PilotRef] = []
+        for job in self.backend.jobs():
+            if job.tag != self.tag or job.state not in LIVE_STATES:
+                continue
+            refs.append(PilotRef(job.pilot_id, (job.submitted_at or 0.0) + job.index * 1e-6, job.state))
+        return refs
+
+    def remove(self, pilot_ids: Sequence[str]) -> None:
+        self.backend.cancel(pilot_ids)
+
+    def close(self) -> None:
+        self.backend.close()
