@@ -1,0 +1,199 @@
+"""``CondorBase``: what every HTCondor flavour submits (tags, log URLs, environment, executable,
+custom attributes), submission with ``Schedd.submit(Submit, count=n)`` and removal of pilots."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from autopyfactory.batch.environment import pilot_environment
+from autopyfactory.batch.htcondor import keyspace
+from autopyfactory.batch.htcondor.description import (
+    SubmitDescription,
+    classad_string,
+    parse_condor_attributes,
+)
+from autopyfactory.batch.htcondor.keyspace import Level
+from autopyfactory.batch.htcondor.location import BATCHSTATUS_LOCATION, ScheddLocation
+from autopyfactory.batch.htcondor.logs import PILOT_ID, SUBMIT_FILE, log_location
+from autopyfactory.batch.htcondor.pilots import live_pilots, remove_jobs
+from autopyfactory.batch.htcondor.quoting import condor_environment
+from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
+from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.context import AuthFailure, FactoryContext
+from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
+from autopyfactory.wrapper import default_arguments, default_executable
+
+log = logging.getLogger(__name__)
+
+P = "batchsubmit.condorbase."
+SUBMITARGS = Key(
+    P + "submitargs", STR, None, "2.4 condor_submit words; -remote/-name SCHEDD, -pool HOST[:PORT]"
+)
+ENVIRON = Key(P + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
+CONDOR_ATTRIBUTES = Key(
+    P + "condor_attributes", STR, None, "extra submit lines 'k=v,k2=v2' (\\, is a literal comma)"
+)
+CONDOR_ATTRIBUTE = Key(P + "condor_attributes.", STR, None, "one extra submit line per key", prefix=True)
+PERIODIC_HOLD = Key(
+    P + "periodic_hold",
+    STR,
+    "JobStatus == 2 && (time() - EnteredCurrentStatus) > 604800",
+    "hold stuck pilots (default: running for more than 7 days); None: no periodic_hold line",
+)
+PERIODIC_REMOVE = Key(
+    P + "periodic_remove",
+    STR,
+    "(JobStatus == 5 && (time() - EnteredCurrentStatus) > 3600)"
+    " || (JobStatus == 1 && (time() - EnteredCurrentStatus) > 86400)",
+    "remove stuck pilots (default: held for 1 hour, idle for 1 day); None: no periodic_remove line",
+)
+BASE_LEVEL = Level(
+    P, (SUBMITARGS, ENVIRON, CONDOR_ATTRIBUTES, CONDOR_ATTRIBUTE, PERIODIC_HOLD, PERIODIC_REMOVE)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """Per-submission values the flavours put into the description."""
+
+    log_dir: Path
+    log_url: str
+    now: float
+
+
+class CondorBase(BatchSubmitPlugin):
+    """Abstract: the flavours add their lines in :meth:`add_lines` and call ``super().add_lines``."""
+
+    name: ClassVar[str] = "CondorBase"
+    key_prefix = P  # retirement keys are read at the base level, after the renames
+    level: ClassVar[Level] = BASE_LEVEL
+
+    @classmethod
+    def levels(cls) -> list[Level]:
+        """The hierarchy from this flavour up to CondorBase (each class that defines ``level``)."""
+        return [c.__dict__["level"] for c in cls.__mro__ if "level" in c.__dict__]
+
+    @classmethod
+    def declared_keys(cls) -> tuple[Key, ...]:
+        return keyspace.declared(cls.levels())
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        view = keyspace.view(queue, self.levels())
+        super().__init__(ctx, view)
+        self.queue = queue
+        self.view = view
+        self.environ: str = view.get(ENVIRON) or ""
+        self.periodic_hold: str | None = view.get(PERIODIC_HOLD)
+        self.periodic_remove: str | None = view.get(PERIODIC_REMOVE)
+        self.condor_attributes = parse_condor_attributes(view.get(CONDOR_ATTRIBUTES) or "")
+        self.extra_attributes = [
+            (k, v.strip()) for k, v in view.get_prefixed(CONDOR_ATTRIBUTE.name).items() if v.strip() != "None"
+        ]
+        self.location: ScheddLocation = BATCHSTATUS_LOCATION.with_args(
+            BATCHSTATUS_LOCATION.location(queue), view.get(SUBMITARGS) or ""
+        )
+        exe = queue.get(EXECUTABLE)
+        args = queue.get(ARGUMENTS) or ""
+        if not exe:
+            exe = str(default_executable())
+            args = args or default_arguments(queue)
+        self.executable: str = exe
+        self.arguments: str = args
+        self.monitor_url = ctx.monitor_url(queue)
+        self.host = socket.gethostname()
+
+    # -- the description ------------------------------------------------------------------------
+    def describe(self, now: float | None = None) -> SubmitDescription:
+        """The submit description of this queue's pilots (without the queue statement)."""
+        now = time.time() if now is None else now
+        log_dir, log_url = log_location(self.ctx.settings, self.apfqname, now)
+        d = SubmitDescription()
+        self.add_lines(d, JobContext(log_dir, log_url, now))
+        for k, v in self.condor_attributes:
+            d.set(k, v)
+        for k, v in self.extra_attributes:
+            d.set(k, v)
+        return d
+
+    def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
+        """CondorBase's lines (2.4 ``CondorBase._addJSD`` plus the stuck-pilot expressions)."""
+        s = self.ctx.settings
+        q = classad_string(self.apfqname)
+        d.set("Dir", f"{job.log_dir}/")
+        if s.admin_email:
+            d.set("notify_user", s.admin_email)
+        d.set("+MATCH_APF_QUEUE", q)
+        d.set("+APF_QUEUE", q)
+        d.set("+FACTORY_JOBID", classad_string(f"{self.host}#{PILOT_ID}"))
+        for attr, ext in (("+APF_LOGURL", "log"), ("+APF_OUTURL", "out"), ("+APF_ERRURL", "err")):
+            d.set(attr, classad_string(f"{job.log_url}/{PILOT_ID}.{ext}"))
+        d.set("environment", condor_environment(self.environment(job)))
+        d.set("executable", self.executable)
+        if self.arguments:
+            d.set("arguments", self.arguments)
+        d.set("output", f"$(Dir)/{PILOT_ID}.out")
+        d.set("error", f"$(Dir)/{PILOT_ID}.err")
+        d.set("log", f"$(Dir)/{PILOT_ID}.log")
+        d.set("stream_output", "False")
+        d.set("stream_error", "False")
+        d.set("notification", "Error")
+        d.set("transfer_executable", "True")
+        if self.periodic_hold:
+            d.set("periodic_hold", self.periodic_hold)
+        if self.periodic_remove:
+            d.set("periodic_remove", self.periodic_remove)
+
+    def environment(self, job: JobContext) -> dict[str, str]:
+        """The pilot environment (APFFID, APFCID, GTAG, ... and ``environ``)."""
+        return pilot_environment(
+            self.ctx.settings, self.apfqname, PILOT_ID, job.log_url, self.monitor_url, self.host, self.environ
+        )
+
+    def proxy(self, profiles: Sequence[str] | None, proxyfile: str | None = None) -> str | None:
+        """The X509 proxy path: from the auth manager for ``profiles``, else the fixed ``proxyfile``."""
+        if profiles:
+            if self.ctx.auth is None:
+                raise AuthFailure(
+                    f"queue {self.apfqname} asks for proxy profiles {','.join(profiles)} but the auth "
+                    "manager is not running (authmanager.enabled, auth.conf)"
+                )
+            return self.ctx.auth.proxy_path(profiles)
+        return proxyfile or None
+
+    # -- submission ------------------------------------------------------------------------------
+    @property
+    def schedd(self) -> ScheddHandle:
+        return handle(self.location)
+
+    def concurrency_key(self) -> Hashable:
+        return ("Condor", self.location)
+
+    def submit(self, n: int) -> list[PilotRecord]:
+        now = time.time()
+        desc = self.describe(now)
+        log_dir, log_url = log_location(self.ctx.settings, self.apfqname, now)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        (log_dir / SUBMIT_FILE).write_text(desc.render(n), encoding="utf-8")
+        sub = desc.to_submit()
+        result = self.schedd.call("submit", lambda s: s.submit(sub, count=n))
+        cluster, first = int(result.cluster()), int(result.first_proc())
+        ids = [f"{cluster}.{first + i}" for i in range(int(result.num_procs()))]
+        log.info(
+            "queue=%s submitted %d pilots to %s: cluster %d", self.apfqname, len(ids), self.location, cluster
+        )
+        return [PilotRecord(i, self.apfqname, now, "submitted", f"{log_url}/{i}.out") for i in ids]
+
+    def list_pilots(self) -> list[PilotRef]:
+        return [PilotRef(j.job_id, j.qdate, j.status_name) for j in live_pilots(self.schedd, self.apfqname)]
+
+    def remove(self, pilot_ids: Sequence[str]) -> None:
+        remove_jobs(self.schedd, pilot_ids, f"autopyfactory: retiring pilots of {self.apfqname}")

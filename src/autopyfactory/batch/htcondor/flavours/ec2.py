@@ -1,0 +1,114 @@
+"""``CondorEC2``: pilots are EC2 VMs that join the pool. Peaceful retirement turns off the startds
+of idle nodes first (``condor_off -peaceful``); ``cleanup`` removes VM jobs whose node has retired."""
+
+from __future__ import annotations
+
+import logging
+
+from autopyfactory.batch.htcondor.base import CondorBase, JobContext
+from autopyfactory.batch.htcondor.description import SubmitDescription
+from autopyfactory.batch.htcondor.ec2pool import pool
+from autopyfactory.batch.htcondor.jobs import LIVE_STATUSES, STATUS_PROJECTION, queue_constraint
+from autopyfactory.batch.htcondor.keyspace import Level
+from autopyfactory.batch.htcondor.pilots import remove_jobs
+from autopyfactory.config.keys import BOOL, NONNEG_FLOAT, STR, Key
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.context import FactoryContext
+
+log = logging.getLogger(__name__)
+
+P = "batchsubmit.condorec2."
+GRIDRESOURCE = Key(P + "gridresource", STR, None, "EC2 endpoint URL", required=True)
+AMI_ID = Key(P + "ami_id", STR, None, "the VM image", required=True)
+INSTANCE_TYPE = Key(P + "instance_type", STR, None, "e.g. m5.large", required=True)
+ACCESS_KEY_ID = Key(P + "access_key_id", STR, None, "file holding the access key id", required=True)
+SECRET_ACCESS_KEY = Key(P + "secret_access_key", STR, None, "file holding the secret key", required=True)
+SECURITY_GROUPS = Key(P + "security_groups", STR, None, "ec2_security_groups")
+SPOT_PRICE = Key(P + "spot_price", NONNEG_FLOAT, None, "ec2_spot_price (dollars/hour)")
+USER_DATA = Key(P + "user_data", STR, None, "ec2_user_data")
+USER_DATA_FILE = Key(P + "user_data_file", STR, None, "ec2_user_data_file")
+USESSH = Key(P + "usessh", BOOL, False, "retire nodes by 'ssh root@node condor_off' instead of -name")
+VM_ATTRS = ["EC2InstanceName", "EC2RemoteVirtualMachineName"]
+
+
+class CondorEC2(CondorBase):
+    name = "CondorEC2"
+    level = Level(
+        P,
+        (
+            GRIDRESOURCE, AMI_ID, INSTANCE_TYPE, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECURITY_GROUPS, SPOT_PRICE,
+            USER_DATA, USER_DATA_FILE, USESSH,
+        ),
+    )  # fmt: skip
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        v = self.view
+        self.ec2 = {k.name[len(P) :]: v.get(k) for k in self.level.own_keys}
+
+    def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
+        super().add_lines(d, job)
+        e = self.ec2
+        d.set("universe", "grid")
+        d.set("grid_resource", f"ec2 {e['gridresource']}")
+        d.set("ec2_access_key_id", e["access_key_id"])
+        d.set("ec2_secret_access_key", e["secret_access_key"])
+        d.set("ec2_ami_id", e["ami_id"])
+        d.set("executable", self.apfqname)
+        d.set("ec2_instance_type", e["instance_type"])
+        if e["user_data"]:
+            d.set("ec2_user_data", e["user_data"])
+        if e["user_data_file"]:
+            d.set("ec2_user_data_file", e["user_data_file"])
+        if e["spot_price"] is not None:
+            d.set("ec2_spot_price", f"{e['spot_price']:f}")
+        if e["security_groups"]:
+            d.set("ec2_security_groups", e["security_groups"])
+
+    # -- retirement ------------------------------------------------------------------------------
+    def _vm_jobs(self) -> list[tuple[str, str, str]]:
+        """(job id, instance id, public name) of this queue's live VM jobs that have an instance."""
+        ads = self.schedd.call(
+            "query",
+            lambda s: s.query(
+                queue_constraint(self.apfqname, LIVE_STATUSES), [*STATUS_PROJECTION, *VM_ATTRS]
+            ),
+        )
+        out = []
+        for a in ads:
+            iid = a.get("EC2InstanceName")
+            if isinstance(iid, str) and iid:
+                out.append(
+                    (
+                        f"{a.get('ClusterId')}.{a.get('ProcId')}",
+                        iid,
+                        str(a.get("EC2RemoteVirtualMachineName") or ""),
+                    )
+                )
+        return out
+
+    def retire(self, n: int) -> list[str]:
+        """Peaceful: ``condor_off -peaceful`` on n nodes, idle ones first, then busy ones. Otherwise
+        remove n VM jobs in ``killorder`` (the base behaviour)."""
+        if not self.peaceful:
+            return super().retire(n)
+        nodes = pool().nodes(self.location.collector)
+        rank = {"idle": 0, "busy": 1}
+        candidates = sorted(
+            ((rank[nodes[iid].state], jid, iid, addr) for jid, iid, addr in self._vm_jobs()
+             if iid in nodes and nodes[iid].state in rank),
+        )  # fmt: skip
+        retired: list[str] = []
+        for _, jid, iid, addr in candidates[:n]:
+            if pool().retire(nodes[iid], peaceful=True, usessh=self.ec2["usessh"], address=addr):
+                retired.append(jid)
+        log.info("queue=%s retiring %d nodes peacefully: %s", self.apfqname, len(retired), ",".join(retired))
+        return retired
+
+    def cleanup(self) -> None:
+        """Remove VM jobs whose node has retired (master up, no startd left)."""
+        nodes = pool().nodes(self.location.collector)
+        done = [jid for jid, iid, _ in self._vm_jobs() if iid in nodes and nodes[iid].state == "retired"]
+        if done:
+            remove_jobs(self.schedd, done, f"autopyfactory: node retired ({self.apfqname})")
+            log.info("queue=%s removed %d VM jobs of retired nodes", self.apfqname, len(done))

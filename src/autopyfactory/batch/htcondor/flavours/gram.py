@@ -1,0 +1,74 @@
+"""``CondorGRAM`` (Globus GRAM, with ``globusrsl``), ``CondorGT2`` and ``CondorGT5``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from autopyfactory.batch.htcondor.base import JobContext
+from autopyfactory.batch.htcondor.description import SubmitDescription
+from autopyfactory.batch.htcondor.flavours.ce import CondorCE
+from autopyfactory.batch.htcondor.keyspace import Level
+from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.context import FactoryContext
+
+P = "batchsubmit.condorgram."
+RSL = P + "gram."
+GLOBUSRSL = Key(RSL + "globusrsl", STR, None, "the whole globusrsl")
+GLOBUSRSLADD = Key(RSL + "globusrsladd", STR, None, "appended to globusrsl")
+RSL_ITEM = Key(RSL, STR, None, "one '(k=v)' of globusrsl per key", prefix=True)
+
+
+class CondorGRAM(CondorCE):
+    name = "CondorGRAM"
+    level = Level(P, (GLOBUSRSL, GLOBUSRSLADD, RSL_ITEM))
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        rsl = self.view.get(GLOBUSRSL) or ""
+        if not rsl:
+            skip = {GLOBUSRSL.name[len(RSL) :], GLOBUSRSLADD.name[len(RSL) :]}
+            items = self.view.get_prefixed(RSL)
+            rsl = "".join(f"({k}={v.strip()})" for k, v in items.items() if k not in skip and v.strip())
+        self.globusrsl = rsl + (self.view.get(GLOBUSRSLADD) or "")
+
+    def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
+        if self.globusrsl:
+            d.set("globusrsl", self.globusrsl)
+        d.set("copy_to_spool", "True")
+        super().add_lines(d, job)
+
+
+GT2_GRIDRESOURCE = Key("batchsubmit.condorgt2.gridresource", STR, None, "host/jobmanager-X", required=True)
+GT5_GRIDRESOURCE = Key("batchsubmit.condorgt5.gridresource", STR, None, "host/jobmanager-X", required=True)
+GRAM2_RSL = Key("globusrsl.gram2.", STR, None, "globusrsl items (2.4 spelling for CondorGT2)", prefix=True)
+GRAM5_RSL = Key("globusrsl.gram5.", STR, None, "globusrsl items (2.4 spelling for CondorGT5)", prefix=True)
+
+
+class _GlobusGT(CondorGRAM):
+    """A GRAM flavour: ``grid_resource = <grid type> <gridresource>``."""
+
+    grid_type: ClassVar[str]
+    gridresource_key: ClassVar[Key]
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.gridresource: str = self.view.get(self.gridresource_key)
+
+    def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
+        d.set("grid_resource", f"{self.grid_type} {self.gridresource}")
+        super().add_lines(d, job)
+
+
+class CondorGT2(_GlobusGT):
+    name = "CondorGT2"
+    grid_type = "gt2"
+    gridresource_key = GT2_GRIDRESOURCE
+    level = Level("batchsubmit.condorgt2.", (GT2_GRIDRESOURCE,), (GRAM2_RSL,), ((GRAM2_RSL.name, RSL),))
+
+
+class CondorGT5(_GlobusGT):
+    name = "CondorGT5"
+    grid_type = "gt5"
+    gridresource_key = GT5_GRIDRESOURCE
+    level = Level("batchsubmit.condorgt5.", (GT5_GRIDRESOURCE,), (GRAM5_RSL,), ((GRAM5_RSL.name, RSL),))

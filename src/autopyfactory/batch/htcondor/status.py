@@ -1,0 +1,87 @@
+"""Batch status plugin ``Condor``: pilot counts per APF queue from one schedd query per cycle.
+
+Every queue whose pilots live in the same schedd shares one instance (``instance_key`` is the schedd
+location), so a cycle makes one ``Schedd.query`` (plus one incremental ``Schedd.history``) per schedd
+however many queues use it. Pilots are attributed by ``MATCH_APF_QUEUE``; ``JobStatus`` becomes APF's
+buckets through ``mappings.conf`` ``CONDORBATCHSTATUS-JOBSTATUS2INFO`` (held counts as the mapping
+says, 2.4's default: pending; 6 is transferring output: running)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable
+
+from autopyfactory.batch.htcondor.history import HistoryTracker
+from autopyfactory.batch.htcondor.jobs import QUEUE_ATTR, STATUS_PROJECTION, JobAd
+from autopyfactory.batch.htcondor.location import BATCHSTATUS_LOCATION
+from autopyfactory.batch.htcondor.schedd import handle
+from autopyfactory.config.keys import NONNEG_FLOAT, Key
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.status import BatchStatusPlugin
+
+MAPPING = "CONDORBATCHSTATUS-JOBSTATUS2INFO"
+SLEEP = Key("batchstatus.condor.sleep", NONNEG_FLOAT, 150, "2.4 poll interval; unused (one poll per cycle)")
+MAXAGE = Key("batchstatus.condor.maxage", NONNEG_FLOAT, 360, "schedd data older than this counts as missing")
+HISTORY_WINDOW = Key(
+    "batchstatus.condor.historywindow",
+    NONNEG_FLOAT,
+    3600,
+    "pilots that finished within this many seconds count as done (0: no history query)",
+)
+
+
+class CondorBatchStatus(BatchStatusPlugin):
+    name = "Condor"
+    keys = BATCHSTATUS_LOCATION.all()
+    factory_keys = (SLEEP, MAXAGE, HISTORY_WINDOW)
+
+    @classmethod
+    def instance_key(cls, queue: ConfigSection) -> Hashable:
+        return BATCHSTATUS_LOCATION.location(queue)
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.location = BATCHSTATUS_LOCATION.location(queue)
+        self._maxage: float = ctx.factory.get(MAXAGE)
+        window: float = ctx.factory.get(HISTORY_WINDOW)
+        self.history = HistoryTracker(window) if window > 0 else None
+        self._lock = threading.Lock()
+        self._raw: dict[str, dict[int, int]] = {}
+
+    def maxage(self) -> float:
+        return self._maxage
+
+    def raw_counts(self) -> dict[str, dict[int, int]]:
+        """JobStatus counts per queue at the last poll (queue and recent history), for queue-status."""
+        with self._lock:
+            return {q: dict(c) for q, c in self._raw.items()}
+
+    def poll(self) -> BatchView:
+        h = handle(self.location)
+        now = time.time()
+        ads = h.call("query", lambda s: s.query(f"{QUEUE_ATTR} =!= undefined", list(STATUS_PROJECTION)))
+        jobs = [j for j in (JobAd.from_ad(a) for a in ads) if j is not None]
+        in_queue = {j.job_id for j in jobs}
+        finished = (
+            [j for j in self.history.update(h, now) if j.job_id not in in_queue] if self.history else []
+        )
+        raw: dict[str, dict[int, int]] = {}
+        for j in (*jobs, *finished):
+            c = raw.setdefault(j.queue, {})
+            c[j.status] = c.get(j.status, 0) + 1
+        with self._lock:
+            self._raw = raw
+        queues = {
+            q: BatchQueueInfo.from_counts(
+                self.ctx.mappings.map_counts(MAPPING, {str(s): n for s, n in c.items()})
+            )
+            for q, c in raw.items()
+        }
+        ended: dict[str, list[FinishedPilot]] = {}
+        for j in finished:
+            if j.started > 0:
+                ended.setdefault(j.queue, []).append(FinishedPilot(j.started, j.wallclock))
+        return BatchView("Condor", now, queues, {q: tuple(v) for q, v in ended.items()})
