@@ -1,0 +1,81 @@
+"""One HTTP GET with a total deadline and a size limit, and retries with exponential backoff."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+
+from autopyfactory.wms.panda.unpickle import UnsafePickle
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class FetchError(RuntimeError):
+    """The server could not be asked, or did not answer usefully."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    timeout: float = 60.0  # whole request, connection to last byte
+    max_bytes: int = 64 << 20
+    retries: int = 3
+    backoff: float = 2.0
+
+
+def get_bytes(
+    client: httpx.Client,
+    url: str,
+    limits: FetchLimits,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """The body of ``GET url``. Raises FetchError on transport errors, HTTP errors, a body larger than
+    ``max_bytes`` or a response not complete within ``timeout`` seconds (a server trickling bytes is
+    cut off too)."""
+    deadline = time.monotonic() + limits.timeout
+    try:
+        with client.stream("GET", url, params=params, headers=headers, timeout=limits.timeout) as r:
+            if r.status_code >= 400:
+                r.read()
+                text = r.text.strip().replace("\n", " ")[:200]
+                raise FetchError(f"HTTP {r.status_code} from {url}: {text or r.reason_phrase}")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    raise FetchError(f"response from {url} is larger than {limits.max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"response from {url} took longer than {limits.timeout:.0f}s")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.TimeoutException:
+        raise FetchError(f"no answer from {url} within {limits.timeout:.0f}s") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
+
+
+def with_retries(fn: Callable[[], T], what: str, limits: FetchLimits, stop: threading.Event) -> T:
+    """``fn()``, retried ``limits.retries`` times with backoff 1x, 2x, 4x ... (capped at 60 s).
+    Refused (hostile) content is not retried. Stops early when ``stop`` is set."""
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except UnsafePickle:
+            raise
+        except Exception as exc:
+            if attempt >= limits.retries or stop.is_set():
+                raise
+            pause = min(60.0, limits.backoff * (2**attempt))
+            attempt += 1
+            log.warning("%s failed (attempt %d, retrying in %.1fs): %s", what, attempt, pause, exc)
+            if stop.wait(pause):
+                raise

@@ -1,0 +1,92 @@
+"""WMS status plugin ``Panda``: work waiting per PanDA site, and the site's status.
+
+One instance (and one background poller thread) per PanDA server, API flavour, site status source
+and credentials; every queue with the same settings shares it. ``poll()`` only reads the poller's
+newest data, so a slow or failing server never holds up a cycle: its data ages out after
+``wmsstatus.panda.maxage`` and the queues submit nothing until fresh data arrives."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.model.wms import WMSQueueInfo, WMSView
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.status import WMSStatusPlugin
+from autopyfactory.wms.panda import keys as K
+from autopyfactory.wms.panda.auth import PandaAuth
+from autopyfactory.wms.panda.fetch import FetchLimits
+from autopyfactory.wms.panda.poller import PandaPoller
+from autopyfactory.wms.panda.sites import SiteStatusReader
+from autopyfactory.wms.panda.stats import StatsReader, base_url
+
+MAPPING = "PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO"
+
+
+class NoPandaData(RuntimeError):
+    """The poller has no data of some kind yet (the message says why)."""
+
+
+def auth_of(queue: ConfigSection) -> PandaAuth:
+    return PandaAuth(
+        cert=queue.get(K.CERT),
+        key=queue.get(K.KEY),
+        proxy_profiles=tuple(queue.get(K.PROXY) or ()),
+        token_file=queue.get(K.TOKEN),
+        origin=queue.get(K.ORIGIN),
+        verify=queue.get(K.VERIFY) or "True",
+    )
+
+
+class PandaWMSStatus(WMSStatusPlugin):
+    name = "Panda"
+    keys = K.QUEUE_KEYS
+    factory_keys = K.FACTORY_KEYS
+
+    @classmethod
+    def instance_key(cls, queue: ConfigSection) -> Hashable:
+        return (
+            base_url(queue.get(K.URL) or K.DEFAULT_URL),
+            queue.get(K.API),
+            (queue.get(K.SITESTATUS) or "panda").strip(),
+            auth_of(queue).identity(),
+        )
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        f = ctx.factory
+        self.limits = FetchLimits(f.get(K.TIMEOUT), f.get(K.MAXSIZE), f.get(K.RETRIES), f.get(K.BACKOFF))
+        self._maxage: float = f.get(K.MAXAGE)
+        url = base_url(queue.get(K.URL) or K.DEFAULT_URL)
+        api: str = queue.get(K.API)
+        self.stats = StatsReader(url, api, self.limits)
+        self.sites = SiteStatusReader(
+            queue.get(K.SITESTATUS) or "panda", url, api, self.limits, ctx.settings.conf_dir
+        )
+        self.poller = PandaPoller(
+            self.stats, self.sites, auth_of(queue), ctx.auth, self.limits, f.get(K.SLEEP)
+        )
+        self.poller.start()
+
+    def maxage(self) -> float:
+        return self._maxage
+
+    def poll(self) -> WMSView:
+        d = self.poller.latest(wait_first=self.limits.timeout + 1.0)
+        if d.stats is None:
+            raise NoPandaData(
+                f"no job statistics from {self.stats.endpoint} yet: {d.stats_error or 'first query running'}"
+            )
+        if d.sites is None:
+            raise NoPandaData(
+                f"no site status from {self.sites.describe()} yet: {d.sites_error or 'first query running'}"
+            )
+        mappings = self.ctx.mappings
+        queues = {
+            site: WMSQueueInfo.from_counts(mappings.map_counts(MAPPING, counts))
+            for site, counts in d.stats.items()
+        }
+        return WMSView("Panda", min(d.stats_at, d.sites_at), queues, d.sites)
+
+    def close(self) -> None:
+        self.poller.stop()

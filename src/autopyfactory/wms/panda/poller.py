@@ -1,0 +1,147 @@
+"""The background poller: one thread per PanDA server (and credentials) per factory, refreshing job
+statistics and site status every ``wmsstatus.panda.sleep`` seconds. Readers get the newest data
+with the time it was taken; a failed refresh keeps the previous data, which ages out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import httpx
+
+from autopyfactory.model.wms import SiteInfo
+from autopyfactory.plugins.context import AuthLookup
+from autopyfactory.wms.panda.auth import PandaAuth
+from autopyfactory.wms.panda.fetch import FetchLimits, with_retries
+from autopyfactory.wms.panda.sites import SiteStatusReader
+from autopyfactory.wms.panda.stats import StateCounts, StatsReader
+from autopyfactory.wms.panda.unpickle import UnsafePickle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PandaData:
+    """The newest data of each kind and when it was taken (None: never obtained)."""
+
+    stats: StateCounts | None = None
+    stats_at: float = 0.0
+    stats_error: str = ""
+    sites: dict[str, SiteInfo] | None = None
+    sites_at: float = 0.0
+    sites_error: str = ""
+    refreshes: int = 0
+
+
+@dataclass
+class _State:
+    data: PandaData = field(default_factory=PandaData)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class PandaPoller:
+    def __init__(
+        self,
+        stats: StatsReader,
+        sites: SiteStatusReader,
+        auth: PandaAuth,
+        auth_lookup: AuthLookup | None,
+        limits: FetchLimits,
+        sleep: float,
+    ) -> None:
+        self.stats_reader = stats
+        self.sites_reader = sites
+        self.auth = auth
+        self.auth_lookup = auth_lookup
+        self.limits = limits
+        self.sleep = max(0.1, sleep)
+        self._state = _State()
+        self._stop = threading.Event()
+        self._first = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"panda-poller {stats.base}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, wait: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(wait)
+
+    def latest(self, wait_first: float = 0.0) -> PandaData:
+        """The newest data; on the first call, wait up to ``wait_first`` seconds for a first refresh."""
+        if wait_first > 0 and not self._first.is_set():
+            self._first.wait(wait_first)
+        with self._state.lock:
+            return self._state.data
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:  # never let the thread die: the data just ages out
+                log.exception("PanDA poller for %s: unexpected error", self.stats_reader.base)
+            self._first.set()
+            self._stop.wait(self.sleep)
+
+    def refresh(self) -> None:
+        """Fetch statistics and site status once (each with retries) and store what worked."""
+        try:
+            cert = self.auth.client_cert(self.auth_lookup)
+            headers = self.auth.headers()
+            verify = self.auth.ssl_verify()
+        except Exception as exc:
+            self._failed("stats", f"credentials: {exc}")
+            self._failed("sites", f"credentials: {exc}")
+            return
+        with httpx.Client(cert=cert, verify=verify, follow_redirects=True) as client:
+            t0 = time.time()
+            try:
+                stats = with_retries(
+                    lambda: self.stats_reader.read(client, headers),
+                    f"PanDA job statistics from {self.stats_reader.endpoint}",
+                    self.limits,
+                    self._stop,
+                )
+                self._update(stats=stats, stats_at=t0, stats_error="")
+            except Exception as exc:
+                self._failed("stats", _describe(exc))
+            t0 = time.time()
+            try:
+                sites = with_retries(
+                    lambda: self.sites_reader.read(client, headers),
+                    f"site status from {self.sites_reader.describe()}",
+                    self.limits,
+                    self._stop,
+                )
+                self._update(sites=sites, sites_at=t0, sites_error="")
+            except Exception as exc:
+                self._failed("sites", _describe(exc))
+        with self._state.lock:
+            d = self._state.data
+            self._state.data = _replace(d, refreshes=d.refreshes + 1)
+
+    def _update(self, **changes: object) -> None:
+        with self._state.lock:
+            self._state.data = _replace(self._state.data, **changes)
+
+    def _failed(self, what: str, message: str) -> None:
+        log.error(
+            "PanDA poller %s: %s refresh failed, keeping older data: %s",
+            self.stats_reader.base,
+            "job statistics" if what == "stats" else "site status",
+            message,
+        )
+        self._update(**{f"{what}_error": message})
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, UnsafePickle):
+        return f"hostile or non-plain pickle refused: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _replace(d: PandaData, **changes: object) -> PandaData:
+    return replace(d, **changes)  # type: ignore[arg-type]
