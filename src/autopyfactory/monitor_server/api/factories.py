@@ -1,0 +1,97 @@
+"""``/api/factories`` and ``/api/factories/<name>``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import Field, TypeAdapter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from autopyfactory.monitor_server.api.common import (
+    ApiError,
+    Payload,
+    json_response,
+    not_found,
+    read_json,
+    text,
+)
+from autopyfactory.monitor_server.api.serialize import factory_json
+from autopyfactory.monitor_server.db.tx import reading, writing
+from autopyfactory.monitor_server.services import caller, services
+from autopyfactory.monitor_server.store.factories import (
+    FactoryInfo,
+    delete_factory,
+    get_factory,
+    list_factories,
+    register_factory,
+)
+from autopyfactory.monitor_server.store.stats import created_activity
+
+router = APIRouter()
+NAME_MAX = 64
+
+
+class FactoryIn(Payload):
+    version: str = Field(default="", max_length=64)
+    email: str = Field(default="", max_length=255)
+    url: str = Field(default="", max_length=255)
+    type: str = Field(default="AutoPyFactory", max_length=32)
+
+
+_ADAPTER = TypeAdapter(FactoryIn)
+
+
+@router.get("/factories")
+def get_all(request: Request) -> Response:
+    svc = services(request)
+    now = svc.clock.now()
+    with reading(svc.engine) as conn:
+        facs = list_factories(conn)
+        act = created_activity(conn, "factory", [f.id for f in facs], now, svc.settings.activity_hours)
+    return json_response([factory_json(f, act.get(f.id), now) for f in facs])
+
+
+@router.get("/factories/{name}")
+def get_one(name: str, request: Request) -> Response:
+    svc = services(request)
+    now = svc.clock.now()
+    with reading(svc.engine) as conn:
+        f = get_factory(conn, name)
+        if f is None:
+            raise not_found(request)
+        act = created_activity(conn, "factory", [f.id], now, svc.settings.activity_hours)
+    return json_response(factory_json(f, act[f.id], now))
+
+
+@router.put("/factories/{name}")
+async def put(name: str, request: Request) -> Response:
+    svc = services(request)
+    if len(name) > NAME_MAX or ":" in name:
+        raise ApiError(400, f"Invalid data: a factory name has at most {NAME_MAX} characters and no ':'")
+    data = await read_json(request, _ADAPTER)
+    who = caller(request)
+
+    def work() -> Response:
+        if not svc.auth.may_write(who, name):
+            raise ApiError(403, f"Forbidden: {svc.auth.refusal(name)}")
+        now = svc.clock.now()
+        info = FactoryInfo(data.version, data.email, data.url, data.type or "AutoPyFactory")
+        with writing(svc.engine) as conn:
+            fac, created = register_factory(conn, name, info, who.address, now)
+        svc.auth.forget(name)
+        return json_response([factory_json(fac, None, now)], 201 if created else 200)
+
+    return await run_in_threadpool(work)
+
+
+@router.delete("/factories/{name}")
+def remove(name: str, request: Request) -> Response:
+    svc = services(request)
+    if not svc.auth.is_admin(caller(request)):
+        raise ApiError(403, "Forbidden: deleting needs the admin token")
+    with writing(svc.engine) as conn:
+        if not delete_factory(conn, name):
+            raise not_found(request)
+    svc.auth.forget(name)
+    return text(f"Deleted factory {name}")

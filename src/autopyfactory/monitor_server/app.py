@@ -1,0 +1,107 @@
+"""The application factory: ``create_app(settings)`` wires database, writer, auth, expiry, metrics,
+the API under ``/api``, the dashboard under ``/`` and ``/metrics``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from autopyfactory.monitor_server.api import admin, factories, jobs, labels
+from autopyfactory.monitor_server.api.common import ApiError, text
+from autopyfactory.monitor_server.auth import Authorizer
+from autopyfactory.monitor_server.background import ExpiryTask
+from autopyfactory.monitor_server.clock import Clock, SystemClock
+from autopyfactory.monitor_server.db.engine import make_engine
+from autopyfactory.monitor_server.db.migrate import upgrade
+from autopyfactory.monitor_server.metrics import Metrics
+from autopyfactory.monitor_server.services import Services
+from autopyfactory.monitor_server.settings import ServerSettings
+from autopyfactory.monitor_server.timing import TimingMiddleware
+from autopyfactory.monitor_server.web.routes import STATIC_DIR
+from autopyfactory.monitor_server.web.routes import router as web_router
+from autopyfactory.monitor_server.writer import StateWriter
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: ServerSettings, clock: Clock | None = None, migrate: bool = True, run_expiry: bool = True
+) -> FastAPI:
+    """``migrate``: bring the schema to the newest revision first. ``run_expiry``: start the
+    background expiry task (tests drive ``app.state.expiry.run_once()`` themselves)."""
+    clock = clock or SystemClock()
+    engine = make_engine(settings.db_url)
+    if migrate:
+        upgrade(engine)
+    metrics = Metrics(engine)
+    writer_holder: list[StateWriter] = []
+    expiry = ExpiryTask(engine, clock, settings.expiry, metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_expiry and settings.expiry.enabled:
+            expiry.start()
+        yield
+        expiry.stop()
+        for w in writer_holder:
+            w.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="APF monitor",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    writer = StateWriter(engine, clock, on_batch=metrics.batch_size.observe)
+    writer_holder.append(writer)
+    app.state.services = Services(settings, engine, clock, Authorizer(settings.auth, engine), writer, metrics)
+    app.state.expiry = expiry
+
+    for mod in (factories, labels, jobs, admin):
+        app.include_router(mod.router, prefix="/api")
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> Response:
+        return text(exc.text, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> Response:
+        return text(f"Invalid data: {exc.errors()}", 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return text(f"Not found: {request.url}", 404)
+        if exc.status_code == 405:
+            return text(f"Method not allowed: {request.method} {request.url.path}", 405)
+        return text(str(exc.detail), exc.status_code)
+
+    app.add_middleware(TimingMiddleware, metrics=metrics)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory`` with several workers: settings from ``APFMON_CONFIG`` and ``APFMON_DB``."""
+    import os
+
+    from autopyfactory.monitor_server.settings import load_settings
+
+    settings = load_settings(os.environ.get("APFMON_CONFIG") or None)
+    settings = settings.with_overrides(db_url=os.environ.get("APFMON_DB") or None)
+    return create_app(settings, migrate=False)

@@ -1,0 +1,1 @@
+"""Database: schema (SQLAlchemy Core), engine set-up and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the monitor database (``script_location`` = this package)."""

@@ -1,0 +1,111 @@
+"""Rows as the rest of the server sees them: frozen dataclasses, never raw mappings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autopyfactory.monitor_server.states import JobState
+
+
+@dataclass(frozen=True, slots=True)
+class Factory:
+    id: int
+    name: str
+    ip: str
+    email: str
+    url: str
+    version: str
+    factory_type: str
+    created: float
+    last_modified: float
+    last_startup: float
+    last_cycle: float | None
+    last_ncreated: int
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    id: int
+    factory_id: int
+    factory: str
+    name: str
+    wmsqueue: str
+    batchqueue: str
+    resource: str
+    localqueue: str
+    msg: str
+    created: float
+    last_modified: float
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    jid: str
+    cid: str
+    factory: str
+    label: str
+    state: JobState
+    result: int
+    flag: bool
+    created: float
+    last_modified: float
+    stdouturl: str = ""
+    stderrurl: str = ""
+    logurl: str = ""
+    jdlurl: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    at: float
+    source: str
+    state: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMessage:
+    at: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StateCounts:
+    created: int = 0
+    running: int = 0
+    exiting: int = 0
+    done: int = 0
+    fault: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.running + self.exiting + self.done + self.fault
+
+    @property
+    def active(self) -> int:
+        return self.created + self.running + self.exiting
+
+    @property
+    def mortality(self) -> float | None:
+        """Percentage of finished pilots that faulted: 100 * fault / (done + fault); None without any."""
+        finished = self.done + self.fault
+        return None if finished == 0 else 100.0 * self.fault / finished
+
+    def get(self, state: JobState) -> int:
+        return int(getattr(self, state.value))
+
+    @classmethod
+    def from_pairs(cls, pairs: dict[str, int]) -> StateCounts:
+        return cls(**{s.value: int(pairs.get(s.value, 0)) for s in JobState})
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Counts per time bucket, oldest first, for sparklines and plots."""
+
+    start: float
+    bucket_seconds: float
+    created: tuple[int, ...]
+    done: tuple[int, ...] = ()
+    fault: tuple[int, ...] = ()

@@ -1,0 +1,156 @@
+"""Server settings: an INI file (``[monitor]``, ``[auth]``, ``[expiry]``) plus command-line overrides."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_DB = "sqlite:///apfmon.db"
+
+
+class SettingsError(ValueError):
+    """A bad value in the monitor configuration; the message names section, key and value."""
+
+
+class AuthMode(StrEnum):
+    TOKEN = "token"  # factories send "Authorization: Bearer <token>" (created with `monitor token create`)
+    ADDRESS = "address"  # as APFMon: the factory's writes must come from the address it registered from
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    mode: AuthMode = AuthMode.TOKEN
+    admin_token: str = ""  # empty: admin actions are refused
+
+
+@dataclass(frozen=True, slots=True)
+class ExpirySettings:
+    """Thresholds in seconds (APFMon's ``expire`` and ``clean`` commands, configurable)."""
+
+    interval: float = 60.0
+    created_flag_after: float = 6 * 3600.0
+    running_flag_after: float = 72 * 3600.0
+    exiting_done_after: float = 30 * 60.0
+    flagged_fault_after: float = 24 * 3600.0
+    keep_finished: float = 7 * 86400.0  # done/fault jobs older than this are deleted
+    keep_inactive: float = 7 * 86400.0  # factories and labels unmodified this long (and without jobs)
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    db_url: str = DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    activity_hours: float = 2.0  # window of the activity sparklines (24 buckets)
+    label_messages_kept: int = 5
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    expiry: ExpirySettings = field(default_factory=ExpirySettings)
+
+    def with_overrides(self, **kw: object) -> ServerSettings:
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """``90``, ``90s``, ``30m``, ``6h``, ``7d`` to seconds."""
+    m = _DURATION.match(text.lower())
+    if m is None:
+        raise ValueError(f"expected a duration such as 90, 30m, 6h or 7d, got {text!r}")
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+class _Reader:
+    """Typed reads of one INI section; errors name the section, key and value."""
+
+    def __init__(self, cp: configparser.ConfigParser, section: str) -> None:
+        self.section = section
+        self.values: dict[str, str] = dict(cp[section]) if cp.has_section(section) else {}
+
+    def conv(self, key: str, conv: Callable[[str], T], default: T) -> T:
+        raw = self.values.get(key)
+        if raw is None:
+            return default
+        try:
+            return conv(raw.strip())
+        except (KeyError, ValueError) as exc:
+            raise SettingsError(f"[{self.section}] {key} = {raw!r}: {exc}") from None
+
+    def get_str(self, key: str, default: str) -> str:
+        return self.conv(key, str, default)
+
+    def get_int(self, key: str, default: int) -> int:
+        return self.conv(key, int, default)
+
+    def get_float(self, key: str, default: float) -> float:
+        return self.conv(key, float, default)
+
+    def get_duration(self, key: str, default: float) -> float:
+        return self.conv(key, parse_duration, default)
+
+    def get_bool(self, key: str, default: bool) -> bool:
+        return self.conv(key, _parse_bool, default)
+
+
+def _parse_bool(text: str) -> bool:
+    v = configparser.ConfigParser.BOOLEAN_STATES.get(text.lower())
+    if v is None:
+        raise ValueError("expected True or False")
+    return v
+
+
+def _parse_mode(text: str) -> AuthMode:
+    try:
+        return AuthMode(text.lower())
+    except ValueError:
+        raise ValueError("expected 'token' or 'address'") from None
+
+
+def load_settings(path: str | Path | None) -> ServerSettings:
+    """Settings from ``path`` (missing keys keep their defaults); defaults when ``path`` is None.
+
+    ``admin_token_file`` in ``[auth]`` or the ``APFMON_ADMIN_TOKEN`` variable give the admin token."""
+    cp = configparser.ConfigParser(interpolation=None)
+    if path is not None and not cp.read(Path(path)):
+        raise SettingsError(f"{path}: cannot read the monitor configuration")
+    mon, au, ex = _Reader(cp, "monitor"), _Reader(cp, "auth"), _Reader(cp, "expiry")
+    b, a, e = ServerSettings(), AuthSettings(), ExpirySettings()
+    admin = au.get_str("admin_token", "")
+    token_file = au.get_str("admin_token_file", "")
+    if token_file:
+        try:
+            admin = Path(token_file).read_text().strip()
+        except OSError as exc:
+            raise SettingsError(f"[auth] admin_token_file = {token_file!r}: {exc}") from None
+    admin = os.environ.get("APFMON_ADMIN_TOKEN", admin)
+    return ServerSettings(
+        db_url=mon.get_str("db", b.db_url),
+        host=mon.get_str("host", b.host),
+        port=mon.get_int("port", b.port),
+        workers=mon.get_int("workers", b.workers),
+        activity_hours=mon.get_float("activity_hours", b.activity_hours),
+        label_messages_kept=mon.get_int("label_messages_kept", b.label_messages_kept),
+        auth=AuthSettings(mode=au.conv("mode", _parse_mode, a.mode), admin_token=admin),
+        expiry=ExpirySettings(
+            interval=ex.get_duration("interval", e.interval),
+            created_flag_after=ex.get_duration("created_flag_after", e.created_flag_after),
+            running_flag_after=ex.get_duration("running_flag_after", e.running_flag_after),
+            exiting_done_after=ex.get_duration("exiting_done_after", e.exiting_done_after),
+            flagged_fault_after=ex.get_duration("flagged_fault_after", e.flagged_fault_after),
+            keep_finished=ex.get_duration("keep_finished", e.keep_finished),
+            keep_inactive=ex.get_duration("keep_inactive", e.keep_inactive),
+            enabled=ex.get_bool("enabled", e.enabled),
+        ),
+    )

@@ -1,0 +1,26 @@
+"""Jinja filters: times, ages and percentages."""
+
+from __future__ import annotations
+
+import time
+
+
+def ts(t: float | None) -> str:
+    return "-" if t is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
+
+
+def age(t: float | None, now: float) -> str:
+    if t is None:
+        return "never"
+    d = max(0.0, now - t)
+    if d < 90:
+        return f"{d:.0f}s ago"
+    if d < 5400:
+        return f"{d / 60:.0f}min ago"
+    if d < 2 * 86400:
+        return f"{d / 3600:.1f}h ago"
+    return f"{d / 86400:.0f}d ago"
+
+
+def pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f}%"
