@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from autopyfactory.config.keys import BOOL, LIST, NONNEG_FLOAT, NONNEG_INT, STR, Key
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.wrapper.keys import WRAPPER_KEYS
 
 ENABLED = Key("enabled", BOOL, True, "run this queue")
 WMSQUEUE = Key("wmsqueue", STR, "", "the WMS queue (PanDA site/resource) whose work this queue serves")
@@ -46,6 +47,7 @@ QUEUE_KEYS: tuple[Key, ...] = (
     WMSSTATUS_PLUGIN, BATCHSTATUS_PLUGIN, BATCHSUBMIT_PLUGIN, SCHEDPLUGIN, MONITOR_SECTION, EXECUTABLE, ARGUMENTS,
     DEFAULT_ARGUMENTS, WMSSTATUS_MAXAGE, BATCHSTATUS_MAXAGE,
     *(Key(k, STR, None, "interpolation variable") for k in INTERPOLATION_ONLY),
+    *WRAPPER_KEYS,
 )  # fmt: skip
 
 # Which batch status plugin counts the pilots of a submit plugin when batchstatusplugin is unset.

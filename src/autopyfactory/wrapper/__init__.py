@@ -1,10 +1,16 @@
-"""The pilot wrapper the factory submits by default (a shell bootstrap plus a Python stage)."""
+"""The pilot wrapper the factory submits by default (a shell bootstrap plus a Python stage).
+
+``bootstrap.sh`` is the executable; ``stage/`` is the standard-library-only Python stage it runs
+on the worker node; ``keys.py`` declares the ``wrapper.*`` queue keys from which
+:func:`default_arguments` builds the wrapper's command line. See docs/wrapper.md."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autopyfactory.config.section import ConfigSection
+if TYPE_CHECKING:
+    from autopyfactory.config.section import ConfigSection
 
 HERE = Path(__file__).resolve().parent
 
@@ -15,5 +21,7 @@ def default_executable() -> Path:
 
 
 def default_arguments(queue: ConfigSection) -> str:
-    """``executable.arguments`` for the bundled wrapper, built from the queue's keys."""
-    return ""
+    """``executable.arguments`` for the bundled wrapper, built from the queue's ``wrapper.*`` keys."""
+    from autopyfactory.wrapper.arguments import wrapper_arguments
+
+    return wrapper_arguments(queue)

@@ -1,0 +1,18 @@
+"""Entry point when the bootstrap runs ``python3 <stage directory> ...``.
+
+Python puts the stage directory itself first on ``sys.path``; its module names (``checks``,
+``options``, ...) must not shadow the standard library, so that entry is replaced by the parent
+directory and the stage is imported as the package ``stage``."""
+
+import os
+import sys
+
+_here = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _here:
+    del sys.path[0]
+sys.path.insert(0, os.path.dirname(_here))
+
+from stage.main import main  # type: ignore[import-not-found]  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

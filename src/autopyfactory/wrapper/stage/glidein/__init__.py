@@ -1,0 +1,1 @@
+"""Support for the ``glidein`` plugin: HTCondor configuration and the glidein's lifetime."""
