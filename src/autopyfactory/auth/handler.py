@@ -1,0 +1,62 @@
+"""The base of auth handlers: one per auth.conf profile, chosen by its ``plugin`` value."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.context import AuthFailure
+
+PLUGIN = Key("plugin", STR, "X509", "X509, SSH or GSISSH (a proxy.conf section without it is X509)")
+AUTHBASEDIR = Key("authbasedir", STR, None, "where decoded keys are written (default: <statedir>/auth)")
+COMMON_KEYS = (PLUGIN, AUTHBASEDIR)
+
+
+@dataclass(frozen=True)
+class AuthEnv:
+    """What handlers get from the manager: the default base directory and how to find another
+    profile's proxy (myproxy ``retriever_list``)."""
+
+    basedir: Path
+    proxy_of: Callable[[Sequence[str]], str]
+
+
+class AuthHandler(ABC):
+    """One credential profile. Lookups raise :class:`AuthFailure` with the reason; ``check`` is the
+    periodic work (renewal, validation), run by the manager's thread every :meth:`interval` seconds."""
+
+    name: ClassVar[str]
+    keys: ClassVar[tuple[Key, ...]] = ()
+
+    def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
+        self.profile = profile
+        self.env = env
+        base = profile.get(AUTHBASEDIR)
+        self.basedir = Path(base).expanduser() if base else env.basedir
+        self.next_check = time.monotonic()
+
+    @property
+    def label(self) -> str:
+        return f"auth profile [{self.profile.name}] ({self.profile.origin})"
+
+    def interval(self) -> float | None:
+        """Seconds between checks; None: nothing to do periodically."""
+        return None
+
+    def check(self) -> None:
+        """Periodic work; must not raise for credential problems (it records them)."""
+
+    def proxy_path(self) -> str:
+        raise AuthFailure(f"{self.label} is a {self.name} profile, not an X509 proxy")
+
+    def ssh_key_paths(self) -> tuple[str, str, str | None]:
+        raise AuthFailure(f"{self.label} is a {self.name} profile, not an SSH key pair")
+
+    def close(self) -> None:
+        """The profile is going away (reconfiguration or shutdown)."""

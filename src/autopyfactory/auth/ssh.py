@@ -1,0 +1,80 @@
+"""The ``SSH`` auth handler: an SSH key pair (for CondorSSH/BOSCO), from files or from base64 keys in
+the profile, written under ``<authbasedir>/<profile>/`` with private modes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from autopyfactory.auth.files import check_private, decode_b64, private_dir, write_atomic
+from autopyfactory.auth.handler import AuthEnv, AuthHandler
+from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.context import AuthFailure
+
+log = logging.getLogger(__name__)
+
+S = "ssh."
+TYPE = Key(S + "type", STR, "rsa", "key type, names the written files (id_<type>)")
+PUBLICKEY = Key(S + "publickey", STR, None, "base64 public key")
+PRIVATEKEY = Key(S + "privatekey", STR, None, "base64 private key")
+PUBLICKEYFILE = Key(S + "publickeyfile", STR, None, "public key path")
+PRIVATEKEYFILE = Key(S + "privatekeyfile", STR, None, "private key path")
+PRIVKEYPASS = Key(S + "privkeypass", STR, None, "passphrase of the private key (written to a file)")
+PRIVKEYPASSFILE = Key(S + "privkeypassfile", STR, None, "file holding the passphrase")
+PASSWORDFILE = Key(S + "passwordfile", STR, None, "unused (2.4 example file)")
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(os.path.expanduser(value)) if value else None
+
+
+class SSHHandler(AuthHandler):
+    name = "SSH"
+    keys = (
+        TYPE,
+        PUBLICKEY,
+        PRIVATEKEY,
+        PUBLICKEYFILE,
+        PRIVATEKEYFILE,
+        PRIVKEYPASS,
+        PRIVKEYPASSFILE,
+        PASSWORDFILE,
+    )
+
+    def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
+        super().__init__(profile, env)
+        g = profile.get
+        self.problem = ""
+        stem = f"id_{g(TYPE)}"
+        self.pub, self.priv, self.passfile = (
+            _path(g(PUBLICKEYFILE)),
+            _path(g(PRIVATEKEYFILE)),
+            _path(g(PRIVKEYPASSFILE)),
+        )
+        try:
+            if g(PRIVATEKEY) or g(PUBLICKEY) or g(PRIVKEYPASS):
+                d = private_dir(self.basedir / profile.name)
+                if g(PRIVATEKEY):
+                    self.priv = write_atomic(d / stem, decode_b64(g(PRIVATEKEY), PRIVATEKEY.name), 0o600)
+                if g(PUBLICKEY):
+                    self.pub = write_atomic(
+                        d / f"{stem}.pub", decode_b64(g(PUBLICKEY), PUBLICKEY.name), 0o644
+                    )
+                if g(PRIVKEYPASS):
+                    self.passfile = write_atomic(d / f"{stem}.pass", g(PRIVKEYPASS).encode(), 0o600)
+        except (AuthFailure, OSError) as exc:
+            self.problem = f"{self.label}: {exc}"
+            log.error("%s", self.problem)
+
+    def ssh_key_paths(self) -> tuple[str, str, str | None]:
+        if self.problem:
+            raise AuthFailure(self.problem)
+        if self.priv is None:
+            raise AuthFailure(f"{self.label}: set ssh.privatekeyfile or ssh.privatekey")
+        check_private(self.priv, f"{self.label}: private key")
+        if self.passfile is not None:
+            check_private(self.passfile, f"{self.label}: passphrase file")
+        pub = self.pub or Path(f"{self.priv}.pub")
+        return str(pub), str(self.priv), str(self.passfile) if self.passfile else None

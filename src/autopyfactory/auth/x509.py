@@ -1,0 +1,137 @@
+"""The ``X509`` auth handler: keeps a VOMS proxy valid (renewing it with voms-proxy-init or MyProxy)
+and hands its path to submit plugins only while it has at least ``minlife`` seconds left."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autopyfactory.auth import x509_keys as K
+from autopyfactory.auth.handler import AuthEnv, AuthHandler
+from autopyfactory.auth.proxyinfo import inspect, role_fqan
+from autopyfactory.auth.x509_renew import RenewSpec, renew
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.context import AuthFailure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyStatus:
+    ok: bool
+    reason: str
+    valid_until: float  # time.time() after which the proxy must be checked again
+
+
+class X509Handler(AuthHandler):
+    name = "X509"
+    keys = K.X509_KEYS
+
+    def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
+        super().__init__(profile, env)
+        g = profile.get
+        self.proxyfile = Path(os.path.expanduser(g(K.PROXYFILE)))
+        self.vorole: str | None = g(K.VOROLE)
+        self.renew: bool = g(K.RENEW)
+        self.minlife: int = g(K.MINLIFE)
+        self.checktime: int = g(K.CHECKTIME)
+        self.owner: str | None = g(K.OWNER)
+        self.spec = RenewSpec(
+            flavor=g(K.FLAVOR),
+            out=self.proxyfile,
+            lifetime=g(K.LIFETIME),
+            vorole=self.vorole,
+            baseproxy=os.path.expanduser(g(K.BASEPROXY)) if g(K.BASEPROXY) else None,
+            usercert=os.path.expanduser(g(K.USERCERT)),
+            userkey=os.path.expanduser(g(K.USERKEY)),
+            voms_args=g(K.VOMS_ARGS) or "",
+            myproxy_host=g(K.MYPROXY_HOST),
+            myproxy_user=g(K.MYPROXY_USER),
+            myproxy_pass=g(K.MYPROXY_PASS),
+            retrievers=g(K.RETRIEVERS) or (),
+        )
+        self.next_check = time.monotonic() + g(K.INITDELAY)
+        self._lock = threading.Lock()
+        self._status: ProxyStatus | None = None
+        for k in K.REMOTE:
+            if g(k):
+                log.warning("%s: %s is not supported; the proxy is not copied anywhere", self.label, k.name)
+
+    def interval(self) -> float:
+        return float(self.checktime)
+
+    def check(self) -> None:
+        with self._lock:
+            self._status = self._check()
+        (log.debug if self._status.ok else log.error)("%s: %s", self.label, self._status.reason)
+
+    def _check(self) -> ProxyStatus:
+        info = inspect(self.proxyfile, voms=bool(self.vorole))
+        renewed = False
+        if self.renew and (info.timeleft is not None and info.timeleft < self.minlife):
+            try:
+                r = renew(self.spec, self.env.proxy_of)
+            except AuthFailure as exc:
+                return ProxyStatus(False, f"cannot renew {self.proxyfile}: {exc}", 0.0)
+            if not r.ok:
+                return ProxyStatus(
+                    False, f"renewing {self.proxyfile} ({self.spec.flavor}) failed: {r.why()}", 0.0
+                )
+            renewed = True
+            info = inspect(self.proxyfile, voms=bool(self.vorole))
+        if renewed or self.owner:
+            self._secure()
+        now = time.time()
+        if info.timeleft is None:
+            if not self.proxyfile.exists():
+                return ProxyStatus(False, f"proxy file {self.proxyfile} does not exist", 0.0)
+            return ProxyStatus(
+                True, f"{self.proxyfile}: lifetime unknown ({info.reason})", now + self.checktime
+            )
+        if info.timeleft < self.minlife:
+            why = info.reason or f"{info.timeleft}s left < minlife {self.minlife}s"
+            return ProxyStatus(
+                False, f"{self.proxyfile}: {why}" + ("" if self.renew else " (renew = False)"), 0.0
+            )
+        if self.vorole and info.fqans is not None:
+            want = role_fqan(self.vorole)
+            if not any(f == want or f.startswith(want + "/") for f in info.fqans):
+                return ProxyStatus(
+                    False, f"{self.proxyfile} lacks FQAN {want} (has {', '.join(info.fqans)})", 0.0
+                )
+        verb = "renewed" if renewed else "valid"
+        return ProxyStatus(
+            True, f"{self.proxyfile} {verb}, {info.timeleft}s left", now + info.timeleft - self.minlife
+        )
+
+    def _secure(self) -> None:
+        try:
+            os.chmod(self.proxyfile, 0o600)
+            if self.owner:
+                pw = pwd.getpwnam(self.owner)
+                os.chown(self.proxyfile, pw.pw_uid, pw.pw_gid)
+        except (OSError, KeyError) as exc:
+            log.error(
+                "%s: cannot give %s to %s: %s", self.label, self.proxyfile, self.owner or "its owner", exc
+            )
+
+    def proxy_path(self) -> str:
+        with self._lock:
+            st = self._status
+        if st is None or not st.ok or time.time() >= st.valid_until:
+            self.check()
+            with self._lock:
+                st = self._status
+        assert st is not None
+        if not st.ok:
+            raise AuthFailure(f"{self.label}: {st.reason}")
+        return str(self.proxyfile)
+
+    def status(self) -> ProxyStatus | None:
+        with self._lock:
+            return self._status
