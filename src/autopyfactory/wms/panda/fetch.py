@@ -53,11 +53,11 @@ def get_bytes(
                 if size > limits.max_bytes:
                     raise FetchError(f"response from {url} is larger than {limits.max_bytes} bytes")
                 if time.monotonic() > deadline:
-                    raise FetchError(f"response from {url} took longer than {limits.timeout:.0f}s")
+                    raise FetchError(f"response from {url} took longer than {limits.timeout:g}s")
                 chunks.append(chunk)
             return b"".join(chunks)
     except httpx.TimeoutException:
-        raise FetchError(f"no answer from {url} within {limits.timeout:.0f}s") from None
+        raise FetchError(f"no answer from {url} within {limits.timeout:g}s") from None
     except httpx.HTTPError as exc:
         raise FetchError(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
 
