@@ -65,6 +65,7 @@ class Factory:
         self._submit_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="submit")
         self._bounds: dict[Hashable, threading.BoundedSemaphore] = {}
         self._last_batch: dict[StatusKey, BatchView] = {}
+        self._auth_running = False
         self._apply(self.cfg, initial=True)
 
     # -- configuration ------------------------------------------------------------------------
@@ -189,7 +190,11 @@ class Factory:
             self.queues.clear()
             self.hub.close()
             self.cfg = cfg
+            old_auth = self.ctx.auth
             self.ctx = self._context(cfg)
+            if self._auth_running:
+                _call(old_auth, "stop")
+                _call(self.ctx.auth, "start")
             self.hub = StatusHub(self.ctx, self.reg)
             for m in self.monitors.values():
                 m.close()
@@ -198,6 +203,7 @@ class Factory:
             return
         self.cfg = cfg
         self.ctx.mappings = cfg.mappings
+        _call(self.ctx.auth, "reconfigure", cfg.auth)
         self._apply(cfg)
 
     # -- one cycle ------------------------------------------------------------------------------
@@ -369,6 +375,8 @@ class Factory:
         return self.cfg.settings.cycles
 
     def _start_services(self) -> None:
+        _call(self.ctx.auth, "start")  # the auth manager's periodic proxy checks
+        self._auth_running = True
         if not self.options.services:
             return
         from autopyfactory.logserver.services import start_services
@@ -444,6 +452,7 @@ class Factory:
                 log.exception("closing monitor %s", m.section.name)
         self.hub.close()
         self._stop_services()
+        _call(self.ctx.auth, "stop")
 
 
 def _view(results: dict[StatusKey, PollResult], key: StatusKey | None) -> WMSView | BatchView | None:
@@ -458,6 +467,16 @@ def _err(results: dict[StatusKey, PollResult], key: StatusKey | None) -> str:
         return ""
     r = results.get(key)
     return f"{key[1]}: {r.error}" if r is not None and r.error else ""
+
+
+def _call(obj: object, method: str, *args: object) -> None:
+    """``obj.method(*args)`` when the object has it (the auth manager's start/stop/reconfigure)."""
+    fn = getattr(obj, method, None)
+    if callable(fn):
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("%s.%s failed", type(obj).__name__, method)
 
 
 def _guard(monitor: str, queue: str, fn: Callable[[], None]) -> None:
