@@ -1,0 +1,1 @@
+"""Config plugin ``CRIC`` (alias ``Agis``): APF queue sections from the central queue configuration."""
