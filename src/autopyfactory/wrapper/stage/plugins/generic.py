@@ -1,9 +1,10 @@
-"""``generic``: run a command, optionally fetching code for it first.
+"""``generic``: run a command, or fetched code.
 
-- With pilot code (``--wrapperpilotcode``) and no command: run the fetched file (``*.py`` with the
-  wrapper's python, anything else directly); for a tarball, ``--entry`` names the file inside it.
-- With a command (the words after ``--``, plus options the plugin does not know): run it, in the
-  code's directory when there is code; ``$APF_PILOTCODE`` names the fetched file or the entry.
+- With pilot code (``--wrapperpilotcode``): run the fetched file (``*.py`` with the wrapper's python,
+  anything else directly), or for a tarball the file ``--entry`` names inside it, in the code's
+  directory, with the words after ``--`` (and options the plugin does not know) as its arguments;
+  ``$APF_PILOTCODE`` names the file.
+- Without: the words after ``--`` (and unknown options) are the command, run in the work directory.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class GenericPlugin(Plugin):
         if self.code is not None:
             env["APF_PILOTCODE"] = self.entry
             cwd = self.code.root
-            argv = self.command or command_for(self.entry, self.ctx.python)
+            argv = [*command_for(self.entry, self.ctx.python), *self.command]
         else:
             argv = self.command
         return self.ctx.forwarder.run(argv, cwd=cwd, env=env)
