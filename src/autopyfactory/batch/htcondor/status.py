@@ -50,6 +50,7 @@ class CondorBatchStatus(BatchStatusPlugin):
         self.history = HistoryTracker(window) if window > 0 else None
         self._lock = threading.Lock()
         self._raw: dict[str, dict[int, int]] = {}
+        self.clock = time.time
 
     def maxage(self) -> float:
         return self._maxage
@@ -61,7 +62,7 @@ class CondorBatchStatus(BatchStatusPlugin):
 
     def poll(self) -> BatchView:
         h = handle(self.location)
-        now = time.time()
+        now = self.clock()
         ads = h.call("query", lambda s: s.query(f"{QUEUE_ATTR} =!= undefined", list(STATUS_PROJECTION)))
         jobs = [j for j in (JobAd.from_ad(a) for a in ads) if j is not None]
         in_queue = {j.job_id for j in jobs}
