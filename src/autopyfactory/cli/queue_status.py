@@ -23,6 +23,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--queue", action="append", help="only this queue (repeatable)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the batch sources")
+    p.add_argument(
+        "--by-jobstatus",
+        action="store_true",
+        help="raw HTCondor JobStatus counts (idle, running, held, ...) instead of APF's buckets",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         rows[name] = {"source": key[1], **{a: getattr(info, a) for a in BATCH_ATTRIBUTES}}
     for name, err in problems.items():
         rows[name] = {"error": err}
+    if getattr(args, "by_jobstatus", False):
+        return _print_jobstatus(hub, keys, rows, args.json)
     hub.close()
     if args.json:
         print(json.dumps(rows, indent=2, sort_keys=True))
@@ -70,3 +77,36 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{name.ljust(width)}  {r['source']:<8}" + "".join(f"{r[c]:>10}" for c in cols))
     return 1 if any("error" in r for r in rows.values()) else 0
+
+
+def _print_jobstatus(
+    hub: StatusHub, keys: dict[str, StatusKey], rows: dict[str, dict[str, Any]], as_json: bool
+) -> int:
+    """Per queue JobStatus counts from sources that keep them (Condor), like 2.4's apf-queue-status."""
+    from autopyfactory.batch.htcondor.jobs import JOB_STATUS_NAMES
+
+    names = [JOB_STATUS_NAMES[i] for i in range(8)]
+    out: dict[str, dict[str, Any]] = {}
+    for name, key in keys.items():
+        inst = hub.get(key)
+        raw = getattr(inst, "raw_counts", None)
+        if "error" in rows.get(name, {}) or raw is None:
+            out[name] = {"error": rows.get(name, {}).get("error", f"{key[1]} has no JobStatus counts")}
+            continue
+        counts = raw().get(name, {})
+        out[name] = {JOB_STATUS_NAMES.get(s, str(s)): n for s, n in sorted(counts.items())}
+    for name, r in rows.items():
+        out.setdefault(name, {"error": r.get("error", "")})
+    hub.close()
+    if as_json:
+        print(json.dumps(out, indent=2, sort_keys=True))
+    else:
+        width = max([len(n) for n in out] + [5])
+        print("queue".ljust(width) + "".join(f"{c.split('_')[0].upper():>13}" for c in names))
+        for name in sorted(out):
+            r = out[name]
+            if "error" in r:
+                print(f"{name.ljust(width)}  error: {r['error']}")
+            else:
+                print(name.ljust(width) + "".join(f"{r.get(c, 0):>13}" for c in names))
+    return 1 if any("error" in r for r in out.values()) else 0

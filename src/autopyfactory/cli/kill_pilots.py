@@ -1,0 +1,65 @@
+"""``autopyfactory kill-pilots --queue Q [--status S]``: remove a queue's pilots (apf-kill-pilots)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from autopyfactory.config.loader import load
+from autopyfactory.config.problems import ConfigError
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.registry import PluginNotFound, registry
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("kill-pilots", parents=[common], help="remove a queue's pilots from its batch system")
+    p.add_argument("--queue", required=True, action="append", help="the APF queue (repeatable)")
+    p.add_argument(
+        "--status", help="only pilots in this state (idle, running, held, ... or a JobStatus number)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="list the pilots, remove nothing")
+
+
+def _wanted(state: str, status: str | None) -> bool:
+    if status is None:
+        return True
+    from autopyfactory.batch.htcondor.jobs import JOB_STATUS_NAMES, status_code
+
+    try:
+        return state == JOB_STATUS_NAMES.get(status_code(status), status.lower())
+    except ValueError:
+        return state.lower() == status.lower()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = load(args.conf)
+    except ConfigError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
+    if cfg.settings is None:
+        print("kill-pilots: [Factory] has errors; run check-config", file=sys.stderr)
+        return 1
+    ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
+    rc = 0
+    for queue in args.queue:
+        qc = cfg.queues.get(queue)
+        if qc is None or not qc.ok:
+            why = "no such queue" if qc is None else "; ".join(str(p) for p in qc.errors)
+            print(f"kill-pilots: [{queue}]: {why}", file=sys.stderr)
+            rc = 1
+            continue
+        name = (qc.section.raw("batchsubmitplugin") or "Local").strip()
+        try:
+            plugin = registry.get("batchsubmit", name)(ctx, qc.section)
+            ids = [p.pilot_id for p in plugin.list_pilots() if _wanted(p.state, args.status)]
+            if ids and not args.dry_run:
+                plugin.remove(ids)
+        except (PluginNotFound, ConfigError, NotImplementedError, RuntimeError) as exc:
+            print(f"kill-pilots: [{queue}]: {getattr(exc, 'problem', exc)}", file=sys.stderr)
+            rc = 1
+            continue
+        verb = "would remove" if args.dry_run else "removed"
+        print(f"{queue}: {verb} {len(ids)} pilot(s)" + (f": {' '.join(ids)}" if ids else ""))
+    return rc

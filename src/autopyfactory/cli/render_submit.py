@@ -1,0 +1,107 @@
+"""``autopyfactory render-submit --queue Q [-n N]``: print the exact submit description a queue would
+submit, without contacting any schedd (an operator's dry run)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from autopyfactory.config.loader import load
+from autopyfactory.config.problems import ConfigError
+from autopyfactory.plugins.context import AuthFailure, AuthLookup, FactoryContext
+from autopyfactory.plugins.registry import PluginNotFound, registry
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "render-submit",
+        parents=[common],
+        help="print a queue's HTCondor submit description (no schedd contact)",
+    )
+    p.add_argument("--queue", required=True, help="the APF queue (section name)")
+    p.add_argument("-n", type=int, default=1, help="the count on the queue statement (default 1)")
+
+
+class DryRunAuth:
+    """The auth manager's answers; when a credential is not valid now, the configured path instead
+    (and a warning on stderr), so the description can still be shown."""
+
+    def __init__(self, manager: AuthLookup | None) -> None:
+        self.manager = manager
+
+    def proxy_path(self, profiles: Sequence[str]) -> str:
+        try:
+            if self.manager is None:
+                raise AuthFailure("the auth manager could not be built")
+            return self.manager.proxy_path(profiles)
+        except AuthFailure as exc:
+            print(f"render-submit: warning: {exc}", file=sys.stderr)
+            for name in profiles:
+                path = getattr(self._handler(name), "proxyfile", None)
+                if path is not None:
+                    return str(path)
+            return "<no valid proxy>"
+
+    def ssh_key_paths(self, profile: str) -> tuple[str, str, str | None]:
+        try:
+            if self.manager is None:
+                raise AuthFailure("the auth manager could not be built")
+            return self.manager.ssh_key_paths(profile)
+        except AuthFailure as exc:
+            print(f"render-submit: warning: {exc}", file=sys.stderr)
+            return f"<{profile} public key>", f"<{profile} private key>", None
+
+    def _handler(self, name: str) -> Any:
+        try:
+            return self.manager.handler(name) if self.manager is not None else None  # type: ignore[attr-defined]
+        except (AuthFailure, AttributeError):
+            return None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = load(args.conf)
+    except ConfigError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
+    if cfg.settings is None:
+        print("render-submit: [Factory] has errors; run check-config", file=sys.stderr)
+        return 1
+    qc = cfg.queues.get(args.queue)
+    if qc is None:
+        print(
+            f"render-submit: no queue [{args.queue}] (queues: {', '.join(sorted(cfg.queues))})",
+            file=sys.stderr,
+        )
+        return 1
+    for p in qc.problems:
+        print(f"render-submit: {p}", file=sys.stderr)
+    if not qc.ok:
+        return 1
+    from autopyfactory.auth.manager import AuthManager
+    from autopyfactory.batch.htcondor.base import CondorBase
+
+    ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
+    try:
+        manager: AuthLookup | None = AuthManager.from_config(cfg, ctx)
+    except Exception as exc:
+        print(f"render-submit: warning: auth manager: {exc}", file=sys.stderr)
+        manager = None
+    ctx.auth = DryRunAuth(manager)
+    name = (qc.section.raw("batchsubmitplugin") or "Local").strip()
+    try:
+        cls = registry.get("batchsubmit", name)
+        if not issubclass(cls, CondorBase):
+            print(
+                f"render-submit: queue [{args.queue}] uses {name}, which has no HTCondor submit description",
+                file=sys.stderr,
+            )
+            return 1
+        plugin = cls(ctx, qc.section)
+        sys.stdout.write(plugin.describe().render(args.n))
+    except (PluginNotFound, ConfigError, AuthFailure) as exc:
+        print(f"render-submit: {getattr(exc, 'problem', exc)}", file=sys.stderr)
+        return 1
+    return 0
