@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.slurm.fake_cli import fake_slurm  # noqa: F401  (fixture)
+
 ROOT = Path(__file__).resolve().parents[2]
 START = ROOT / "scripts" / "slurm" / "start.sh"
 STOP = ROOT / "scripts" / "slurm" / "stop.sh"
