@@ -8,7 +8,7 @@ import os
 import pwd
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autopyfactory.auth import x509_keys as K
@@ -74,9 +74,13 @@ class X509Handler(AuthHandler):
         info = inspect(self.proxyfile, voms=bool(self.vorole))
         renewed = False
         if self.renew and (info.timeleft is not None and info.timeleft < self.minlife):
+            tmp = self.proxyfile.with_name(f".{self.proxyfile.name}.renew")
             try:
-                r = renew(self.spec, self.env.proxy_of)
-            except AuthFailure as exc:
+                r = renew(replace(self.spec, out=tmp), self.env.proxy_of)
+                if r.ok:
+                    os.chmod(tmp, 0o600)
+                    os.replace(tmp, self.proxyfile)  # pilots never see a half-written proxy
+            except (AuthFailure, OSError) as exc:
                 return ProxyStatus(False, f"cannot renew {self.proxyfile}: {exc}", 0.0)
             if not r.ok:
                 return ProxyStatus(
