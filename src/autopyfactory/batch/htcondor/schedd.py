@@ -65,9 +65,9 @@ class ScheddHandle:
 
     def call(self, what: str, fn: Callable[[ScheddLike], T]) -> T:
         with self.lock:
-            if self._schedd is None:
-                self._schedd = self._connector(self.location)
             try:
+                if self._schedd is None:
+                    self._schedd = self._connector(self.location)
                 return fn(self._schedd)
             except Exception as exc:
                 self._schedd = None
