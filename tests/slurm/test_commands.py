@@ -20,6 +20,7 @@ def test_several_pilots_are_one_array_logging_under_their_pilot_ids() -> None:
     assert "--job-name=apf:fid:Q1" in argv and "--comment=apf:fid:Q1 autopyfactory pilot" in argv
     assert "--array=0-4" in argv
     assert "--output=/logs/Q1/%A_%a.out" in argv and "--error=/logs/Q1/%A_%a.err" in argv
+    assert "--chdir=/logs/Q1" in argv  # the landing directory, unless the queue says otherwise
 
 
 def test_one_pilot_is_a_plain_job_and_queue_options_are_passed_extra_options_last() -> None:

@@ -126,3 +126,46 @@ def test_a_controller_that_does_not_answer_is_an_error_not_a_hang(
     for out in report.outcomes:
         assert out.submitted == 0
         assert out.action.startswith("none (no batch data") and "SlurmError" in out.action
+
+
+def test_the_bundled_wrapper_runs_as_a_slurm_pilot_from_its_path_and_shipped_in_the_script(
+    conf_tree, tmp_path: Path, slurm_cluster: SlurmCluster
+) -> None:  # type: ignore[no-untyped-def]
+    conf = slurm_cluster.slurm_conf
+    common = (
+        "wrapper.plugin = trivial\nwrapper.pluginargs = --sleep=1 --exit-code=0\n"
+        f"batchsubmit.slurm.slurmconf = {conf}\nbatchsubmit.slurm.time = 5"
+    )
+    text = ""
+    for q, extra in (
+        ("SLURM_WRAPPER", ""),
+        ("SLURM_WRAPPER_SHIPPED", "batchsubmit.slurm.transferexecutable = True"),
+    ):
+        text += f"""
+[{q}]
+wmsqueue = SITE
+wmsstatusplugin = Static
+batchsubmitplugin = Slurm
+schedplugin = Fixed
+sched.fixed.pilotspercycle = 2
+apfqueue.sleep = 0
+{common}
+{extra}
+"""
+    f = Factory(RunOptions(conf=str(conf_tree(files={"queues.conf": text})), services=False))
+    assert sorted(o.action for o in f.run_cycle().outcomes) == ["submitted 2", "submitted 2"]
+    for q in ("SLURM_WRAPPER", "SLURM_WRAPPER_SHIPPED"):
+        wait_until(lambda q=q: view(f, q).done == 2, what=f"{q}: 2 pilots done")  # type: ignore[misc]
+        outs = out_files(tmp_path / "logs", q)
+        assert len(outs) == 2
+        for p in outs:
+            log = p.read_text()
+            pid = p.name[: -len(".out")]
+            assert "trivial payload: host" in log, log
+            assert f"monitor: none job test-factory:{pid}" in log  # the wrapper knows its APFCID
+            assert f"landing directory: {p.parent}" in log
+            assert (p.parent / f"{pid}.profile.json").exists()
+        status = f.hub.get(f.queues[q].batch_key)
+        assert isinstance(status, SlurmBatchStatus)
+        states = {j.state for j in status.backend.jobs() if j.tag is not None and j.tag.queue == q}
+        assert states == {"COMPLETED"}  # the wrapper exited 0

@@ -26,7 +26,7 @@ def sbatch_argv(req: SubmitRequest, cluster: str = "") -> list[str]:
         ("--time", o.time_limit),
         ("--mem", o.memory),
         ("--export", o.export),
-        ("--chdir", o.chdir),
+        ("--chdir", o.chdir or str(req.log_dir)),
     ):
         if value:
             argv.append(f"{flag}={value}")

@@ -45,6 +45,7 @@ class SlurmSubmit(BatchSubmitPlugin):
         self.tag = PilotTag(ctx.settings.factory_id, self.apfqname)
         exe = queue.get(EXECUTABLE)
         args = queue.get(ARGUMENTS) or ""
+        self.bundled = not exe
         if not exe:
             exe = str(default_executable())
             args = args or default_arguments(queue)
@@ -88,8 +89,18 @@ class SlurmSubmit(BatchSubmitPlugin):
         env = pilot_environment(
             self.ctx.settings, self.apfqname, PILOT_ID, url, self.monitor_url, self.host, self.environ
         )
-        data = Path(self.argv[0]).read_bytes() if self.transfer else None
-        return build_script(self.argv, env, data)
+        return build_script(self.argv, env, self._shipped_executable())
+
+    def _shipped_executable(self) -> bytes | None:
+        """The executable's bytes when it travels inside the script: for the bundled wrapper, the
+        self-contained form (bootstrap plus its Python stage)."""
+        if not self.transfer:
+            return None
+        if self.bundled:
+            from autopyfactory.wrapper.bundle import bundle_script
+
+            return bundle_script().encode("utf-8")
+        return Path(self.argv[0]).read_bytes()
 
     def submit(self, n: int) -> list[PilotRecord]:
         logdir, url = pilot_log_dir(self.ctx.settings, self.apfqname)

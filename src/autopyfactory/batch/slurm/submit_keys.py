@@ -14,7 +14,7 @@ MEMORY = Key(P + "memory", STR, "", "sbatch --mem (2000, 2000M, 2G)")
 OPTIONS = Key(P + "options", STR, "", "extra sbatch options, shell words, added last (CLI mode only)")
 ENVIRON = Key(P + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
 EXPORT = Key(P + "export", STR, "", "sbatch --export (default: Slurm's, i.e. ALL; CLI mode only)")
-CHDIR = Key(P + "chdir", STR, "", "the pilot's working directory (default: Slurm's)")
+CHDIR = Key(P + "chdir", STR, "", "the pilot's landing directory (default: its log directory)")
 TRANSFER = Key(
     P + "transferexecutable",
     BOOL,
