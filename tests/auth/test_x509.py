@@ -168,3 +168,20 @@ def test_owner_gets_the_proxy(tmp_path: Path, grid_tools: GridTools, manager) ->
     m = manager(VOMS + f"x509.owner = {getpass.getuser()}\n")
     m.proxy_path(["prod"])
     assert (tmp_path / "prodProxy").stat().st_uid == os.getuid()
+
+
+def test_a_failing_profile_is_not_retried_on_every_lookup(
+    tmp_path: Path,
+    grid_tools: GridTools,
+    manager,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("FAKE_GRID_FAIL", "Error: VOMS server unreachable")
+    m = manager(VOMS)
+    for _ in range(3):
+        with pytest.raises(AuthFailure, match="VOMS server unreachable"):
+            m.proxy_path(["prod"])
+    assert len(grid_tools.calls()) == 1
+    monkeypatch.delenv("FAKE_GRID_FAIL")
+    m.check_due()  # the periodic check does retry
+    assert m.proxy_path(["prod"]) == str(tmp_path / "prodProxy")

@@ -20,12 +20,14 @@ from autopyfactory.plugins.context import AuthFailure
 
 log = logging.getLogger(__name__)
 
+RETRY_FAILED = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class ProxyStatus:
     ok: bool
     reason: str
-    valid_until: float  # time.time() after which the proxy must be checked again
+    valid_until: float  # time.time() after which a lookup checks the proxy again
 
 
 class X509Handler(AuthHandler):
@@ -67,7 +69,10 @@ class X509Handler(AuthHandler):
 
     def check(self) -> None:
         with self._lock:
-            self._status = self._check()
+            st = self._check()
+            if not st.ok:  # a lookup retries a failed profile at most once a minute
+                st = replace(st, valid_until=time.time() + RETRY_FAILED)
+            self._status = st
         (log.debug if self._status.ok else log.error)("%s: %s", self.label, self._status.reason)
 
     def _check(self) -> ProxyStatus:
@@ -127,7 +132,7 @@ class X509Handler(AuthHandler):
     def proxy_path(self) -> str:
         with self._lock:
             st = self._status
-        if st is None or not st.ok or time.time() >= st.valid_until:
+        if st is None or time.time() >= st.valid_until:
             self.check()
             with self._lock:
                 st = self._status
