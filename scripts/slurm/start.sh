@@ -22,6 +22,7 @@ die() { echo "slurm/start.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (munged, slurmctld and slurmd are started here)"
 mkdir -p "$1"
 BASE=$(cd "$1" && pwd)
+chmod 0755 "$BASE"  # munged runs as munge, and slurmrestd as its user: both must reach their dirs
 NCPU=${SLURM_TEST_CPUS:-16}
 MEMORY=${SLURM_TEST_MEMORY:-8192}
 CTLD_PORT=${SLURM_TEST_PORT:-6817}

@@ -41,7 +41,7 @@ class SlurmCluster:
         ).stdout
 
 
-def _free_port_pair() -> int:
+def free_port_pair() -> int:
     """A port p such that p and p + 1 are both free (slurmctld and slurmd)."""
     for _ in range(50):
         with socket.socket() as s:
@@ -80,7 +80,7 @@ def slurm_cluster() -> Iterator[SlurmCluster]:
     base.chmod(0o755)  # the slurmrestd user's jobs write their logs below it
     env = {
         **os.environ,
-        "SLURM_TEST_PORT": str(_free_port_pair()),
+        "SLURM_TEST_PORT": str(free_port_pair()),
         "SLURM_TEST_REST_USER": REST_USER if Path("/usr/sbin/slurmrestd").exists() else "",
     }
     proc = subprocess.run(

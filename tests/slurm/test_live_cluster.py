@@ -11,7 +11,7 @@ import pytest
 from autopyfactory.batch.slurm.runner import SlurmError
 from autopyfactory.batch.slurm.status import SlurmBatchStatus
 from autopyfactory.engine.factory import Factory, RunOptions
-from tests.slurm.conftest import SlurmCluster, _free_port_pair
+from tests.slurm.conftest import SlurmCluster, free_port_pair
 from tests.slurm.live import live_ids, out_files, queue_file, submitter, view, wait_until
 
 pytestmark = [pytest.mark.slurm, pytest.mark.timeout(120)]
@@ -110,7 +110,7 @@ def test_a_controller_that_does_not_answer_is_an_error_not_a_hang(
     dead = tmp_path / "dead.conf"  # the same cluster, but nobody listens on the controller port
     dead.write_text(
         "\n".join(
-            f"SlurmctldPort={_free_port_pair()}" if ln.startswith("SlurmctldPort=") else ln
+            f"SlurmctldPort={free_port_pair()}" if ln.startswith("SlurmctldPort=") else ln
             for ln in real.splitlines()
         )
     )
