@@ -7,6 +7,7 @@ import hashlib
 import os
 import socket
 import subprocess
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -145,6 +146,7 @@ def recorder() -> Iterator[Recorder]:
 def base_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     env["TMPDIR"] = str(tmp)
+    env["APF_PYTHON"] = sys.executable  # skip slow interpreter shims (pyenv) on the test machine
     env.update(extra)
     return env
 
@@ -169,10 +171,11 @@ marker = os.path.join(os.environ["MARKER_DIR"], os.environ.get("APFCID", "direct
 def note(text):
     with open(marker, "a") as f:
         f.write(text + "\\n")
-def on_term(signum, frame):
-    note("got SIGTERM")
+def on_signal(signum, frame):
+    note("got " + signal.Signals(signum).name)
     sys.exit(42)
-signal.signal(signal.SIGTERM, on_term)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+    signal.signal(s, on_signal)
 note("started cwd=%s args=%s" % (os.getcwd(), " ".join(sys.argv[1:])))
 print("payload running with", sys.argv[1:], flush=True)
 if sys.argv[1:] == ["wait"]:

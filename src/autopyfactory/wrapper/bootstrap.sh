@@ -11,7 +11,8 @@
 #  6. reports "exiting" with the exit code ("fault" when a node check failed), removes the work
 #     directory and exits with the stage's exit code (the payload's, or a wrapper code).
 #
-# Environment: APFMON_TRIES (default 3) and APFMON_TIMEOUT (connect timeout, default 10 s) bound
+# Environment: APFMON_TRIES (default 3), APFMON_TIMEOUT (connect timeout, default 10 s; the whole
+# call gets twice that) and APFMON_DELAY (default 2 s, times the try number, between tries) bound
 # the monitor calls; APF_PYTHON names a python to try first. Options and exit codes: docs/wrapper.md.
 
 set -u
@@ -45,6 +46,7 @@ VLIMIT=""
 GRID=""
 MON_TRIES=${APFMON_TRIES:-3}
 MON_TIMEOUT=${APFMON_TIMEOUT:-10}
+MON_DELAY=${APFMON_DELAY:-2}
 
 log() {
     printf '%s UTC [bootstrap] %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S')" "$*"
@@ -135,7 +137,7 @@ mon_post() {
             log "monitor: giving up on state=$state after $try tries (HTTP ${code:-000})"
             return 2
         fi
-        sleep "$((try * 2))"
+        sleep "$((try * MON_DELAY))"
         try=$((try + 1))
     done
 }
@@ -231,9 +233,10 @@ header() {
 
 # unpack_stage MODE SOURCE: MODE "embedded" (SOURCE: this file) or "url" (comma list of URLs).
 unpack_stage() {
-    local dest="$WORKDIR/wrapper-stage"
-    "$PY" - "$1" "$2" "$TARBALL_SUM" "$dest" <<'PYEOF' || return 1
-import base64, hashlib, io, os, sys, tarfile, time, urllib.request
+    local dest="$WORKDIR/wrapper-stage" out
+    if ! out=$("$PY" - "$1" "$2" "$TARBALL_SUM" "$dest" 2>&1 <<'PYEOF'
+
+import base64, hashlib, io, os, sys, tarfile, time, urllib.error, urllib.request
 mode, source, want, dest = sys.argv[1:5]
 def fetch():
     if mode == "embedded":
@@ -244,12 +247,15 @@ def fetch():
     last = "no URL"
     for url in [u.strip() for u in source.split(",") if u.strip()]:
         for attempt in range(3):
+            if attempt:
+                time.sleep(attempt)
             try:
                 with urllib.request.urlopen(url, timeout=60) as r:
                     return r.read(), url
             except Exception as exc:
                 last = "%s: %s" % (url, exc)
-                time.sleep(2 * (attempt + 1))
+                if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
+                    break
     sys.exit("cannot fetch the wrapper tarball (%s)" % last)
 data, origin = fetch()
 want = want.strip().lower().replace("sha256:", "")
@@ -261,9 +267,14 @@ with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         n = os.path.normpath(m.name)
         if n.startswith(("/", "..")) or not (m.isfile() or m.isdir()):
             sys.exit("refusing wrapper tarball member %r" % m.name)
-    tar.extractall(dest, members)
-print("stage unpacked from %s" % origin)
+    tar.extractall(dest, members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+print("python stage unpacked from %s" % origin)
 PYEOF
+    ); then
+        err "$out"
+        return 1
+    fi
+    log "$out"
     [ -f "$dest/stage/__main__.py" ] || return 1
     STAGE="$dest/stage"
 }

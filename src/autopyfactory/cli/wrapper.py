@@ -1,0 +1,74 @@
+"""``autopyfactory wrapper``: the bundled pilot wrapper's command line for a queue, and packaging."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from autopyfactory.config.loader import load
+from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "wrapper", parents=[common], help="the pilot wrapper: render its arguments, package it"
+    )
+    actions = p.add_subparsers(dest="wrapper_action", metavar="action", required=True)
+    r = actions.add_parser(
+        "render-args", parents=[common], help="executable and arguments of a queue's pilots"
+    )
+    r.add_argument("--queue", required=True, help="the APF queue (section name)")
+    b = actions.add_parser("bundle", parents=[common], help="write a self-contained wrapper executable")
+    b.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    t = actions.add_parser(
+        "tarball", parents=[common], help="write the stage tarball for --wrappertarballurl"
+    )
+    t.add_argument("-o", "--output", required=True, type=Path, help="file to write (.tar.gz)")
+
+
+def _render(args: argparse.Namespace) -> int:
+    from autopyfactory.wrapper import default_arguments, default_executable
+
+    try:
+        cfg = load(args.conf)
+    except ConfigError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
+    qc = cfg.queues.get(args.queue)
+    if qc is None:
+        print(f"wrapper: no queue {args.queue!r} (known: {', '.join(sorted(cfg.queues))})", file=sys.stderr)
+        return 1
+    q = qc.section
+    try:
+        exe = q.get(EXECUTABLE)
+        arguments = q.get(ARGUMENTS) or ""
+        if not exe:
+            exe = str(default_executable())
+            arguments = arguments or default_arguments(q)
+    except ConfigError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
+    print(f"executable = {exe}")
+    print(f"executable.arguments = {arguments}")
+    for word in shlex.split(arguments):
+        print(f"    {word}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from autopyfactory.wrapper import bundle
+
+    if args.wrapper_action == "render-args":
+        return _render(args)
+    if args.wrapper_action == "bundle":
+        bundle.write_executable(args.output, bundle.bundle_script())
+        print(f"wrote {args.output}")
+        return 0
+    data = bundle.stage_tarball()
+    args.output.write_bytes(data)
+    print(f"wrote {args.output} sha256:{bundle.sha256(data)}")
+    return 0
