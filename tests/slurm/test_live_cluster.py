@@ -21,9 +21,9 @@ def test_pilots_go_pending_running_done_with_their_own_ids_and_environment(
     conf_tree, tmp_path: Path, slurm_cluster: SlurmCluster
 ) -> None:  # type: ignore[no-untyped-def]
     q = "SLURM_LIFECYCLE"
-    script = 'echo "$APFCID $APFFID $FACTORYQUEUE $GTAG $EXTRA"; sleep 3'
-    # --begin keeps the pilots pending for a moment, so the pending state is seen for sure
-    extra = "batchsubmit.slurm.options = --begin=now+2\nbatchsubmit.slurm.environ = EXTRA=x1"
+    script = 'echo "$APFCID $APFFID $FACTORYQUEUE $GTAG $EXTRA"; sleep 4'
+    # held at first, so that the pending state is seen for sure; released below
+    extra = "batchsubmit.slurm.options = --hold\nbatchsubmit.slurm.environ = EXTRA=x1"
     etc = conf_tree(files={"queues.conf": queue_file(q, 3, script, slurm_cluster.slurm_conf, extra)})
     f = Factory(RunOptions(conf=str(etc), services=False))
     assert f.run_cycle().outcomes[0].action == "submitted 3"
@@ -32,7 +32,9 @@ def test_pilots_go_pending_running_done_with_their_own_ids_and_environment(
     assert len(ids) == 3
     job = next(iter(ids)).split("_")[0]
     assert ids == {f"{job}_{i}" for i in range(3)}  # one array of 3
-    seen: set[str] = set()
+    assert view(f, q).pending == 3
+    slurm_cluster.run("scontrol", "release", job)
+    seen = {"pending"}
 
     def watch() -> bool:
         c = view(f, q)
@@ -72,7 +74,7 @@ def test_negative_decision_cancels_the_newest_pilots(conf_tree, slurm_cluster: S
 
     out = f.run_cycle().outcomes[0]
     assert (out.action, out.retired) == ("retired 2", 2)
-    assert live_ids(f, q) == set(ids[:2])  # the two highest array indexes went first
+    wait_until(lambda: live_ids(f, q) == set(ids[:2]), what="the two highest array indexes gone")
     wait_until(lambda: view(f, q).active == 2, what="2 pilots left")
     sub.remove(ids[:2])
     wait_until(lambda: not live_ids(f, q), what="all cancelled")
