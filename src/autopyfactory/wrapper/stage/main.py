@@ -47,6 +47,8 @@ def run(opts: WrapperOptions, env: dict[str, str]) -> int:
     plugin = plugin_class(opts.plugin)(ctx, opts.plugin_args)  # option errors before anything else
     info = {"version": VERSION, "plugin": opts.plugin, "wmsqueue": opts.wmsqueue, "vo": opts.vo}
     profile = nodeprofile.collect(workdir, logdir, env, info)
+    if not opts.checks.enabled():
+        log.info("no node checks configured")
     report = run_checks(opts.checks, workdir, env)
     profile["checks"] = [r.as_dict() for r in report.results]
     profile["checks_ok"] = report.ok

@@ -16,12 +16,14 @@ class Lifetime:
     started: float
     max_idle: float | None
     max_walltime: float | None
-    last_busy: float | None = None
+
+    def __post_init__(self) -> None:
+        self.last_busy = self.started
 
     def observe(self, now: float, busy: bool) -> str | None:
         """Record whether the glidein is busy at ``now``; the reason to shut down, or None."""
-        if busy or self.last_busy is None:
-            self.last_busy = now if busy else self.started
+        if busy:
+            self.last_busy = now
         if self.max_walltime is not None and now - self.started >= self.max_walltime:
             return WALLTIME
         if self.max_idle is not None and not busy and now - self.last_busy >= self.max_idle:
