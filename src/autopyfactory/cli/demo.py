@@ -1,4 +1,10 @@
-"""``autopyfactory demo``: run the factory on its embedded defaults with local pilots."""
+"""``autopyfactory demo``: the whole loop on one machine.
+
+A local PanDA-compatible testbed with three sites (online, test, offline) gets a few hundred short
+payload jobs; the factory, configured from CRIC (the testbed's) with queues that name only PanDA
+queue nicknames, submits local pilots (wrapper, then reference pilot, then payload) until the work
+has drained. It prints each cycle's decisions as they are made and a summary, and stops every
+process it started, also on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ import argparse
 import getpass
 import logging
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,41 +19,55 @@ from autopyfactory.cli.logging_setup import setup_logging
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("demo", parents=[common], help="run the factory on embedded defaults (local pilots)")
-    p.add_argument("--dir", default="demo-run", help="where to write the demo configuration, logs and state")
-    p.add_argument("--cycles", type=int, default=4, help="cycles to run")
-    p.add_argument("--sleep", type=float, default=3.0, help="seconds between cycles")
+    p = sub.add_parser(
+        "demo", parents=[common], help="the whole loop on one machine: testbed, factory, pilots"
+    )
+    p.add_argument("--dir", default="demo-run", help="where the configuration, logs and state go")
+    p.add_argument("--jobs", type=int, default=300, help="payload jobs at the online site (default 300)")
+    p.add_argument("--test-jobs", type=int, default=12, help="jobs at the test site (default 12)")
+    p.add_argument("--offline-jobs", type=int, default=20, help="jobs at the offline site (default 20)")
+    p.add_argument("--payload", default="sleep 0.2", help="what each payload runs (default 'sleep 0.2')")
+    p.add_argument("--sleep", type=float, default=3.0, help="seconds between cycles (default 3)")
+    p.add_argument("--slots", type=int, default=10, help="local pilots running at once (default 10)")
+    p.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
     p.add_argument(
         "--keep", action="store_true", help="keep an existing demo directory (default: start afresh)"
     )
+    p.add_argument("--verbose", action="store_true", help="factory log on the console too")
 
 
 def run(args: argparse.Namespace) -> int:
-    from autopyfactory.demo.embedded import write_tree
-    from autopyfactory.engine.factory import CycleReport, Factory, RunOptions
+    from autopyfactory.demo.report import printer, summary_lines
+    from autopyfactory.demo.run import DemoOptions, run_demo
 
-    level = args.level if args.level != logging.WARNING else logging.INFO
-    setup_logging(level, args.log, getattr(args, "console", False))
     base = Path(args.dir).resolve()
     if base.exists() and not args.keep:
         shutil.rmtree(base)
-    conf = write_tree(base, getpass.getuser())
-    print(f"demo: configuration in {conf} (autopyfactory.conf, queues.conf, queues.d/, monitor.conf)")
-    print(
-        f"demo: {args.cycles} cycles, {args.sleep:.0f}s apart; pilots are local processes, logs in {base / 'logs'}\n"
+    base.mkdir(parents=True, exist_ok=True)
+    level = args.level if args.level != logging.WARNING else logging.INFO
+    log_target = args.log if args.log != "stdout" or args.verbose else str(base / "factory.log")
+    setup_logging(level, log_target, args.verbose and log_target != "stdout")
+    opts = DemoOptions(
+        base=base,
+        user=getpass.getuser(),
+        jobs=args.jobs,
+        test_jobs=args.test_jobs,
+        offline_jobs=args.offline_jobs,
+        payload=args.payload,
+        sleep=args.sleep,
+        slots=args.slots,
+        timeout=args.timeout,
     )
-    factory = Factory(RunOptions(conf=str(conf), cycles=args.cycles, sleep=args.sleep))
-    table: list[tuple[int, str, str, str]] = []
-
-    def record(report: CycleReport) -> None:
-        for o in report.outcomes:
-            table.append((report.number, o.queue, str(o.decision.n) if o.decision else "-", o.action))
-
-    factory.on_cycle.append(record)
-    t0 = time.time()
-    rc = factory.run()
-    print(f"\ndemo: per-cycle decisions ({time.time() - t0:.1f}s)")
-    print(f"{'cycle':>5}  {'queue':<22} {'decision':>8}  action")
-    for c, q, n, a in table:
-        print(f"{c:>5}  {q:<22} {n:>8}  {a}")
-    return rc
+    print(f"demo: configuration in {base / 'etc'}; factory log {log_target}; pilot logs in {base / 'logs'}")
+    print(
+        f"demo: testbed sites {opts.sites.online} (online), {opts.sites.test} (test), {opts.sites.offline} (offline);"
+        f" {args.jobs} + {args.test_jobs} + {args.offline_jobs} jobs; a cycle every {args.sleep:g}s\n",
+        flush=True,
+    )
+    res = run_demo(opts, printer(lambda line: print(line, flush=True)))
+    print()
+    for line in summary_lines(res):
+        print(line)
+    if res.interrupted:
+        return 130
+    return 0 if res.drained else 1

@@ -1,8 +1,11 @@
-"""The embedded default configuration tree the demo runs on (APF 2.4 layout, local pilots)."""
+"""The demo's configuration tree, APF 2.4-shaped: ``autopyfactory.conf``, ``queues.conf`` and
+``queues.d/`` naming only PanDA queue nicknames (``[DEFAULT]`` interpolation included),
+``monitor.conf``, and the operator defaults file the CRIC plugin lays under what CRIC says."""
 
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -12,82 +15,89 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class DemoSites:
+    online: str = "DEMO_ONLINE"
+    test: str = "DEMO_TEST"
+    offline: str = "DEMO_OFFLINE"
+
+    def specs(self) -> list[str]:
+        return [f"{self.online}:online", f"{self.test}:test", f"{self.offline}:offline"]
+
+
 AUTOPYFACTORY_CONF = """\
 [Factory]
 factoryId = demo-factory
 factoryAdminEmail = operator@example.org
 factoryUser = {user}
 enablequeues = True
+# queues.conf and queues.d name PanDA queues; CRIC (the testbed's) supplies the rest
+config.queues.plugin = File, CRIC
 queueConf = queues.conf
 queueDirConf = queues.d
+config.queues.cric.url = {panda}/cric/api/atlas/pandaqueue/query/?json
+config.queues.cric.vos = testbed
+config.queues.cric.pilotmanager = apf
+config.queues.cric.jobsperpilot = {jobs_per_pilot}
+config.queues.cric.defaultsfiles = cric-defaults.conf
 monitorConf = monitor.conf
+wmsstatus.panda.sleep = 1
+wmsstatus.panda.maxage = 30
+wmsstatus.panda.timeout = 10
 baseLogDir = {base}/logs
-baseLogDirUrl = http://localhost:{port}
+baseLogDirUrl = http://localhost:{logport}
 statedir = {base}/state
 logserver.enabled = True
 logserver.index = True
 cleanlogs.keepdays = 7
-batch.local.slots = 6
+batch.local.slots = {slots}
 batch.local.killgrace = 5
 """
 
-QUEUES_CONF = """\
-# A self-contained queue with its own [DEFAULT] (each queueConf file has its own).
+# What every queue from CRIC gets unless CRIC or the operator's queue files say otherwise.
+CRIC_DEFAULTS = """\
 [DEFAULT]
-vo = demo
-pilot.seconds = 4
-
-[DEMO_ONLINE-local]
-enabled = True
-wmsqueue = DEMO_ONLINE
-apfqueue.sleep = 10
-wmsstatusplugin = Static
-wmsstatus.static.activated = 12
-wmsstatus.static.status = online
+wmsstatusplugin = Panda
+wmsstatus.panda.url = {panda}
+wmsstatus.panda.api = v1
 batchsubmitplugin = Local
-schedplugin = Ready, Scale, MaxPerCycle, MinPerCycle, StatusTest, StatusOffline, MaxPending
-sched.scale.factor = 0.5
-sched.maxpercycle.maximum = 4
-sched.maxpending.maximum = 3
+batchsubmit.local.environ = APF_PYTHON={python}
+apfqueue.sleep = {sleep}
+schedplugin = Ready, Scale, MaxPerCycle, MaxPending, MaxToRun, StatusTest, StatusOffline
+sched.maxtorun.maximum = {max_torun}
 monitorsection = demo-monitor
-executable = /bin/sh
-executable.arguments = -c "echo pilot $APFCID of $FACTORYQUEUE on %(vo)s; sleep %(pilot.seconds)s"
+wrapper.plugin = panda
+wrapper.serverurl = {panda}
+wrapper.pilotcode = %(wrapper.serverurl)s/testbed/pilot.py
+wrapper.pluginargs = --max-jobs={max_jobs}
 """
 
-# queues.d: shared [DEFAULT] in 00-defaults.conf, one file per queue, the way production sites do it.
+QUEUES_CONF = """\
+# Only the PanDA queue's nickname: CRIC supplies wmsqueue, the submit plugin, the scale factor.
+[DEFAULT]
+sched.maxpercycle.maximum = 8
+sched.maxpending.maximum = %(sched.maxpercycle.maximum)s
+
+[{online}]
+"""
+
+# queues.d: one shared [DEFAULT] in 00-defaults.conf, one file per queue (how production sites do it)
 QUEUES_D = {
     "00-defaults.conf": """\
 [DEFAULT]
-enabled = True
-vo = demo
-grid = local
-apfqueue.sleep = 10
-wmsstatusplugin = Static
-batchstatusplugin = Local
-batchsubmitplugin = Local
-schedplugin = Ready, Scale, MaxPerCycle, MinPerCycle, StatusTest, StatusOffline, MaxPending
-sched.scale.factor = 0.5
-sched.maxpercycle.maximum = 4
-sched.minpercycle.minimum = 0
-sched.maxpending.maximum = 3
+sched.maxpercycle.maximum = 8
+sched.maxpending.maximum = %(sched.maxpercycle.maximum)s
 sched.statustest.pilots = 1
 sched.statusoffline.pilots = 0
-monitorsection = demo-monitor
-executable = /bin/sh
-executable.arguments = -c "echo pilot $APFCID of $FACTORYQUEUE (%(wmsqueue)s); sleep %(pilot.seconds)s"
-pilot.seconds = 3
 """,
     "10-test.conf": """\
-[DEMO_TEST-local]
-wmsqueue = DEMO_TEST
-wmsstatus.static.activated = 30
-wmsstatus.static.status = test
+# a site in test mode gets sched.statustest.pilots per cycle; these pilots take one job each and
+# speak PanDA's legacy API
+[{test}]
+wrapper.pluginargs = --max-jobs=1 --api=legacy
 """,
     "20-offline.conf": """\
-[DEMO_OFFLINE-local]
-wmsqueue = DEMO_OFFLINE
-wmsstatus.static.activated = 50
-wmsstatus.static.status = offline
+[{offline}]
 """,
 }
 
@@ -97,15 +107,31 @@ monitorplugin = Dummy
 """
 
 
-def write_tree(base: Path, user: str) -> Path:
+def write_tree(
+    base: Path,
+    user: str,
+    panda_url: str,
+    python: str,
+    sites: DemoSites = DemoSites(),
+    sleep: float = 3.0,
+    slots: int = 10,
+    jobs_per_pilot: float = 10,
+    max_jobs: int = 0,
+    max_torun: int = 8,
+) -> Path:
     """Write the demo configuration under ``base``; return the conf directory."""
     conf = base / "etc"
     (conf / "queues.d").mkdir(parents=True, exist_ok=True)
+    names = {"online": sites.online, "test": sites.test, "offline": sites.offline}
+    common = {"panda": panda_url, "jobs_per_pilot": jobs_per_pilot}
     (conf / "autopyfactory.conf").write_text(
-        AUTOPYFACTORY_CONF.format(base=base, port=free_port(), user=user)
+        AUTOPYFACTORY_CONF.format(base=base, logport=free_port(), user=user, slots=slots, **common)
     )
-    (conf / "queues.conf").write_text(QUEUES_CONF)
+    (conf / "cric-defaults.conf").write_text(
+        CRIC_DEFAULTS.format(python=python, sleep=sleep, max_jobs=max_jobs, max_torun=max_torun, **common)
+    )
+    (conf / "queues.conf").write_text(QUEUES_CONF.format(**names))
     for name, text in QUEUES_D.items():
-        (conf / "queues.d" / name).write_text(text)
+        (conf / "queues.d" / name).write_text(text.format(**names))
     (conf / "monitor.conf").write_text(MONITOR_CONF)
     return conf

@@ -1,0 +1,95 @@
+"""The demo's core, small: every job that can run does, few pilots go without work, the offline
+site gets no pilot, the test site exactly its trickle; and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from autopyfactory.demo.report import HEADER, printer, summary_lines
+from autopyfactory.demo.run import DemoOptions, run_demo
+
+SMALL = {
+    "jobs": 40,
+    "failing_jobs": 2,
+    "test_jobs": 6,
+    "offline_jobs": 3,
+    "payload": "sleep 0.1",
+    "sleep": 2.0,
+    "slots": 6,
+    "max_torun": 4,
+    "timeout": 120.0,
+}
+
+
+def test_the_demo_drains_the_work_with_the_must_show_properties(tmp_path: Path) -> None:
+    lines: list[str] = []
+    res = run_demo(DemoOptions(base=tmp_path / "demo", user="tester", **SMALL), printer(lines.append))  # type: ignore[arg-type]
+    s = res.sites
+    assert res.drained, summary_lines(res)
+    assert res.summary is not None
+    runnable = (s.online, s.test)
+    assert res.jobs("finished", runnable) == 40 + 6 - 2
+    assert res.jobs("failed", runnable) == 2
+    # pilots that found no job: at most 10% of those submitted
+    assert res.submitted() > 0
+    assert res.pilots_without_job <= 0.1 * res.submitted()
+    # the offline site: work waiting, yet no pilot, every cycle
+    assert res.summary.jobs("activated", s.offline) == 3
+    assert res.submitted(s.offline) == 0
+    assert res.summary.site(s.offline).pilots == 0  # type: ignore[union-attr]
+    assert all(r.decision == 0 and r.site == "offline" for r in res.rows_of(s.offline))
+    # the test site: exactly sched.statustest.pilots (1) in every cycle
+    test_rows = res.rows_of(s.test)
+    assert len(test_rows) == res.cycles
+    assert all(r.site == "test" and r.submitted == 1 for r in test_rows)
+    # every pilot ended (no process left), and the table was printed as cycles happened
+    assert res.pilots_removed == 0
+    assert lines[0] == HEADER
+    assert len(lines) == 1 + 3 * res.cycles
+
+
+def _processes_under(base: Path) -> list[str]:
+    """Processes whose command line or working directory lies under ``base``."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if str(base) in cmd or cwd.startswith(str(base)):
+            found.append(f"{pid}: {cmd}")
+    return found
+
+
+def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path) -> None:
+    base = tmp_path / "demo"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autopyfactory", "demo", "--dir", str(base), "--jobs", "100", "--payload", "sleep 1",
+         "--sleep", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not list(base.glob("logs/*/DEMO_ONLINE/*.out")):  # pilots are running
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert _processes_under(base)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out
+    assert "interrupted after" in out
+    assert _processes_under(base) == []
