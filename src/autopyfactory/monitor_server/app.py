@@ -4,6 +4,7 @@ the API under ``/api``, the dashboard under ``/`` and ``/metrics``."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +17,11 @@ from starlette.staticfiles import StaticFiles
 
 from autopyfactory.monitor_server.api import admin, factories, jobs, labels
 from autopyfactory.monitor_server.api.common import ApiError, text
+from autopyfactory.monitor_server.api.state_update import StateUpdateFastPath
 from autopyfactory.monitor_server.auth import Authorizer
 from autopyfactory.monitor_server.background import ExpiryTask
 from autopyfactory.monitor_server.clock import Clock, SystemClock
-from autopyfactory.monitor_server.db.engine import make_engine
+from autopyfactory.monitor_server.db.engine import is_sqlite, make_engine
 from autopyfactory.monitor_server.db.migrate import upgrade
 from autopyfactory.monitor_server.metrics import Metrics
 from autopyfactory.monitor_server.services import Services
@@ -53,6 +55,7 @@ def create_app(
         expiry.stop()
         for w in writer_holder:
             w.close()
+            w.engine.dispose()
         engine.dispose()
 
     app = FastAPI(
@@ -62,7 +65,13 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    writer = StateWriter(engine, clock, on_batch=metrics.batch_size.observe)
+    writer_engine = make_engine(settings.db_url, sqlite_busy_ms=0) if is_sqlite(engine) else engine
+    writer = StateWriter(
+        writer_engine,
+        clock,
+        threads=int(os.environ.get("APFMON_WRITER_THREADS", "0" if is_sqlite(engine) else "2")),
+        on_batch=metrics.batch_size.observe,
+    )
     writer_holder.append(writer)
     app.state.services = Services(settings, engine, clock, Authorizer(settings.auth, engine), writer, metrics)
     app.state.expiry = expiry
@@ -92,16 +101,15 @@ def create_app(
             return text(f"Method not allowed: {request.method} {request.url.path}", 405)
         return text(str(exc.detail), exc.status_code)
 
+    app.add_middleware(StateUpdateFastPath, services=app.state.services)
     app.add_middleware(TimingMiddleware, metrics=metrics)
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """For ``uvicorn --factory`` with several workers: settings from ``APFMON_CONFIG`` and ``APFMON_DB``."""
+    """For ``uvicorn --factory`` workers started by ``monitor serve``: settings from ``APFMON_SETTINGS``."""
     import os
 
-    from autopyfactory.monitor_server.settings import load_settings
+    from autopyfactory.monitor_server.settings import settings_from_json
 
-    settings = load_settings(os.environ.get("APFMON_CONFIG") or None)
-    settings = settings.with_overrides(db_url=os.environ.get("APFMON_DB") or None)
-    return create_app(settings, migrate=False)
+    return create_app(settings_from_json(os.environ["APFMON_SETTINGS"]), migrate=False)

@@ -47,7 +47,7 @@ class PilotCollector(Collector):
 
 class Metrics:
     def __init__(self, engine: Engine) -> None:
-        disable_created_metrics()  # the *_created series only add noise here
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series are noise here
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.registry = CollectorRegistry()
         reg = None if self.multiprocess else self.registry

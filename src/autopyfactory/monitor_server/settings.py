@@ -154,3 +154,21 @@ def load_settings(path: str | Path | None) -> ServerSettings:
             enabled=ex.get_bool("enabled", e.enabled),
         ),
     )
+
+
+def settings_to_json(s: ServerSettings) -> str:
+    """For handing the exact settings to worker processes (through the environment)."""
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(asdict(s))
+
+
+def settings_from_json(text: str) -> ServerSettings:
+    import json
+
+    d = json.loads(text)
+    auth = AuthSettings(mode=AuthMode(d["auth"]["mode"]), admin_token=d["auth"]["admin_token"])
+    expiry = ExpirySettings(**d["expiry"])
+    rest = {k: v for k, v in d.items() if k not in ("auth", "expiry")}
+    return ServerSettings(auth=auth, expiry=expiry, **rest)

@@ -20,9 +20,10 @@ from autopyfactory.monitor_server.api.common import (
     text,
 )
 from autopyfactory.monitor_server.api.serialize import job_json, job_summary_json
+from autopyfactory.monitor_server.api.state_update import apply_state_update
 from autopyfactory.monitor_server.db.tx import reading, writing
 from autopyfactory.monitor_server.services import caller, services
-from autopyfactory.monitor_server.states import FACTORY_STATES, JobState, parse_state
+from autopyfactory.monitor_server.states import parse_state
 from autopyfactory.monitor_server.store.factories import factory_addresses, get_factory, record_created
 from autopyfactory.monitor_server.store.jobs import (
     ORDERS,
@@ -34,8 +35,6 @@ from autopyfactory.monitor_server.store.jobs import (
     get_job,
     list_jobs,
 )
-from autopyfactory.monitor_server.store.transitions import Outcome, StateUpdate
-from autopyfactory.monitor_server.writer import WriterUnavailable
 
 router = APIRouter()
 MAX_ITEMS = 5000
@@ -122,41 +121,14 @@ def get_one(jid: str, request: Request) -> Response:
 
 @router.post("/jobs/{jid}")
 async def post(jid: str, request: Request) -> Response:
-    """A state update: ``state=running`` and ``state=exiting&rc=N`` from anyone (the wrapper),
-    ``state=done`` and ``state=fault`` from the job's factory or an admin."""
-    svc = services(request)
+    """A state update (multipart bodies; urlencoded ones are served by ``StateUpdateFastPath``)."""
     form = await read_form(request)
-    state = parse_state(form.get("state", ""))
-    if state is None or state is JobState.CREATED:
-        raise ApiError(400, f"Invalid data: {form}")
-    rc: int | None = None
-    if state is JobState.EXITING:
-        try:
-            rc = int(form.get("rc", ""))
-        except ValueError:
-            raise ApiError(400, "parameter 'rc' needs to be an integer") from None
-        if not -32768 <= rc <= 32767:
-            raise ApiError(400, "parameter 'rc' needs to be an integer between -32768 and 32767")
-    who = caller(request)
-    if state in FACTORY_STATES:
-        factory = jid.rpartition(":")[0]
-        allowed = await run_in_threadpool(svc.auth.may_write, who, factory)
-        if not factory or not allowed:
-            raise ApiError(
-                403,
-                f"Forbidden: only the job's factory (or an admin) may set state={state}: {svc.auth.refusal(factory)}",
-            )
-    update = StateUpdate(jid, state, who.address, rc, form.get("wrapper", ""))
-    try:
-        result = await svc.writer.submit(update)
-    except WriterUnavailable as exc:
-        raise ApiError(503, f"Service unavailable: {exc}") from None
-    svc.metrics.state_updates.labels(state.value, result.outcome.value).inc()
-    if result.outcome is Outcome.NOT_FOUND:
+    reply = await apply_state_update(services(request), jid, form, caller(request))
+    if reply.status == 200:
+        return text(str(request.url))
+    if reply.status == 404:
         raise not_found(request)
-    if result.outcome is Outcome.INVALID:
-        raise ApiError(400, result.reason(state))
-    return text(str(request.url))
+    raise ApiError(reply.status, reply.text)
 
 
 @router.delete("/jobs/{jid}")

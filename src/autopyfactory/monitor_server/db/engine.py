@@ -22,10 +22,12 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, pool_size: int = 8) -> Engine:
+def make_engine(url: str, pool_size: int = 8, sqlite_busy_ms: int = 10000) -> Engine:
+    """``sqlite_busy_ms``: how long SQLite waits for another process's write lock (it sleeps in
+    steps of up to 100 ms, blocking the caller); 0 fails at once, for callers that retry themselves."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": sqlite_busy_ms / 1000})
 
         @event.listens_for(eng, "connect")
         def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
@@ -34,7 +36,7 @@ def make_engine(url: str, pool_size: int = 8) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute(f"PRAGMA busy_timeout={int(sqlite_busy_ms)}")
             cur.close()
             dbapi_conn.isolation_level = None  # transactions are begun below, not by the driver
 
@@ -45,4 +47,7 @@ def make_engine(url: str, pool_size: int = 8) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
         return eng
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    eng = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600)
+    # many-row INSERTs as batched multi-VALUES statements (psycopg's executemany sends row by row)
+    eng.dialect.use_insertmanyvalues_wo_returning = True
+    return eng

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, SmallInteger, bindparam, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from autopyfactory.monitor_server.db.schema import job_events, jobs
 from autopyfactory.monitor_server.states import JobState, can_transition
@@ -47,12 +48,12 @@ def describe(u: StateUpdate) -> str:
 
 def apply_updates(conn: Connection, updates: Sequence[StateUpdate], now: float) -> list[UpdateResult]:
     """Apply ``updates`` in order inside the caller's transaction; rejected ones are logged on the job."""
-    stmt = select(jobs.c.id, jobs.c.jid, jobs.c.state).where(jobs.c.jid.in_({u.jid for u in updates}))
+    stmt = select(jobs.c.id, jobs.c.jid, jobs.c.state).where(jobs.c.jid.in_(sorted({u.jid for u in updates})))
     if conn.dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+        stmt = stmt.order_by(jobs.c.jid).with_for_update()  # one lock order for concurrent batches
     current = {r.jid: (r.id, JobState(r.state)) for r in conn.execute(stmt)}
     results: list[UpdateResult] = []
-    final: dict[int, dict[str, object]] = {}  # job id -> its last accepted state (and rc) in this batch
+    final: dict[int, tuple[JobState, int | None]] = {}  # job id -> its last accepted state and rc
     evs: list[dict[str, object]] = []
     for u in updates:
         found = current.get(u.jid)
@@ -68,29 +69,21 @@ def apply_updates(conn: Connection, updates: Sequence[StateUpdate], now: float) 
             )  # fmt: skip
             continue
         current[u.jid] = (job_id, u.state)
-        prev_rc = final.get(job_id, {}).get("_rc")
-        final[job_id] = {
-            "_id": job_id,
-            "_state": u.state.value,
-            "_now": now,
-            "_rc": u.rc if u.rc is not None else prev_rc,
-        }
+        prev_rc = final[job_id][1] if job_id in final else None
+        final[job_id] = (u.state, u.rc if u.rc is not None else prev_rc)
         evs.append(
             {"job_id": job_id, "at": now, "source": u.source, "state": u.state.value, "text": describe(u)}
         )
         results.append(UpdateResult(Outcome.OK, state))
-    if final:
-        stmt_up = (
-            update(jobs)
-            .where(jobs.c.id == bindparam("_id"))
-            .values(
-                state=bindparam("_state"),
-                last_modified=bindparam("_now"),
-                flag=False,
-                result=func.coalesce(bindparam("_rc", type_=SmallInteger), jobs.c.result),
-            )
-        )
-        conn.execute(stmt_up, list(final.values()))
+    # one UPDATE per distinct (state, rc): a handful of statements whatever the batch size
+    groups: dict[tuple[JobState, int | None], list[int]] = defaultdict(list)
+    for job_id, key in final.items():
+        groups[key].append(job_id)
+    for (state, rc), ids in groups.items():
+        values: dict[str, object] = {"state": state.value, "last_modified": now, "flag": False}
+        if rc is not None:
+            values["result"] = rc
+        conn.execute(update(jobs).where(jobs.c.id.in_(ids)).values(**values))
     if evs:
         conn.execute(insert(job_events), evs)
     return results
