@@ -1,0 +1,122 @@
+"""A background HTTP sender for monitor calls: a bounded queue, one thread, bounded retries.
+
+Callers never wait for the network: ``submit`` queues the call (or drops it when the queue is full)
+and returns. Calls are sent in order; a call that fails with a connection error, a timeout or a 5xx
+reply is retried ``retries`` times with a growing pause; other 4xx replies are final."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+RETRYABLE = {408, 425, 429}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    path: str  # appended to the base URL
+    what: str  # for log lines: "register 20 pilots of QUEUE"
+    json: Any = None
+    form: dict[str, str] | None = None
+    on_done: Callable[[bool], None] | None = field(default=None, compare=False)
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+
+class Sender:
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        timeout: float = 10.0,
+        retries: int = 3,
+        maxsize: int = 1000,
+        name: str = "apfmon",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retries = retries
+        self.stats = SenderStats()
+        self._q: queue.Queue[Call | None] = queue.Queue(maxsize)
+        self._client = httpx.Client(headers=headers, timeout=timeout)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"monitor-{name}", daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Call) -> bool:
+        """Queue ``call``; False (and a warning) when the queue is full or the sender is closed."""
+        if self._stop.is_set():
+            return False
+        try:
+            self._q.put_nowait(call)
+            return True
+        except queue.Full:
+            self.stats.dropped += 1
+            log.warning("monitor %s: queue full, dropped: %s", self.base_url, call.what)
+            return False
+
+    def close(self, wait: float) -> None:
+        """Send what is queued for at most ``wait`` seconds, then stop (the rest is dropped)."""
+        deadline = time.monotonic() + wait
+        while not self._q.empty() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._stop.set()
+        try:
+            self._q.put_nowait(None)
+        except queue.Full:
+            pass
+        self._thread.join(max(0.1, deadline - time.monotonic()))
+        left = self._q.qsize()
+        if left:
+            log.warning("monitor %s: %d call(s) not sent at close", self.base_url, left)
+        self._client.close()
+
+    def _run(self) -> None:
+        while True:
+            call = self._q.get()
+            if call is None or self._stop.is_set():
+                return
+            ok = self._send(call)
+            if call.on_done is not None:
+                try:
+                    call.on_done(ok)
+                except Exception:
+                    log.exception("monitor callback failed")
+
+    def _send(self, call: Call) -> bool:
+        url = self.base_url + call.path
+        for attempt in range(self.retries + 1):
+            if self._stop.is_set():
+                return False
+            try:
+                r = self._client.request(call.method, url, json=call.json, data=call.form)
+            except httpx.HTTPError as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                if r.status_code < 300:
+                    self.stats.sent += 1
+                    log.debug(
+                        "monitor %s: %s -> %d %s", self.base_url, call.what, r.status_code, r.text[:200]
+                    )
+                    return True
+                reason = f"HTTP {r.status_code}: {r.text.strip()[:300]}"
+                if r.status_code < 500 and r.status_code not in RETRYABLE:
+                    break
+            if attempt < self.retries:
+                self._stop.wait(min(0.5 * 2**attempt, 5.0))
+        self.stats.failed += 1
+        log.warning("monitor %s: %s failed: %s", self.base_url, call.what, reason)
+        return False
