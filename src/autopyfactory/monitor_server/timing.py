@@ -10,6 +10,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from autopyfactory.monitor_server.metrics import Metrics
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route as a template (``/api/jobs/{jid}``): the path with each path parameter's
+    value put back as ``{name}``; ``unmatched`` when no route matched (keeps label sets small)."""
+    if scope.get("route") is None:
+        return "unmatched"
+    path: str = scope.get("path", "")
+    params: dict[str, Any] = scope.get("path_params") or {}
+    for name, value in params.items():
+        head, sep, tail = path.rpartition(str(value))
+        if sep:
+            path = f"{head}{{{name}}}{tail}"
+    return path
+
+
 class TimingMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -31,8 +45,7 @@ class TimingMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route: Any = scope.get("route")
-            name = getattr(route, "path", None) or "unmatched"
+            name = route_template(scope)
             method = scope.get("method", "")
             self.metrics.latency.labels(method, name).observe(time.perf_counter() - t0)
             self.metrics.requests.labels(method, name, str(status)).inc()

@@ -109,6 +109,7 @@ class StateUpdateFastPath:
             await self.app(scope, receive, send)
             return
         scope["route"] = ROUTE
+        scope["path_params"] = {"jid": path[len(PREFIX) :]}
         body = b""
         while True:
             msg = await receive()
