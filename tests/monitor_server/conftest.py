@@ -20,6 +20,8 @@ from autopyfactory.monitor_server.clock import FakeClock  # noqa: E402
 from autopyfactory.monitor_server.settings import AuthMode, AuthSettings, ExpirySettings, ServerSettings  # noqa: E402
 from autopyfactory.monitor_server.testing.pg import PostgresUnavailable, TempPostgres  # noqa: E402
 
+from .browser import chromium, page  # noqa: E402, F401 (fixtures for the browser tests)
+
 ADMIN = "admin-secret"
 FACTORY_IP = "10.0.0.1"
 
