@@ -39,7 +39,9 @@ class ExpiryReport:
 
 
 def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:g}h" if seconds >= 3600 else f"{seconds / 60:g}min"
+    if seconds >= 3600:
+        return f"{seconds / 3600:g}h"
+    return f"{seconds / 60:g}min" if seconds >= 60 else f"{seconds:g}s"
 
 
 def _log(conn: Connection, ids: list[int], now: float, state: str | None, text: str) -> None:
