@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from autopyfactory.monitor_server.db.schema import job_events, jobs
 from autopyfactory.monitor_server.states import JobState, can_transition
@@ -46,12 +46,25 @@ def describe(u: StateUpdate) -> str:
     return text
 
 
+# Built once: the hot path only binds parameters (statement construction costs more than the SQL).
+_SELECT = select(jobs.c.id, jobs.c.jid, jobs.c.state).where(jobs.c.jid.in_(bindparam("jids", expanding=True)))
+_SELECT_LOCKED = _SELECT.order_by(jobs.c.jid).with_for_update()  # one lock order for concurrent batches
+_MOVE = (
+    update(jobs)
+    .where(jobs.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=bindparam("new_state"), last_modified=bindparam("now"), flag=False)
+)
+_MOVE_RC = _MOVE.values(result=bindparam("rc"))
+_LOG = insert(job_events)
+
+
 def apply_updates(conn: Connection, updates: Sequence[StateUpdate], now: float) -> list[UpdateResult]:
     """Apply ``updates`` in order inside the caller's transaction; rejected ones are logged on the job."""
-    stmt = select(jobs.c.id, jobs.c.jid, jobs.c.state).where(jobs.c.jid.in_(sorted({u.jid for u in updates})))
-    if conn.dialect.name != "sqlite":
-        stmt = stmt.order_by(jobs.c.jid).with_for_update()  # one lock order for concurrent batches
-    current = {r.jid: (r.id, JobState(r.state)) for r in conn.execute(stmt)}
+    stmt = _SELECT if conn.dialect.name == "sqlite" else _SELECT_LOCKED
+    current = {
+        r.jid: (r.id, JobState(r.state))
+        for r in conn.execute(stmt, {"jids": sorted({u.jid for u in updates})})
+    }
     results: list[UpdateResult] = []
     final: dict[int, tuple[JobState, int | None]] = {}  # job id -> its last accepted state and rc
     evs: list[dict[str, object]] = []
@@ -80,10 +93,11 @@ def apply_updates(conn: Connection, updates: Sequence[StateUpdate], now: float) 
     for job_id, key in final.items():
         groups[key].append(job_id)
     for (state, rc), ids in groups.items():
-        values: dict[str, object] = {"state": state.value, "last_modified": now, "flag": False}
-        if rc is not None:
-            values["result"] = rc
-        conn.execute(update(jobs).where(jobs.c.id.in_(ids)).values(**values))
+        params = {"ids": ids, "new_state": state.value, "now": now}
+        if rc is None:
+            conn.execute(_MOVE, params)
+        else:
+            conn.execute(_MOVE_RC, {**params, "rc": rc})
     if evs:
-        conn.execute(insert(job_events), evs)
+        conn.execute(_LOG, evs)
     return results
