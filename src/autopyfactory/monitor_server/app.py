@@ -44,7 +44,6 @@ def create_app(
     if migrate:
         upgrade(engine)
     metrics = Metrics(engine)
-    writer_holder: list[StateWriter] = []
     expiry = ExpiryTask(engine, clock, settings.expiry, metrics)
 
     @asynccontextmanager
@@ -53,9 +52,8 @@ def create_app(
             expiry.start()
         yield
         expiry.stop()
-        for w in writer_holder:
-            w.close()
-            w.engine.dispose()
+        await writer.aclose()
+        writer_engine.dispose()
         engine.dispose()
 
     app = FastAPI(
@@ -66,13 +64,9 @@ def create_app(
         lifespan=lifespan,
     )
     writer_engine = make_engine(settings.db_url, sqlite_busy_ms=0) if is_sqlite(engine) else engine
-    writer = StateWriter(
-        writer_engine,
-        clock,
-        threads=int(os.environ.get("APFMON_WRITER_THREADS", "0" if is_sqlite(engine) else "2")),
-        on_batch=metrics.batch_size.observe,
+    writer = StateWriter.for_engine(
+        writer_engine, settings.db_url, clock, on_batch=metrics.batch_size.observe
     )
-    writer_holder.append(writer)
     app.state.services = Services(settings, engine, clock, Authorizer(settings.auth, engine), writer, metrics)
     app.state.expiry = expiry
 
@@ -108,7 +102,6 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """For ``uvicorn --factory`` workers started by ``monitor serve``: settings from ``APFMON_SETTINGS``."""
-    import os
 
     from autopyfactory.monitor_server.settings import settings_from_json
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from autopyfactory.monitor_server.auth import Caller, bearer_token
 from autopyfactory.monitor_server.services import Services
 from autopyfactory.monitor_server.states import FACTORY_STATES, JobState, parse_state
-from autopyfactory.monitor_server.store.transitions import Outcome, StateUpdate
+from autopyfactory.monitor_server.store.transition_plan import Outcome, StateUpdate
 from autopyfactory.monitor_server.writer import WriterUnavailable
 
 PREFIX = "/api/jobs/"
