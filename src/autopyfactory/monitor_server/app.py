@@ -21,6 +21,7 @@ from autopyfactory.monitor_server.api.state_update import StateUpdateFastPath
 from autopyfactory.monitor_server.auth import Authorizer
 from autopyfactory.monitor_server.background import ExpiryTask
 from autopyfactory.monitor_server.clock import Clock, SystemClock
+from autopyfactory.monitor_server.db.checkpoint import WalCheckpointer
 from autopyfactory.monitor_server.db.engine import is_sqlite, make_engine
 from autopyfactory.monitor_server.db.migrate import upgrade
 from autopyfactory.monitor_server.metrics import Metrics
@@ -40,9 +41,10 @@ def create_app(
     """``migrate``: bring the schema to the newest revision first. ``run_expiry``: start the
     background expiry task (tests drive ``app.state.expiry.run_once()`` themselves)."""
     clock = clock or SystemClock()
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.db_url, sqlite_autocheckpoint=False)
     if migrate:
         upgrade(engine)
+    checkpointer = WalCheckpointer(engine) if is_sqlite(engine) else None
     metrics = Metrics(engine)
     expiry = ExpiryTask(engine, clock, settings.expiry, metrics)
 
@@ -50,7 +52,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_expiry and settings.expiry.enabled:
             expiry.start()
+        if checkpointer is not None:
+            checkpointer.start()
         yield
+        if checkpointer is not None:
+            checkpointer.stop()
         expiry.stop()
         await writer.aclose()
         writer_engine.dispose()
@@ -63,7 +69,11 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    writer_engine = make_engine(settings.db_url, sqlite_busy_ms=0) if is_sqlite(engine) else engine
+    writer_engine = (
+        make_engine(settings.db_url, sqlite_busy_ms=0, sqlite_autocheckpoint=False)
+        if is_sqlite(engine)
+        else engine
+    )
     writer = StateWriter.for_engine(
         writer_engine, settings.db_url, clock, on_batch=metrics.batch_size.observe
     )

@@ -22,9 +22,13 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, pool_size: int = 8, sqlite_busy_ms: int = 10000) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 8, sqlite_busy_ms: int = 10000, sqlite_autocheckpoint: bool = True
+) -> Engine:
     """``sqlite_busy_ms``: how long SQLite waits for another process's write lock (it sleeps in
-    steps of up to 100 ms, blocking the caller); 0 fails at once, for callers that retry themselves."""
+    steps of up to 100 ms, blocking the caller); 0 fails at once, for callers that retry themselves.
+    ``sqlite_autocheckpoint=False``: commits never copy the WAL back into the database (with its
+    fsync); the server does that in a background thread instead (``db.checkpoint``)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": sqlite_busy_ms / 1000})
@@ -37,6 +41,8 @@ def make_engine(url: str, pool_size: int = 8, sqlite_busy_ms: int = 10000) -> En
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={int(sqlite_busy_ms)}")
+            if not sqlite_autocheckpoint:
+                cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
             dbapi_conn.isolation_level = None  # transactions are begun below, not by the driver
 
