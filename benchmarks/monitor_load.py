@@ -220,7 +220,8 @@ def main() -> int:
     from autopyfactory.monitor_server.testing.pg import PostgresUnavailable, TempPostgres
 
     print(
-        f"monitor load benchmark: {os.cpu_count()} cores, {args.workers} server worker(s), client in its own process"
+        f"monitor load benchmark: {os.cpu_count()} cores, {args.workers} server worker(s), client in its own "
+        f"process; load average before: {os.getloadavg()[0]:.2f} (other work on the machine skews the figures)"
     )
     results: dict[str, dict[str, PhaseResult]] = {}
     with tempfile.TemporaryDirectory(prefix="apfmon-bench-") as tmp:
