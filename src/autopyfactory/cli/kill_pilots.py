@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from autopyfactory.config.loader import load
+from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
-from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.registry import PluginNotFound, registry
 
 
@@ -33,15 +32,11 @@ def _wanted(state: str, status: str | None) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cfg = load(args.conf)
-    except ConfigError as exc:
-        print(exc.problem, file=sys.stderr)
+    loaded = load_for_tool(args.conf, "kill-pilots")
+    if loaded is None:
         return 1
-    if cfg.settings is None:
-        print("kill-pilots: [Factory] has errors; run check-config", file=sys.stderr)
-        return 1
-    ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
+    cfg, settings = loaded
+    ctx = tool_context(cfg, settings)
     rc = 0
     for queue in args.queue:
         qc = cfg.queues.get(queue)

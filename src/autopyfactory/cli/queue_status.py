@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
-from autopyfactory.config.loader import load
+from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import batchstatus_plugin_name
 from autopyfactory.engine.status_hub import StatusHub, StatusKey
 from autopyfactory.model.batch import BATCH_ATTRIBUTES, BatchView
-from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.registry import PluginNotFound, registry
 
 
@@ -31,15 +29,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cfg = load(args.conf)
-    except ConfigError as exc:
-        print(exc.problem, file=sys.stderr)
+    loaded = load_for_tool(args.conf, "queue-status")
+    if loaded is None:
         return 1
-    if cfg.settings is None:
-        print("queue-status: [Factory] has errors; run check-config", file=sys.stderr)
-        return 1
-    ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
+    cfg, settings = loaded
+    ctx = tool_context(cfg, settings)
     hub = StatusHub(ctx, registry)
     keys: dict[str, StatusKey] = {}
     problems: dict[str, str] = {}

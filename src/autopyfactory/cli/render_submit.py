@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from autopyfactory.config.loader import load
+from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
-from autopyfactory.plugins.context import AuthFailure, AuthLookup, FactoryContext
+from autopyfactory.plugins.context import AuthFailure, AuthLookup
 from autopyfactory.plugins.registry import PluginNotFound, registry
 
 
@@ -61,14 +61,10 @@ class DryRunAuth:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cfg = load(args.conf)
-    except ConfigError as exc:
-        print(exc.problem, file=sys.stderr)
+    loaded = load_for_tool(args.conf, "render-submit")
+    if loaded is None:
         return 1
-    if cfg.settings is None:
-        print("render-submit: [Factory] has errors; run check-config", file=sys.stderr)
-        return 1
+    cfg, settings = loaded
     qc = cfg.queues.get(args.queue)
     if qc is None:
         print(
@@ -83,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from autopyfactory.auth.manager import AuthManager
     from autopyfactory.batch.htcondor.base import CondorBase
 
-    ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
+    ctx = tool_context(cfg, settings)
     try:
         manager: AuthLookup | None = AuthManager.from_config(cfg, ctx)
     except Exception as exc:
