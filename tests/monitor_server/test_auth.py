@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autopyfactory.monitor_server.settings import AuthMode
 
 from .conftest import FACTORY_IP, MonFactory, register
@@ -85,3 +87,19 @@ def test_without_an_admin_token_configured_nobody_is_admin(make_mon: MonFactory)
     auth.settings = replace(auth.settings, admin_token="")
     assert mon.client(token="").delete("/api/factories/x").status_code == 403
     assert mon.client(token="anything").get("/api/admin/tokens").status_code == 403
+
+
+def test_address_mode_another_process_cannot_take_over_a_newly_registered_factory(
+    make_mon: MonFactory, tmp_path: Path
+) -> None:
+    # two server processes on one database; the intruder first asks process A about f1 before f1
+    # exists, then f1 registers through process B: A must not go on believing nobody owns f1
+    db = f"sqlite:///{tmp_path}/shared.db"
+    a, b = make_mon(AuthMode.ADDRESS, db_url=db), make_mon(AuthMode.ADDRESS, db_url=db)
+    intruder = a.client("10.9.9.9")
+    assert intruder.put("/api/labels", json=[{"name": "Q1", "factory": "f1"}]).status_code == 200
+    register(b.client(FACTORY_IP), cids=("1.0",))
+    assert intruder.put("/api/factories/f1", json=FACTORY).status_code == 403
+    assert intruder.put("/api/labels", json=[{"name": "X", "factory": "f1"}]).status_code == 403
+    assert intruder.post("/api/jobs/f1:1.0", data={"state": "fault"}).status_code == 403
+    assert b.client().get("/api/factories/f1").json()["ip"] == FACTORY_IP

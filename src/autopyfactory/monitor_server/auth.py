@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from autopyfactory.monitor_server.db.tx import reading
 from autopyfactory.monitor_server.settings import AuthMode, AuthSettings
@@ -83,7 +83,10 @@ class Authorizer:
         if not hit:
             with reading(self.engine) as conn:
                 value = factory_addresses(conn, [factory]).get(factory)
-            self._addresses.put(factory, value)
+            if value is not None:
+                # an absence is not cached: another server process may register the factory
+                # meanwhile, and a cached "nobody" would let any address write its data
+                self._addresses.put(factory, value)
         return value
 
     def forget(self, factory: str) -> None:
@@ -97,6 +100,14 @@ class Authorizer:
         if self.mode is AuthMode.TOKEN:
             return caller.token is not None and self.token_factory(caller.token) == factory
         registered = self.registered_address(factory)
+        return registered is None or registered == caller.address
+
+    def may_register(self, conn: Connection, caller: Caller, factory: str) -> bool:
+        """:meth:`may_write`, for registering ``factory``, checked uncached inside the write
+        transaction ``conn``: two new registrations from different addresses cannot both win."""
+        if self.mode is AuthMode.TOKEN or self.is_admin(caller):
+            return self.may_write(caller, factory)
+        registered = factory_addresses(conn, [factory]).get(factory)
         return registered is None or registered == caller.address
 
     def refusal(self, factory: str) -> str:

@@ -78,6 +78,8 @@ async def put(name: str, request: Request) -> Response:
         now = svc.clock.now()
         info = FactoryInfo(data.version, data.email, data.url, data.type or "AutoPyFactory")
         with writing(svc.engine) as conn:
+            if not svc.auth.may_register(conn, who, name):
+                raise ApiError(403, f"Forbidden: {svc.auth.refusal(name)}")
             fac, created = register_factory(conn, name, info, who.address, now)
         svc.auth.forget(name)
         return json_response([factory_json(fac, None, now)], 201 if created else 200)
