@@ -177,3 +177,22 @@ def test_stop_lets_in_flight_submissions_finish(conf_tree, world) -> None:  # ty
     assert f.run() == 0
     assert world.submissions == [("Q0", 2)]  # the submission under way when stop came completed
     assert f.cycles_done == 1
+
+
+@pytest.mark.parametrize("why", ["repeated batch data", "decision error"])
+def test_a_queue_that_could_not_decide_waits_its_sleep_before_trying_again(
+    conf_tree, world, monkeypatch, why: str
+) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(files={"queues.conf": queues(1).replace("apfqueue.sleep = 0", "apfqueue.sleep = 0.5")})
+    world.activated = {"SITE0": 10}
+    world.batch_frozen_at = 1_000_000_000.0 + 10**9  # never stale, never advancing
+    f = factory(etc)
+    if why == "decision error":
+        monkeypatch.setattr(f, "_decide", lambda *a: (_ for _ in ()).throw(RuntimeError("broken chain")))
+    runner = threading.Thread(target=f.run)
+    runner.start()
+    threading.Event().wait(1.2)
+    f.stop()
+    runner.join(10)
+    # cycles at about 0, 0.5 and 1.0 s; not one every 50 ms while the queue stays undecided
+    assert 2 <= world.batch_polls["default"] <= 4

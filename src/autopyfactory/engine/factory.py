@@ -224,6 +224,7 @@ class Factory:
         factory_active = self._factory_active(now)
         work: list[tuple[QueueRuntime, Outcome]] = []
         for rt in due:
+            rt.last_attempt_at = now
             try:
                 work.append((rt, self._decide(rt, results, factory_active, now)))
             except Exception as exc:

@@ -72,6 +72,9 @@ class QueueRuntime:
         self.monitors = [monitors[m] for m in s.get(MONITOR_SECTION) if m in monitors]
         self.sleep: float = sleep_override if sleep_override is not None else float(s.get(SLEEP))
         self.last_decision_at: float | None = None
+        # the last cycle this queue was due in, whatever came of it: it waits apfqueue.sleep from
+        # there, also when it could not decide (repeated batch data, an error)
+        self.last_attempt_at: float | None = None
         self.last_batch_at: float | None = None
         self.cycles = 0
 
@@ -80,10 +83,10 @@ class QueueRuntime:
         return [k for k in (self.wms_key, self.batch_key) if k is not None]
 
     def due(self, now: float) -> bool:
-        return self.last_decision_at is None or now - self.last_decision_at >= self.sleep - 0.001
+        return self.last_attempt_at is None or now - self.last_attempt_at >= self.sleep - 0.001
 
     def next_due(self) -> float:
-        return 0.0 if self.last_decision_at is None else self.last_decision_at + self.sleep
+        return 0.0 if self.last_attempt_at is None else self.last_attempt_at + self.sleep
 
     def close(self) -> None:
         try:
