@@ -83,3 +83,25 @@ def test_writing_through_a_symlinked_directory_is_refused(tmp_path: Path) -> Non
     with pytest.raises(StageError):
         safe_extract(str(t2), str(tmp_path / "out2"))
     assert not (outside / "evil.txt").exists()
+
+
+@pytest.mark.parametrize("data_filter", [True, False], ids=["python-with-data-filter", "older-python"])
+def test_links_chained_out_of_the_tree_are_refused(tmp_path: Path, monkeypatch, data_filter: bool) -> None:  # type: ignore[no-untyped-def]
+    if not data_filter:  # the stage runs on Pythons whose tarfile has no extraction filter
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    victim = tmp_path / "victim"
+    victim.write_text("safe")
+    # each link looks harmless on its own; "d/x/y" really points to the parent of the tree, and the
+    # hard link plus the file written over it would then overwrite a file outside
+    t = tarball(
+        tmp_path / "bad.tar",
+        ("d/x", symlink(".."), b""),
+        ("d/x/y", symlink(".."), b""),
+        ("h", hardlink("d/x/y/victim"), b""),
+        ("h", None, b"pwned"),
+    )
+    with pytest.raises(StageError) as exc:
+        safe_extract(str(t), str(tmp_path / "out"))
+    assert exc.value.code == PILOTCODE
+    assert victim.read_text() == "safe"
+    assert not (tmp_path / "out" / "h").exists()

@@ -43,10 +43,16 @@ def check_member(member: tarfile.TarInfo, root: str) -> None:
                 PILOTCODE, f"absolute symlink in tarball: {member.name!r} -> {member.linkname!r}"
             )
         target = posixpath.normpath(posixpath.join(posixpath.dirname(name), member.linkname))
-        if target == ".." or target.startswith("../"):
+        # lexically, then through the links already extracted (a link to ".." inside a link to "..")
+        resolved = os.path.realpath(os.path.join(root, os.path.dirname(name), member.linkname))
+        if target == ".." or target.startswith("../") or not _inside(root, resolved):
             raise StageError(PILOTCODE, f"symlink out of the tarball: {member.name!r} -> {member.linkname!r}")
     elif member.islnk():
         _check_name(member.linkname)
+        if not _inside(root, os.path.realpath(os.path.join(root, member.linkname))):
+            raise StageError(
+                PILOTCODE, f"hard link out of the tarball: {member.name!r} -> {member.linkname!r}"
+            )
     parent = os.path.realpath(os.path.join(root, os.path.dirname(name)))
     if not _inside(root, parent):
         raise StageError(PILOTCODE, f"tarball member escapes through a link: {member.name!r}")
