@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from autopyfactory.config.keys import BOOL, INT, Key
 from autopyfactory.config.loader import load
+from autopyfactory.config.problems import ConfigError
 
 BASE_QUEUES = """
 [DEFAULT]
@@ -161,3 +164,18 @@ def test_missing_queue_file_is_a_factory_error_naming_the_key(conf_tree) -> None
     (err,) = load(str(etc)).factory_errors
     assert (err.section, err.key, err.value) == ("Factory", "queueConf", "nowhere.conf")
     assert "does not exist" in err.message
+
+
+def test_files_that_are_not_utf8_are_config_errors_naming_the_file(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(factory="queueConf = queues.conf\nqueueDirConf = queues.d\n")
+    (etc / "queues.conf").write_bytes(b"[A]\nwmsqueue = caf\xe9\n")
+    (etc / "queues.d").mkdir()
+    (etc / "queues.d" / "b.conf").write_bytes(b"[B]\nwmsqueue = \xff\n")
+    (err,) = load(str(etc)).factory_errors
+    assert err.key == "queueConf" and "queues.conf is not UTF-8 text" in err.message
+    (etc / "queues.conf").write_text("[A]\nwmsqueue = A\n")
+    (err,) = load(str(etc)).factory_errors
+    assert err.key == "queueDirConf" and "b.conf is not UTF-8 text" in err.message
+    (etc / "autopyfactory.conf").write_bytes(b"[Factory]\nfactoryId = \xff\n")
+    with pytest.raises(ConfigError, match=r"autopyfactory\.conf is not UTF-8 text"):
+        load(str(etc))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from autopyfactory.config.factory import FACTORY_SECTION, QUEUE_CONF, QUEUE_DIR_CONF
 from autopyfactory.config.ini import RawDocument, ResolvedSection, merge, read_documents, resolve
 from autopyfactory.config.problems import error
@@ -55,8 +53,4 @@ class FileQueuesConfig(QueuesConfigPlugin):
         if not path.is_dir():
             raise error(*self._origin("queueDirConf"), f"{path} is not a directory", value=spec)
         files = sorted(p for p in path.iterdir() if p.suffix == ".conf" and p.is_file())
-        return read_documents((_read(p), str(p)) for p in files)
-
-
-def _read(p: Path) -> str:
-    return p.read_text(encoding="utf-8")
+        return read_documents(read_source(str(p), None, self._origin("queueDirConf")) for p in files)

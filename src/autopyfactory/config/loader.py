@@ -27,7 +27,7 @@ from autopyfactory.config.factory import (
 from autopyfactory.config.ini import RawDocument, ResolvedSection, merge, read_documents, resolve
 from autopyfactory.config.keys import STR, Key, KeySet
 from autopyfactory.config.mappings import Mappings
-from autopyfactory.config.problems import ConfigError, ConfigProblem
+from autopyfactory.config.problems import ConfigError, ConfigProblem, error
 from autopyfactory.config.queue import (
     BATCHSUBMIT_PLUGIN,
     ENABLED,
@@ -37,7 +37,7 @@ from autopyfactory.config.queue import (
     batchstatus_plugin_name,
 )
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.config.sources import read_source, resolve_path
+from autopyfactory.config.sources import not_utf8, read_source, resolve_path
 from autopyfactory.config.validate import check_keys, unknown_keys
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
@@ -219,11 +219,13 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
         try:
             doc.add_text(f.read_text(encoding="utf-8"), str(f))
         except FileNotFoundError:
-            from autopyfactory.config.problems import error
-
             raise error(
                 str(f), "", "", "file does not exist", hint="pass --conf with the path of autopyfactory.conf"
             ) from None
+        except OSError as exc:
+            raise error(str(f), "", "", f"cannot read it: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise error(str(f), "", "", not_utf8(f, exc)) from None
     resolved = resolve(doc)
     problems: list[ConfigProblem] = []
     fres = resolved.get(FACTORY_SECTION)

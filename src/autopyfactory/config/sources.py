@@ -47,3 +47,9 @@ def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]
         ) from None
     except OSError as exc:
         raise error(*named_by, f"cannot read {path}: {exc.strerror}", value=spec) from None
+    except UnicodeDecodeError as exc:
+        raise error(*named_by, not_utf8(path, exc), value=spec) from None
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    return f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})"
