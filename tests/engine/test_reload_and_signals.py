@@ -87,3 +87,16 @@ def test_sighup_reloads_and_sigterm_exits_zero(conf_tree, tmp_path: Path) -> Non
     text = log.read_text()
     assert "signal SIGTERM: stopping after in-flight submissions" in text
     assert "Traceback" not in text
+
+
+def test_reload_that_raises_unexpectedly_keeps_the_running_configuration(conf_tree, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(files={"queues.conf": _queues({"A": ""})})
+    f = Factory(RunOptions(conf=str(etc), services=False))
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("config plugin bug")
+
+    monkeypatch.setattr("autopyfactory.engine.factory.load", broken)
+    f.reload()
+    assert list(f.queues) == ["A"]
+    f.shutdown()

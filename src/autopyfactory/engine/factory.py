@@ -180,6 +180,9 @@ class Factory:
         except (FactoryConfigError, ConfigError) as exc:
             log.error("reload failed, keeping the running configuration: %s", exc)
             return
+        except Exception:  # a config plugin's bug must not stop a running factory
+            log.exception("reload failed, keeping the running configuration")
+            return
         if (
             cfg.factory.as_dict() != self.cfg.factory.as_dict()
             or cfg.monitors.keys() != self.cfg.monitors.keys()
