@@ -196,3 +196,29 @@ def test_a_queue_that_could_not_decide_waits_its_sleep_before_trying_again(
     runner.join(10)
     # cycles at about 0, 0.5 and 1.0 s; not one every 50 ms while the queue stays undecided
     assert 2 <= world.batch_polls["default"] <= 4
+
+
+def test_reload_applies_changed_monitor_sections_and_submit_concurrency(conf_tree, world) -> None:  # type: ignore[no-untyped-def]
+    files = {
+        "queues.conf": queues(1, "monitorsection = mon\n"),
+        "monitor.conf": "[mon]\nmonitorplugin = FakeMonitor\nmonitorURL = http://old.example/api\n",
+    }
+    etc = conf_tree(factory="monitorConf = monitor.conf\nbatchsubmit.concurrency = 2\n", files=files)
+    world.activated = {"SITE0": 1}
+    f = factory(etc)
+    f.run_cycle()
+    (bound,) = f._bounds.values()
+    (etc / "monitor.conf").write_text(files["monitor.conf"].replace("old.example", "new.example"))
+    f.reload()
+    queue = f.queues["Q0"].section
+    assert f.ctx.monitor_url(queue) == "http://new.example/api"
+    assert f.monitors["mon"].section.raw("monitorURL") == "http://new.example/api"
+    conf_tree(
+        factory="monitorConf = monitor.conf\nbatchsubmit.concurrency = 5\n",
+        files={"monitor.conf": files["monitor.conf"].replace("old.example", "new.example")},
+    )
+    f.reload()
+    f.run_cycle()
+    (new_bound,) = f._bounds.values()
+    assert new_bound is not bound and new_bound._initial_value == 5  # type: ignore[attr-defined]
+    f.shutdown()

@@ -183,15 +183,16 @@ class Factory:
         except Exception:  # a config plugin's bug must not stop a running factory
             log.exception("reload failed, keeping the running configuration")
             return
-        if (
-            cfg.factory.as_dict() != self.cfg.factory.as_dict()
-            or cfg.monitors.keys() != self.cfg.monitors.keys()
+        if cfg.factory.as_dict() != self.cfg.factory.as_dict() or _sections(cfg.monitors) != _sections(
+            self.cfg.monitors
         ):
             log.info("reload: [Factory] or monitor sections changed; restarting every queue")
             for rt in self.queues.values():
                 rt.close()
             self.queues.clear()
             self.hub.close()
+            self._bounds.clear()  # batchsubmit.concurrency may have changed
+            self._last_batch.clear()
             self.cfg = cfg
             old_auth = self.ctx.auth
             self.ctx = self._context(cfg)
@@ -457,6 +458,10 @@ class Factory:
         self.hub.close()
         self._stop_services()
         _call(self.ctx.auth, "stop")
+
+
+def _sections(sections: dict[str, ConfigSection]) -> dict[str, dict[str, str]]:
+    return {name: sec.as_dict() for name, sec in sections.items()}
 
 
 def _view(results: dict[StatusKey, PollResult], key: StatusKey | None) -> WMSView | BatchView | None:
