@@ -69,3 +69,20 @@ def test_deep_nesting_is_refused() -> None:
         obj = [obj]
     with pytest.raises(UnsafePickle, match="deeper"):
         loads_plain(pickle.dumps(obj))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # LONG_BINPUT with index 0xfffffffe: the C unpickler would grow its memo to 32 GB
+        b"\x80\x02}r\xfe\xff\xff\xff.",
+        # a FRAME claiming more bytes than the system can address (OverflowError in the loader)
+        b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\xfe}\x94.",
+        # BINBYTES8 claiming 2**62 bytes
+        b"\x80\x04\x8e\x00\x00\x00\x00\x00\x00\x00\x40.",
+    ],
+)
+def test_garbage_sizes_are_a_plain_error_without_allocating(body: bytes) -> None:
+    with pytest.raises(ValueError, match="not a valid pickle") as info:
+        loads_plain(body)
+    assert not isinstance(info.value, UnsafePickle)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import pickletools
 from typing import Any
 
 ALLOWED_TYPES = (dict, list, tuple, str, int, float, bool, type(None))
@@ -32,14 +33,44 @@ class _PlainDataUnpickler(pickle.Unpickler):
 def loads_plain(data: bytes) -> Any:
     """Unpickle ``data`` if it is plain data; raise :class:`UnsafePickle` otherwise (or ValueError
     when it is not a pickle at all)."""
+    _check_sizes(data)
     try:
         obj = _PlainDataUnpickler(io.BytesIO(data), encoding="utf-8", errors="replace").load()
     except UnsafePickle:
         raise
-    except (pickle.UnpicklingError, EOFError, IndexError, KeyError, TypeError, AttributeError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        IndexError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        MemoryError,
+    ) as exc:
         raise ValueError(f"not a valid pickle: {type(exc).__name__}: {exc}") from None
     _check_plain(obj)
     return obj
+
+
+_MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+
+
+def _check_sizes(data: bytes) -> None:
+    """Walk the opcodes without building anything and refuse numbers the loader would allocate by:
+    a memo index far beyond the opcodes seen (the C unpickler grows its memo table to the index, so
+    four garbage bytes can ask for 32 GB) and lengths beyond the end of the data (``pickletools``
+    reads those arguments itself and fails on a short read)."""
+    ops = 0
+    try:
+        for op, arg, pos in pickletools.genops(data):
+            ops += 1
+            if op.name in _MEMO_PUTS and int(arg) > ops:  # picklers number memo entries from 0
+                raise ValueError(f"memo index {arg} at byte {pos} after {ops} opcodes")
+            if op.name == "FRAME" and int(arg) > len(data):
+                raise ValueError(f"frame of {arg} bytes at byte {pos} in {len(data)} bytes")
+    except (ValueError, OverflowError, MemoryError) as exc:
+        raise ValueError(f"not a valid pickle: {exc}") from None
 
 
 def _check_plain(obj: Any) -> None:
