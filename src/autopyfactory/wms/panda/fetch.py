@@ -43,8 +43,7 @@ def get_bytes(
     try:
         with client.stream("GET", url, params=params, headers=headers, timeout=limits.timeout) as r:
             if r.status_code >= 400:
-                r.read()
-                text = r.text.strip().replace("\n", " ")[:200]
+                text = _head(r).decode("utf-8", "replace").strip().replace("\n", " ")[:200]
                 raise FetchError(f"HTTP {r.status_code} from {url}: {text or r.reason_phrase}")
             chunks: list[bytes] = []
             size = 0
@@ -60,6 +59,16 @@ def get_bytes(
         raise FetchError(f"no answer from {url} within {limits.timeout:g}s") from None
     except httpx.HTTPError as exc:
         raise FetchError(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
+
+
+def _head(r: httpx.Response, limit: int = 4096) -> bytes:
+    """The start of an error page, without reading the rest (it may be endless)."""
+    got = b""
+    for chunk in r.iter_bytes():
+        got += chunk
+        if len(got) >= limit:
+            break
+    return got[:limit]
 
 
 def with_retries(fn: Callable[[], T], what: str, limits: FetchLimits, stop: threading.Event) -> T:
