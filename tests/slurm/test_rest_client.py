@@ -131,3 +131,26 @@ def test_cancel_deletes_each_pilot() -> None:
     fake = FakeSlurmrestd()
     client(fake).cancel(["4_3", "9"])
     assert fake.deleted == ["4_3", "9"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2]",  # JSON, but not an object
+        b'{"jobs": ["not a record"]}',
+        b'{"jobs": [{"job_id": {"set": true}}]}',  # a wrapped number without its number
+        b'{"jobs": [{"job_id": 5, "array_job_id": 5, "array_task_string": "x-y"}]}',
+    ],
+)
+def test_garbage_answers_are_slurm_errors(body: bytes) -> None:
+    transport = httpx.MockTransport(lambda req: httpx.Response(200, content=body))
+    with pytest.raises(SlurmError, match="slurmrestd"):
+        SlurmRest(SOCKET, transport=transport).jobs()
+
+
+def test_errors_given_as_plain_strings_are_understood() -> None:
+    body = b'{"errors": ["plain string"], "jobs": []}'
+    transport = httpx.MockTransport(lambda req: httpx.Response(200, content=body))
+    assert SlurmRest(SOCKET, transport=transport).jobs() == []  # GET: errors are warnings
+    with pytest.raises(SlurmError, match="plain string"):
+        SlurmRest(SOCKET, transport=transport).cancel(["4"])

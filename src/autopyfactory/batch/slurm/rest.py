@@ -66,13 +66,17 @@ class SlurmRest:
         try:
             data = resp.json()
         except ValueError:
-            data = {}
-        errors = [e.get("error") or e.get("description") or str(e) for e in data.get("errors") or []]
+            data = None
+        raw_errors = data.get("errors") if isinstance(data, dict) else None
+        errors = [
+            (e.get("error") or e.get("description") or str(e)) if isinstance(e, dict) else str(e)
+            for e in (raw_errors if isinstance(raw_errors, list) else [])
+        ]
         if resp.status_code >= 400 or (errors and method != "GET"):
             detail = "; ".join(str(e) for e in errors) or resp.text[:200]
             raise SlurmError(f"{where}: {method} {path}: HTTP {resp.status_code}: {detail}")
         if not isinstance(data, dict):
-            raise SlurmError(f"{where}: {method} {path}: not a JSON object")
+            raise SlurmError(f"{where}: {method} {path}: not a JSON object: {resp.text[:200]!r}")
         return data
 
     def ping(self) -> bool:
@@ -88,9 +92,15 @@ class SlurmRest:
         return request.pilot_ids(str(job_id))
 
     def jobs(self) -> list[SlurmJob]:
+        records = self._call("GET", "/jobs").get("jobs") or []
         out: list[SlurmJob] = []
-        for job in self._call("GET", "/jobs").get("jobs") or []:
-            out.extend(parse_rest_job(job))
+        try:
+            for job in records:
+                out.extend(parse_rest_job(job))
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise SlurmError(
+                f"slurmrestd {self.endpoint.rest_url}: GET /jobs: unexpected job record: {exc!r}"
+            ) from None
         return out
 
     def finished(self, since: float) -> list[SlurmJob] | None:
