@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,20 @@ def test_parsable_answer() -> None:
 def test_a_command_that_hangs_is_killed_at_its_timeout() -> None:
     with pytest.raises(SlurmError, match=r"sleep did not answer within 0\.5s"):
         run_command(["sleep", "30"], timeout=0.5)
+
+
+def test_a_hanging_command_whose_child_left_its_session_still_times_out(tmp_path: Path) -> None:
+    # the child starts its own session (out of reach of the kill) and keeps stdout open
+    pidfile = tmp_path / "pid"
+    argv = ["sh", "-c", f"setsid sh -c 'echo $$ >{pidfile}; exec sleep 30' & sleep 30"]
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(SlurmError, match="did not answer within"):
+            run_command(argv, timeout=0.5)
+        assert time.monotonic() - t0 < 10
+    finally:
+        if pidfile.exists():
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
 
 
 def test_missing_program_and_failure_are_clear_errors() -> None:

@@ -9,6 +9,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+REAP_SECONDS = 2.0  # after the kill, how long the killed command's output is still read
+
 
 class SlurmError(Exception):
     """A Slurm command or REST call failed (timeout, missing program, error status)."""
@@ -55,6 +57,13 @@ def run_command(
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        proc.communicate()
+        try:
+            proc.communicate(timeout=REAP_SECONDS)
+        except subprocess.TimeoutExpired:
+            # something that left the process group still holds the pipes: stop reading them
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
         raise SlurmError(f"{argv[0]} did not answer within {timeout:g}s (is slurmctld up?)") from None
     return CommandResult(tuple(argv), proc.returncode, out, err, time.monotonic() - t0)
