@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +112,33 @@ def test_a_dead_monitor_never_blocks_the_caller(tmp_path: Path) -> None:
 def test_monitor_url_is_required(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="monitorURL is required"):
         _monitor(tmp_path, "")
+
+
+def test_a_monitor_down_at_start_gets_the_factory_and_its_labels_once_it_is_up(tmp_path: Path) -> None:
+    port = free_port()
+    mon = _monitor(tmp_path, f"http://127.0.0.1:{port}/api", monitorRetries="0", monitorTimeout="2")
+    mon.register_factory()  # nobody listens yet
+    mon.update_label(_queue("QA"), "x")
+    _drain(mon)
+    assert mon.sender.stats.failed >= 2 and mon.sender.stats.sent == 0
+    settings = ServerSettings(
+        db_url=f"sqlite:///{tmp_path}/late.db", auth=AuthSettings(AuthMode.ADDRESS, ADMIN)
+    )
+    with ThreadedServer(create_app(settings, run_expiry=False), port=port) as srv:
+        mon.update_label(_queue("QA"), "Ready:in=0")
+        mon.register_pilots(_queue("QA"), _pilots("QA", 2))
+        mon.close()
+        api = httpx.Client(base_url=srv.url + "/api")
+        assert api.get("/factories/apf-test").status_code == 200
+        assert api.get("/labels/apf-test:QA").json()["msg"] == "Ready:in=0"
+        assert len(api.get("/jobs?factory=apf-test").json()) == 2
+
+
+def _drain(mon: APFMonitor, timeout: float = 10.0) -> None:
+    """Wait until the sender has tried everything queued (refused connections fail at once)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if mon.sender._q.empty() and mon.sender.stats.failed >= 2:
+            time.sleep(0.3)
+            return
+        time.sleep(0.05)

@@ -59,6 +59,7 @@ class APFMonitor(MonitorPlugin):
             section.name,
         )
         self._labels: set[str] = set()  # labels the monitor has (or is being sent)
+        self._factory_failed = False  # the last registration of the factory failed
         self._lock = threading.Lock()
 
     @staticmethod
@@ -75,6 +76,8 @@ class APFMonitor(MonitorPlugin):
 
     # -- the engine's calls -------------------------------------------------------------------
     def register_factory(self) -> None:
+        """Queued at start; queued again before the next call after a failed one (a monitor that was
+        down at start would otherwise refuse every label and pilot of this factory as unknown)."""
         s = self.ctx.settings
         body = {
             "version": __version__,
@@ -82,11 +85,17 @@ class APFMonitor(MonitorPlugin):
             "url": s.base_log_url,
             "type": "AutoPyFactory",
         }
-        self.sender.submit(
-            Call("PUT", f"/factories/{_q(self.fid)}", f"register factory {self.fid}", json=body)
-        )
+
+        def done(ok: bool) -> None:
+            with self._lock:
+                self._factory_failed = not ok
+
         with self._lock:
+            self._factory_failed = False
             self._labels.clear()  # (re)register each label once more after a (re)start
+        self.sender.submit(
+            Call("PUT", f"/factories/{_q(self.fid)}", f"register factory {self.fid}", json=body, on_done=done)
+        )
 
     def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None:
         if not pilots:
@@ -118,6 +127,10 @@ class APFMonitor(MonitorPlugin):
 
     # -- helpers ------------------------------------------------------------------------------
     def _ensure_label(self, queue: ConfigSection) -> None:
+        with self._lock:
+            retry_factory = self._factory_failed
+        if retry_factory:
+            self.register_factory()
         with self._lock:
             if queue.name in self._labels:
                 return
