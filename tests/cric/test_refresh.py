@@ -93,3 +93,15 @@ def test_a_document_of_the_wrong_shape_does_not_replace_a_good_copy(conf_tree) -
     assert list(cfg.queues) == ["A-node1"]
     assert any("CRIC unavailable" in p.message for p in cfg.problems)
     assert DOC  # the shared document is not modified by the tests
+
+
+def test_an_infinite_number_in_cric_is_a_missing_value_not_a_crash(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        "config.queues.plugin = CRIC\nconfig.queues.cric.url = pq.json\nconfig.queues.cric.defaultsfiles = d.conf\n",
+        {"d.conf": DEFAULTS},
+    )
+    text = json.dumps(local_doc("A")).replace('"corecount": 8', '"corecount": 1e999')
+    (etc / "pq.json").write_text(text.replace('"maxrss": 16000', '"maxrss": -1e999'))
+    cfg = load(str(etc))
+    assert list(cfg.queues) == ["A-node1"]
+    assert not cfg.factory_errors

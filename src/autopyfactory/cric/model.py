@@ -55,7 +55,7 @@ def _int(d: Mapping[str, Any], key: str) -> int | None:
         return None
     try:
         return int(float(v))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 in the JSON is infinity
         return None
 
 
