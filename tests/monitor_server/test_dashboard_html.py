@@ -75,3 +75,21 @@ def test_job_page_shows_the_history_and_timeline(mon: Mon) -> None:
 def test_static_css_is_served_locally(mon: Mon) -> None:
     r = mon.client().get("/static/style.css")
     assert r.status_code == 200 and "body" in r.text
+
+
+def test_names_and_urls_from_requests_cannot_put_markup_or_scripts_in_pages(mon: Mon) -> None:
+    c = mon.client()
+    evil = "<img src=x onerror=alert(1)>"
+    r = c.get(f"/factory/{evil}")
+    assert r.status_code == 404 and evil not in r.text and "&lt;img" in r.text
+    # a factory registering javascript: URLs (any address may register a new factory)
+    c.put("/api/factories/f1", json={"version": "1", "email": "", "url": "javascript:alert(1)"})
+    c.put("/api/labels", json=[{"name": "Q", "factory": "f1"}])
+    c.put(
+        "/api/jobs", json=[{"cid": "1.0", "label": "Q", "factory": "f1", "stdouturl": "javascript:alert(2)"}]
+    )
+    c.put("/api/jobs", json=[{"cid": "2.0", "label": "Q", "factory": "f1"}])
+    c.put("/api/jobs", json=[{"cid": "3.0", "label": "Q", "factory": "f1", "stdouturl": "https://l/3.0.out"}])
+    pages = [c.get(p).text for p in ("/factory/f1", "/factory/f1/label/Q", "/job/f1:1.0", "/job/f1:2.0")]
+    assert not any('href="javascript:' in html for html in pages)
+    assert 'href="https://l/3.0.out"' in pages[1] and 'href="https://l/3.0.err"' in pages[1]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
+
+LINK_SCHEMES = ("http", "https", "ftp")
 
 
 def ts(t: float | None) -> str:
@@ -24,3 +27,15 @@ def age(t: float | None, now: float) -> str:
 
 def pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}%"
+
+
+def weblink(url: str | None) -> str:
+    """``url`` if it may be a link on the page (http, https, ftp), else "": factories register
+    URLs, and a ``javascript:`` one would run in the reader's browser."""
+    if not url:
+        return ""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in LINK_SCHEMES else ""

@@ -7,6 +7,7 @@ import time
 
 from autopyfactory.batch.logdir import queue_dirname
 from autopyfactory.monitor_server.records import Job
+from autopyfactory.monitor_server.web.filters import weblink
 
 
 def log_links(job: Job, factory_url: str) -> list[tuple[str, str]]:
@@ -15,8 +16,8 @@ def log_links(job: Job, factory_url: str) -> list[tuple[str, str]]:
         links = [("out", job.stdouturl)]
         links.append(("err", job.stderrurl or (base + ".err" if base else "")))
         links.append(("log", job.logurl or (base + ".log" if base else "")))
-        return [(n, u) for n, u in links if u]
-    if not factory_url:
+        return [(n, weblink(u)) for n, u in links if weblink(u)]
+    if not weblink(factory_url):
         return []
     day = time.strftime("%Y-%m-%d", time.gmtime(job.created))
     base = f"{factory_url.rstrip('/')}/{day}/{queue_dirname(job.label)}/{job.cid}"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
+from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
@@ -19,7 +20,7 @@ from autopyfactory.monitor_server.web.views import factories_view, factory_view,
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.filters.update(ts=filters.ts, pct=filters.pct)
+templates.env.filters.update(ts=filters.ts, pct=filters.pct, weblink=filters.weblink)
 templates.env.globals.update(
     sparkline=svg.sparkline,
     activity_chart=svg.activity_chart,
@@ -43,7 +44,9 @@ def _render(request: Request, name: str, **ctx: Any) -> Response:
 
 
 def _missing(what: str) -> Response:
-    return HTMLResponse(f"<!doctype html><title>Not found</title><p>{what} not found</p>", status_code=404)
+    return HTMLResponse(
+        f"<!doctype html><title>Not found</title><p>{escape(what)} not found</p>", status_code=404
+    )
 
 
 @router.get("/", name="dash_index")
