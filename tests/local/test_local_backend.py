@@ -107,3 +107,42 @@ def test_retirement_removes_pilots_in_killorder(conf_tree, order: str, victims: 
     assert {p.id for p in store.active("LOCALQ")} == {"1.0", "1.1", "1.2"} - victims
     sub.retire(1)
     wait_until(lambda: counts(f)["running"] == 0)
+
+
+LAUNCH_WITH_EARLY_SIGTERM = """
+import os, signal, subprocess, sys
+from autopyfactory.batch.local import launcher
+
+real = subprocess.Popen
+
+def popen_then_sigterm(*args, **kw):
+    child = real(*args, **kw)
+    print(child.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)  # the removal arrives while the launcher starts the command
+    return child
+
+launcher.subprocess.Popen = popen_then_sigterm
+raise SystemExit(launcher.main(sys.argv[1:]))
+"""
+
+
+def test_launcher_passes_on_a_signal_that_arrives_while_it_starts_the_command(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    rc_file, out = tmp_path / "p.rc", tmp_path / "out"
+    with out.open("w") as f:  # a file, not a pipe: a command left running would hold a pipe open
+        proc = subprocess.run(
+            [sys.executable, "-c", LAUNCH_WITH_EARLY_SIGTERM, str(rc_file), "--", "sleep", "30"],
+            stdout=f,
+            timeout=20,
+        )
+    child_pid = int(out.read_text().split()[0])
+    alive = Path(f"/proc/{child_pid}").exists()
+    if alive:
+        os.kill(child_pid, signal.SIGKILL)
+    assert not alive, "the command outlived its launcher"
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert json.loads(rc_file.read_text())["rc"] == 128 + signal.SIGTERM

@@ -22,21 +22,30 @@ def main(argv: list[str]) -> int:
         return 2
     rc_file, cmd = argv[0], argv[2:]
     started = time.time()
+    child: subprocess.Popen[bytes] | None = None
+    early: list[int] = []
+
+    def forward(signum: int, frame: object) -> None:
+        if child is None:  # still starting it: pass the signal on once it exists
+            early.append(signum)
+            return
+        try:
+            child.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    # handlers first: a removal signal arriving while the command starts must not kill the launcher
+    # and leave the command running without it (exec resets the handlers in the command)
+    for s in FORWARDED:
+        signal.signal(s, forward)
     try:
         child = subprocess.Popen(cmd)
     except OSError as exc:
         print(f"launcher: cannot start {cmd[0]}: {exc.strerror}", file=sys.stderr)
         _write(rc_file, 127, started)
         return 127
-
-    def forward(signum: int, frame: object) -> None:
-        try:
-            child.send_signal(signum)
-        except ProcessLookupError:
-            pass
-
-    for s in FORWARDED:
-        signal.signal(s, forward)
+    while early:
+        forward(early.pop(0), None)
     rc = child.wait()
     if rc < 0:
         rc = 128 - rc
