@@ -93,3 +93,34 @@ def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path) -> None:
     assert proc.returncode == 130, out
     assert "interrupted after" in out
     assert _processes_under(base) == []
+
+
+def test_stopping_pilots_kills_those_that_ignore_sigterm(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    from autopyfactory.demo.run import _backend, _stop_pilots
+    from autopyfactory.engine.factory import Factory, RunOptions
+
+    queues = """
+    [Q]
+    enabled = True
+    wmsqueue = Q
+    wmsstatusplugin = Static
+    batchsubmitplugin = Local
+    schedplugin = Fixed
+    sched.fixed.pilotspercycle = 2
+    executable = /bin/sh
+    executable.arguments = -c 'trap "" TERM; echo up; sleep 60'
+    """
+    f = Factory(RunOptions(conf=str(conf_tree(files={"queues.conf": queues})), services=False))
+    f.run_cycle()
+    backend = _backend(f)
+    deadline = time.monotonic() + 15
+    while not all(Path(p.logdir, f"{p.id}.out").exists() and Path(p.logdir, f"{p.id}.out").read_text()
+                  for p in backend.store.active()):  # fmt: skip
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    pids = [p.pid for p in backend.store.active()]
+    assert len(pids) == 2
+    assert _stop_pilots(f, wait=3.0) == 2
+    assert backend.store.active() == []
+    assert [pid for pid in pids if pid is not None and Path(f"/proc/{pid}").exists()] == []
+    f.shutdown()

@@ -190,11 +190,14 @@ def _finish_pilots(factory: Factory, opts: DemoOptions, res: DemoResult) -> int:
 
 
 def _stop_pilots(factory: Factory, wait: float = 15.0) -> int:
+    """Remove every pilot still alive: SIGTERM, then SIGKILL to its process group after a third of
+    ``wait`` (a pilot may ignore or lose the SIGTERM; the demo must not leave it behind)."""
     backend = _backend(factory)
     active = [p.id for p in backend.store.active()]
     if not active:
         return 0
     log.warning("demo: stopping %d pilot(s) still alive", len(active))
+    backend.kill_grace = min(backend.kill_grace, wait / 3)
     backend.remove(active)
     deadline = time.monotonic() + wait
     while backend.store.active() and time.monotonic() < deadline:
