@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from autopyfactory.monitor_server.app import create_app
+from autopyfactory.monitor_server.clock import FakeClock
+from autopyfactory.monitor_server.settings import AuthMode, AuthSettings, ServerSettings
 from autopyfactory.monitor_server.states import JobState
 
-from .conftest import Mon, register
+from .conftest import FACTORY_IP, Mon, register
 
 PATH_TO = {
     JobState.CREATED: [],
@@ -186,3 +191,17 @@ def test_delete_job_needs_the_admin_token(mon: Mon) -> None:
     assert mon.admin().delete("/api/jobs/f1:1.0").status_code == 200
     assert c.get("/api/jobs/f1:1.0").status_code == 404
     assert mon.admin().delete("/api/jobs/f1:1.0").status_code == 404
+
+
+def test_the_app_serves_state_updates_and_expires_again_after_its_lifespan_restarts(
+    tmp_path: Path,
+) -> None:
+    # the ASGI lifespan can run more than once on one app (test clients, embedding servers)
+    settings = ServerSettings(db_url=f"sqlite:///{tmp_path}/restart.db", auth=AuthSettings(AuthMode.ADDRESS))
+    app = create_app(settings, clock=FakeClock())
+    for i in range(2):
+        with TestClient(app, client=(FACTORY_IP, 40000)) as c:
+            register(c, cids=(f"{i}.0",))
+            r = c.post(f"/api/jobs/f1:{i}.0", data={"state": "running"})
+            assert r.status_code == 200, r.text
+            assert app.state.expiry._thread.is_alive()

@@ -50,6 +50,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
         if run_expiry and settings.expiry.enabled:
             expiry.start()
         if checkpointer is not None:

@@ -48,7 +48,9 @@ class ExpiryTask:
         return report
 
     def start(self) -> None:
-        if self._thread is None:
+        """Start the thread; again after :meth:`stop` (the app's lifespan may run more than once)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name="apfmon-expiry", daemon=True)
             self._thread.start()
 

@@ -107,6 +107,10 @@ class StateWriter:
             task.add_done_callback(self._tasks.discard)
         return await fut
 
+    def start(self) -> None:
+        """Accept updates (again, after :meth:`aclose`: the app's lifespan may run more than once)."""
+        self._stopped = False
+
     async def aclose(self) -> None:
         self._stopped = True
         if self._tasks:

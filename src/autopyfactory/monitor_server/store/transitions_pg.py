@@ -36,7 +36,6 @@ class AsyncPgApplier:
         self.conninfo = conninfo(url)
         self.size = size
         self._idle: list[psycopg.AsyncConnection[tuple[object, ...]]] = []
-        self._made = 0
         self._free: asyncio.Semaphore | None = None
 
     async def apply(self, updates: Sequence[StateUpdate], now: float) -> list[UpdateResult]:
@@ -77,3 +76,4 @@ class AsyncPgApplier:
     async def close(self) -> None:
         while self._idle:
             await self._idle.pop().close()
+        self._free = None  # bound to this event loop; a restarted app runs in another
