@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,40 @@ def test_a_failing_profile_is_not_retried_on_every_lookup(
     monkeypatch.delenv("FAKE_GRID_FAIL")
     m.check_due()  # the periodic check does retry
     assert m.proxy_path(["prod"]) == str(tmp_path / "prodProxy")
+
+
+@pytest.mark.parametrize("retrievers", [("a", "a"), ("b", "a")])
+def test_a_retriever_list_leading_back_to_the_profile_fails_instead_of_hanging(
+    tmp_path: Path,
+    grid_tools: GridTools,
+    manager,  # type: ignore[no-untyped-def]
+    retrievers: tuple[str, str],
+) -> None:
+    profile = """
+        [{name}]
+        plugin = X509
+        x509.flavor = myproxy
+        x509.proxyfile = {{tmp}}/{name}Proxy
+        x509.myproxy_hostname = myproxy.example.org
+        x509.myproxy_username = apf
+        x509.retriever_list = {retriever}
+        x509.minlife = 3600
+        """
+    m = manager(
+        profile.format(name="a", retriever=retrievers[0]) + profile.format(name="b", retriever=retrievers[1])
+    )
+    outcome: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            m.proxy_path(["a"])
+        except BaseException as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=lookup, daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "the lookup deadlocked"
+    (exc,) = outcome
+    assert isinstance(exc, AuthFailure) and "leads back to this profile" in str(exc)
+    assert grid_tools.calls() == []

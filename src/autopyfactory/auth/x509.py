@@ -60,6 +60,7 @@ class X509Handler(AuthHandler):
         self.next_check = time.monotonic() + g(K.INITDELAY)
         self._lock = threading.Lock()
         self._status: ProxyStatus | None = None
+        self._checking: int | None = None  # the thread running check(), which holds _lock
         for k in K.REMOTE:
             if g(k):
                 log.warning("%s: %s is not supported; the proxy is not copied anywhere", self.label, k.name)
@@ -69,7 +70,11 @@ class X509Handler(AuthHandler):
 
     def check(self) -> None:
         with self._lock:
-            st = self._check()
+            self._checking = threading.get_ident()
+            try:
+                st = self._check()
+            finally:
+                self._checking = None
             if not st.ok:  # a lookup retries a failed profile at most once a minute
                 st = replace(st, valid_until=time.time() + RETRY_FAILED)
             self._status = st
@@ -130,6 +135,8 @@ class X509Handler(AuthHandler):
             )
 
     def proxy_path(self) -> str:
+        if self._checking == threading.get_ident():  # our own renewal asks for our proxy
+            raise AuthFailure(f"{self.label}: x509.retriever_list leads back to this profile")
         with self._lock:
             st = self._status
         if st is None or time.time() >= st.valid_until:
