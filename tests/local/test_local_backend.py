@@ -146,3 +146,20 @@ def test_launcher_passes_on_a_signal_that_arrives_while_it_starts_the_command(tm
     assert not alive, "the command outlived its launcher"
     assert proc.returncode == 128 + signal.SIGTERM
     assert json.loads(rc_file.read_text())["rc"] == 128 + signal.SIGTERM
+
+
+def test_a_failed_registry_write_leaves_the_registry_usable(tmp_path: Path) -> None:
+    import dataclasses
+    import sqlite3
+
+    from autopyfactory.batch.local.store import LocalPilot, PilotStore
+
+    store = PilotStore(tmp_path / "pilots.sqlite")
+    pilot = LocalPilot("1.0", "Q", "pending", 1.0, None, None, None, None, None, str(tmp_path), [], {}, None)
+    store.add([pilot])
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add([pilot])  # stands for any failure inside the transaction (disk full, ...)
+    assert store.next_cluster() == 1
+    store.add([dataclasses.replace(pilot, id="2.0")])
+    assert [p.id for p in store.active()] == ["1.0", "2.0"]
+    store.close()

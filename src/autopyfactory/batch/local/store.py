@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,31 +76,35 @@ class PilotStore:
         with self._lock:
             self._db.close()
 
-    def next_cluster(self) -> int:
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any error, so the connection stays usable."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute("SELECT v FROM meta WHERE k='cluster'").fetchone()
-                n = int(row[0]) + 1 if row else 1
-                self._db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES ('cluster', ?)", (str(n),))
-                self._db.execute("COMMIT")
+                yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            return n
+            self._db.execute("COMMIT")
+
+    def next_cluster(self) -> int:
+        with self._write() as db:
+            row = db.execute("SELECT v FROM meta WHERE k='cluster'").fetchone()
+            n = int(row[0]) + 1 if row else 1
+            db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES ('cluster', ?)", (str(n),))
+        return n
 
     def add(self, pilots: Iterable[LocalPilot]) -> None:
         rows = [
             (p.id, p.queue, p.state, p.submitted, p.logdir, json.dumps(p.argv), json.dumps(p.env))
             for p in pilots
         ]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany(
+        with self._write() as db:
+            db.executemany(
                 "INSERT INTO pilots(id, queue, state, submitted, logdir, argv, env) VALUES (?,?,?,?,?,?,?)",
                 rows,
             )
-            self._db.execute("COMMIT")
 
     def active(self, queue: str | None = None) -> list[LocalPilot]:
         q = f"SELECT {_COLS} FROM pilots WHERE state IN ('pending','running')"
