@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,22 @@ def test_the_app_serves_state_updates_and_expires_again_after_its_lifespan_resta
             r = c.post(f"/api/jobs/f1:{i}.0", data={"state": "running"})
             assert r.status_code == 200, r.text
             assert app.state.expiry._thread.is_alive()
+
+
+def test_an_oversized_body_is_refused_before_it_is_read_whole(mon: Mon) -> None:
+    c = mon.client()
+    register(c)
+    big = b"[" + b'{"cid": "1.0", "label": "Q1", "factory": "f1"},' * 800_000 + b"{}]"  # ~38 MB
+    r = c.put("/api/jobs", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "too large" in r.text
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit applies while reading
+        yield b"status="
+        for _ in range(40):
+            yield b"x" * (1 << 20)
+
+    r = c.post(
+        "/api/labels/f1:Q1", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 413
+    assert c.get("/api/labels/f1:Q1").json()["msg"] == ""

@@ -45,8 +45,27 @@ def not_found(request: Request) -> ApiError:
     return ApiError(404, f"Not found: {request.url}")
 
 
+MAX_BODY = 32 << 20  # a full PUT /jobs (5000 pilots with every URL at its longest) is about 13 MB
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body; 413 as soon as it grows beyond ``limit`` (the caller is not yet known to
+    be anyone: nothing unbounded is held for it)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"Request body too large (limit {limit} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"Request body too large (limit {limit} bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json(request: Request, adapter: TypeAdapter[T]) -> T:
-    raw = await request.body()
+    raw = await read_body(request)
     try:
         return adapter.validate_json(raw)
     except ValidationError as exc:
@@ -67,7 +86,7 @@ async def read_form(request: Request) -> dict[str, str]:
     if ctype.startswith("multipart/"):
         form = await request.form()
         return {k: v for k, v in form.items() if isinstance(v, str)}
-    raw = await request.body()
+    raw = await read_body(request)
     try:
         return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
     except (UnicodeDecodeError, ValueError):
