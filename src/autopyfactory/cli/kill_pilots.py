@@ -8,6 +8,7 @@ from typing import Any
 
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.queue import BATCHSUBMIT_PLUGIN
 from autopyfactory.plugins.registry import PluginNotFound, registry
 
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"kill-pilots: [{queue}]: {why}", file=sys.stderr)
             rc = 1
             continue
-        name = (qc.section.raw("batchsubmitplugin") or "Local").strip()
+        name = str(qc.section.get(BATCHSUBMIT_PLUGIN))
         try:
             plugin = registry.get("batchsubmit", name)(ctx, qc.section)
             ids = [p.pilot_id for p in plugin.list_pilots() if _wanted(p.state, args.status)]

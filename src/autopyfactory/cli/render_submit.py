@@ -10,6 +10,7 @@ from typing import Any
 
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.queue import BATCHSUBMIT_PLUGIN
 from autopyfactory.plugins.context import AuthFailure, AuthLookup
 from autopyfactory.plugins.registry import PluginNotFound, registry
 
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"render-submit: warning: auth manager: {exc}", file=sys.stderr)
         manager = None
     ctx.auth = DryRunAuth(manager)
-    name = (qc.section.raw("batchsubmitplugin") or "Local").strip()
+    name = str(qc.section.get(BATCHSUBMIT_PLUGIN))
     try:
         cls = registry.get("batchsubmit", name)
         if not issubclass(cls, CondorBase):
