@@ -127,8 +127,8 @@ class APFMonitor(MonitorPlugin):
 
     # -- helpers ------------------------------------------------------------------------------
     def _ensure_label(self, queue: ConfigSection) -> None:
-        with self._lock:
-            retry_factory = self._factory_failed
+        with self._lock:  # taken and cleared at once: queues reporting together register it once
+            retry_factory, self._factory_failed = self._factory_failed, False
         if retry_factory:
             self.register_factory()
         with self._lock:
