@@ -138,3 +138,11 @@ def test_concurrent_pilots_never_get_the_same_job(tb) -> None:  # type: ignore[n
     site = tb.store.summary().site("A")
     assert site is not None
     assert site.pilots == 6
+
+
+def test_a_corrupt_gzipped_body_is_a_bad_request(tb) -> None:  # type: ignore[no-untyped-def]
+    body = gzip.compress(json.dumps({"siteName": "A"}).encode())[:-12]  # truncated
+    r = httpx.post(
+        f"{tb.url}/server/panda/getJob", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400 and "cannot be decompressed" in r.text

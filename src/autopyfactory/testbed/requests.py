@@ -19,7 +19,10 @@ async def params_of(request: Request) -> dict[str, Any]:
     if ctype == "application/json":
         body = await request.body()
         if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError) as exc:  # BadGzipFile is an OSError
+                raise ValueError(f"the gzipped body cannot be decompressed: {exc}") from None
         if body.strip():
             doc = json.loads(body)
             if not isinstance(doc, dict):
