@@ -222,3 +222,14 @@ def test_reload_applies_changed_monitor_sections_and_submit_concurrency(conf_tre
     (new_bound,) = f._bounds.values()
     assert new_bound is not bound and new_bound._initial_value == 5  # type: ignore[attr-defined]
     f.shutdown()
+
+
+def test_run_puts_back_the_signal_handlers_it_replaced(conf_tree, world) -> None:  # type: ignore[no-untyped-def]
+    import signal
+
+    assert threading.current_thread() is threading.main_thread()  # where run() installs its handlers
+    sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    before = {s: signal.getsignal(s) for s in sigs}
+    f = factory(conf_tree(files={"queues.conf": queues(1)}), cycles=1, sleep=0.01)
+    assert f.run() == 0
+    assert {s: signal.getsignal(s) for s in sigs} == before

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from autopyfactory.config.loader import LoadedConfig, load
 from autopyfactory.config.problems import ConfigError
@@ -66,6 +67,7 @@ class Factory:
         self._bounds: dict[Hashable, threading.BoundedSemaphore] = {}
         self._last_batch: dict[StatusKey, BatchView] = {}
         self._auth_running = False
+        self._saved_signals: dict[int, Any] = {}
         self._apply(self.cfg, initial=True)
 
     # -- configuration ------------------------------------------------------------------------
@@ -361,9 +363,14 @@ class Factory:
             self.reload_event.set()
             self._wake.set()
 
-        signal.signal(signal.SIGTERM, on_stop)
-        signal.signal(signal.SIGINT, on_stop)
-        signal.signal(signal.SIGHUP, on_hup)
+        for sig, handler in ((signal.SIGTERM, on_stop), (signal.SIGINT, on_stop), (signal.SIGHUP, on_hup)):
+            self._saved_signals[sig] = signal.signal(sig, handler)
+
+    def _restore_signals(self) -> None:
+        """Put back the handlers run() replaced (for programs and tests that embed the factory)."""
+        for sig, handler in self._saved_signals.items():
+            signal.signal(sig, handler)
+        self._saved_signals.clear()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -406,11 +413,11 @@ class Factory:
 
     def run(self) -> int:
         """Run cycles until the cycle limit, SIGTERM/SIGINT or (with abort_no_queues) no queue left."""
-        self._install_signals()
         limit = self._cycles_limit()
         if limit == 0:
             log.info("cycles = 0: no queue runs")
             return 0
+        self._install_signals()
         self._start_services()
         assert self.cfg.settings is not None
         last_reload = time.time()
@@ -435,6 +442,7 @@ class Factory:
                 self._sleep_until_due(nra)
         finally:
             self.shutdown()
+            self._restore_signals()
         return 0
 
     def _sleep_until_due(self, reload_at: float | None) -> None:
