@@ -179,3 +179,12 @@ def test_files_that_are_not_utf8_are_config_errors_naming_the_file(conf_tree) ->
     (etc / "autopyfactory.conf").write_bytes(b"[Factory]\nfactoryId = \xff\n")
     with pytest.raises(ConfigError, match=r"autopyfactory\.conf is not UTF-8 text"):
         load(str(etc))
+
+
+def test_a_base_log_dir_url_with_a_bad_port_is_a_factory_error(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree()
+    conf = etc / "autopyfactory.conf"
+    conf.write_text(conf.read_text().replace("http://localhost:25880", "http://localhost:2588O"))
+    errors = [e for e in load(str(etc)).factory_errors if e.key == "baseLogDirUrl"]
+    assert [e.value for e in errors] == ["http://localhost:2588O"]
+    assert "port" in errors[0].message

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from autopyfactory.config.keys import BOOL, INT, LIST, NONNEG_FLOAT, NONNEG_INT, STR, Key
+from autopyfactory.config.keys import BOOL, INT, LIST, NONNEG_FLOAT, NONNEG_INT, STR, URL, Key
 from autopyfactory.config.section import ConfigSection
 
 FACTORY_SECTION = "Factory"
@@ -44,7 +44,7 @@ CYCLES = Key("cycles", INT, None, "cycles to run (None: forever; 0: start no que
 CLEANLOGS_KEEPDAYS = Key("cleanlogs.keepdays", NONNEG_INT, 14, "days of pilot logs to keep")
 FACTORY_SLEEP = Key("factory.sleep", NONNEG_FLOAT, 30, "main loop liveness check interval (s)")
 BASE_LOG_DIR = Key("baseLogDir", STR, None, "root of the pilot logs (YYYY-MM-DD/<queue>/)")
-BASE_LOG_URL = Key("baseLogDirUrl", STR, None, "URL of baseLogDir, with port (the log server listens there)")
+BASE_LOG_URL = Key("baseLogDirUrl", URL, None, "URL of baseLogDir, with port (the log server listens there)")
 LOGSERVER_ENABLED = Key("logserver.enabled", BOOL, True, "serve baseLogDir over HTTP")
 LOGSERVER_INDEX = Key("logserver.index", BOOL, True, "directory listings")
 LOGSERVER_ROBOTS = Key("logserver.allowrobots", BOOL, False, "False: robots.txt disallows everything")

@@ -8,6 +8,7 @@ required-less keys, ``None`` otherwise) and ``True``/``False`` are booleans.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,17 @@ def _parse_list(raw: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
+def _parse_url(raw: str) -> str:
+    text = raw.strip()
+    try:
+        port = urllib.parse.urlsplit(text).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise BadValue("a URL whose port, if given, is a number from 1 to 65535")
+    return text
+
+
 INT = KeyType("int", "an integer", _parse_int)
 NONNEG_INT = KeyType("int>=0", "an integer >= 0", _parse_nonneg_int)
 FLOAT = KeyType("float", "a number", _parse_float)
@@ -93,6 +105,7 @@ NONNEG_FLOAT = KeyType("float>=0", "a number >= 0", _parse_nonneg_float)
 BOOL = KeyType("bool", "True or False", _parse_bool)
 STR = KeyType("str", "a string", _parse_str)
 LIST = KeyType("list", "a comma-separated list", _parse_list)
+URL = KeyType("url", "a URL whose port, if given, is a number from 1 to 65535", _parse_url)
 
 
 def choice(*options: str, case_sensitive: bool = False) -> KeyType:
