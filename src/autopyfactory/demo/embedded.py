@@ -41,7 +41,7 @@ config.queues.cric.pilotmanager = apf
 config.queues.cric.jobsperpilot = {jobs_per_pilot}
 config.queues.cric.defaultsfiles = cric-defaults.conf
 monitorConf = monitor.conf
-wmsstatus.panda.sleep = 1
+wmsstatus.panda.sleep = 0.2
 wmsstatus.panda.maxage = 30
 wmsstatus.panda.timeout = 10
 baseLogDir = {base}/logs
@@ -63,7 +63,10 @@ wmsstatus.panda.api = v1
 batchsubmitplugin = Local
 batchsubmit.local.environ = APF_PYTHON={python}
 apfqueue.sleep = {sleep}
-schedplugin = Ready, Scale, MaxPerCycle, MaxPending, MaxToRun, StatusTest, StatusOffline
+# Ready then Scale: one pilot per jobsperpilot activated jobs; KeepNRunning (no keep_running) turns
+# that target into "minus the pilots already there", MinPerCycle keeps it from going negative.
+schedplugin = Ready, Scale, KeepNRunning, MinPerCycle, MaxPerCycle, MaxPending, MaxToRun, StatusTest, StatusOffline
+sched.minpercycle.minimum = 0
 sched.maxtorun.maximum = {max_torun}
 monitorsection = demo-monitor
 wrapper.plugin = panda
