@@ -24,7 +24,7 @@ from autopyfactory.batch.htcondor.logs import PILOT_ID, SUBMIT_FILE, log_locatio
 from autopyfactory.batch.htcondor.pilots import live_pilots, remove_jobs
 from autopyfactory.batch.htcondor.quoting import condor_environment
 from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
-from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.keys import LIST, STR, Key
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
@@ -68,6 +68,16 @@ class JobContext:
     log_dir: Path
     log_url: str
     now: float
+
+
+def proxy_keys(prefix: str) -> tuple[Key, Key]:
+    """A flavour's ``<prefix>proxy`` (auth profiles) and ``<prefix>proxyfile`` (a fixed path) keys."""
+    return (
+        Key(
+            prefix + "proxy", LIST, None, "auth.conf X509 profiles, first valid one is used (None: no proxy)"
+        ),
+        Key(prefix + "proxyfile", STR, None, "a fixed x509userproxy path, when no profile is given"),
+    )
 
 
 class CondorBase(BatchSubmitPlugin):
@@ -157,6 +167,10 @@ class CondorBase(BatchSubmitPlugin):
         return pilot_environment(
             self.ctx.settings, self.apfqname, PILOT_ID, job.log_url, self.monitor_url, self.host, self.environ
         )
+
+    def configured_proxy(self, keys: tuple[Key, Key]) -> str | None:
+        """The proxy named by a flavour's ``(proxy, proxyfile)`` keys (see :func:`proxy_keys`)."""
+        return self.proxy(self.view.get(keys[0]), self.view.get(keys[1]))
 
     def proxy(self, profiles: Sequence[str] | None, proxyfile: str | None = None) -> str | None:
         """The X509 proxy path: from the auth manager for ``profiles``, else the fixed ``proxyfile``."""
