@@ -45,3 +45,66 @@ def test_a_broken_queue_is_named_precisely_and_the_exit_status_is_one(conf_tree,
 def test_a_missing_autopyfactory_conf_is_reported(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["check-config", "--conf", str(tmp_path / "nope.conf")]) == 1
     assert "file does not exist" in capsys.readouterr().err
+
+
+MONITORED = (
+    GOOD.replace("[Q1]", "monitorsection = apfmon\n\n[Q1]")
+    + """
+[ANALY_X/ce01]
+wmsqueue = ANALY_X
+
+[{long}]
+wmsqueue = LONG
+
+[NOT_MONITORED/ce02]
+wmsqueue = X
+monitorsection = None
+"""
+)
+
+
+def test_queue_names_the_monitor_cannot_take_are_warned_about(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The monitor takes label names of letters, digits, '.', '_' and '-', up to 128 characters."""
+    long = "Q" * 129
+    etc = conf_tree(
+        factory="monitorConf = monitor.conf\n",
+        files={
+            "queues.conf": MONITORED.format(long=long),
+            "monitor.conf": "[apfmon]\nmonitorplugin = Dummy\nmonitorURL = http://mon.example.org/api\n",
+        },
+    )
+    assert main(["check-config", "--conf", str(etc), "--json"]) == 0  # warnings only
+    queues = json.loads(capsys.readouterr().out)["queues"]
+    (slash,) = queues["ANALY_X/ce01"]["problems"]
+    assert slash["level"] == "warning" and slash["file"].endswith("queues.conf")
+    assert slash["message"].startswith("the queue name contains '/'; a monitor name has only letters, digits")
+    (too_long,) = queues[long]["problems"]
+    assert "is 129 characters long; a monitor name has at most 128" in too_long["message"]
+    assert queues["Q1"]["problems"] == [] and queues["NOT_MONITORED/ce02"]["problems"] == []
+
+
+def test_a_factory_id_the_monitor_cannot_take_is_warned_about(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        factory="factoryId = site/apf 01\nmonitorConf = monitor.conf\n",
+        files={"queues.conf": GOOD, "monitor.conf": "[apfmon]\nmonitorplugin = Dummy\n"},
+    )
+    assert main(["check-config", "--conf", str(etc)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "warning: " in out
+        and "[Factory] factoryId = 'site/apf 01': the factory name contains ' ', '/'" in out
+    )
+
+
+def test_a_problem_several_queues_share_is_printed_once_and_shown_with_queue(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(
+        factory="mappingsConf = mappings.conf\n",
+        files={
+            "queues.conf": GOOD + "\n[Q2]\nwmsqueue = SITE2\n",
+            "mappings.conf": "[LOCALBATCHSTATUS-STATE2INFO]\nrunning = runing\n",
+        },
+    )
+    assert main(["check-config", "--conf", str(etc), "--queue", "Q2"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("[LOCALBATCHSTATUS-STATE2INFO] running = 'runing': maps to no batch bucket") == 1
+    assert "1 queue(s): 0 ok, 1 with errors; 2 error(s)" in out  # the bad value, and 'running' unreachable

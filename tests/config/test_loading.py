@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from autopyfactory.config.keys import BOOL, INT, Key
 from autopyfactory.config.loader import load
-from autopyfactory.config.problems import ConfigError
 
 BASE_QUEUES = """
 [DEFAULT]
@@ -166,19 +163,24 @@ def test_missing_queue_file_is_a_factory_error_naming_the_key(conf_tree) -> None
     assert "does not exist" in err.message
 
 
-def test_files_that_are_not_utf8_are_config_errors_naming_the_file(conf_tree) -> None:  # type: ignore[no-untyped-def]
+def test_bytes_that_are_not_utf8_are_read_as_latin1_with_a_warning_naming_file_and_line(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    """2.4 read bytes: a latin-1 value went through. It still does, and check-config says so."""
     etc = conf_tree(factory="queueConf = queues.conf\nqueueDirConf = queues.d\n")
-    (etc / "queues.conf").write_bytes(b"[A]\nwmsqueue = caf\xe9\n")
+    (etc / "queues.conf").write_bytes(BASE_QUEUES.encode() + b"[A]\nwmsqueue = caf\xe9\n")
     (etc / "queues.d").mkdir()
-    (etc / "queues.d" / "b.conf").write_bytes(b"[B]\nwmsqueue = \xff\n")
-    (err,) = load(str(etc)).factory_errors
-    assert err.key == "queueConf" and "queues.conf is not UTF-8 text" in err.message
-    (etc / "queues.conf").write_text("[A]\nwmsqueue = A\n")
-    (err,) = load(str(etc)).factory_errors
-    assert err.key == "queueDirConf" and "b.conf is not UTF-8 text" in err.message
-    (etc / "autopyfactory.conf").write_bytes(b"[Factory]\nfactoryId = \xff\n")
-    with pytest.raises(ConfigError, match=r"autopyfactory\.conf is not UTF-8 text"):
-        load(str(etc))
+    (etc / "queues.d" / "b.conf").write_bytes(b"# \xff\n[B]\nwmsqueue = B\n")
+    (etc / "autopyfactory.conf").write_bytes(
+        (etc / "autopyfactory.conf").read_bytes() + b"factoryAdminEmail = \xe9\n"
+    )
+    cfg = load(str(etc))
+    assert cfg.factory_errors == [] and cfg.queues["A"].ok and cfg.queues["B"].ok
+    assert cfg.queues["A"].section.raw("wmsqueue") == "café"
+    warned = sorted((Path(p.origin).name, p.message) for p in cfg.problems if "latin-1" in p.message)
+    assert warned == [
+        ("autopyfactory.conf", f"line(s) {len((etc / 'autopyfactory.conf').read_bytes().splitlines())}: "
+         "not UTF-8; read as latin-1, as 2.4 did"),
+        ("queues.conf", "line(s) 8: not UTF-8; read as latin-1, as 2.4 did"),
+    ]  # fmt: skip
 
 
 def test_a_base_log_dir_url_with_a_bad_port_is_a_factory_error(conf_tree) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from autopyfactory.config.loader import LoadedConfig, load
-from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
 
@@ -44,9 +44,16 @@ def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
             for name, q in cfg.queues.items()
             if not only or name in only
         },
-        "errors": sum(1 for p in cfg.all_problems() if p.level == "error"),
-        "warnings": sum(1 for p in cfg.all_problems() if p.level == "warning"),
+        "errors": sum(1 for p in _shown_problems(cfg, only) if p.level == "error"),
+        "warnings": sum(1 for p in _shown_problems(cfg, only) if p.level == "warning"),
     }
+
+
+def _shown_problems(cfg: LoadedConfig, only: list[str] | None) -> list[ConfigProblem]:
+    """The factory's problems and those of the selected queues, each once (a problem several queues
+    share, such as a bad mapping or [Factory] key, is printed once)."""
+    queues = [q for n, q in cfg.queues.items() if not only or n in only]
+    return list(dict.fromkeys([*cfg.problems, *(p for q in queues for p in q.problems)]))
 
 
 def _print_section(title: str, s: ConfigSection) -> None:
@@ -78,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
         state = "enabled" if q.enabled else "disabled"
         state += ", ok" if q.ok else f", {len(q.errors)} error(s): will not run"
         _print_section(f"[{name}]    # {state}", q.section)
-    problems = cfg.all_problems()
-    if only:
-        problems = [p for p in problems if p.section in only or p.section in ("", "Factory")]
+    problems = _shown_problems(cfg, only)
     for p in problems:
         print(p)
     nerr = sum(1 for p in problems if p.level == "error")

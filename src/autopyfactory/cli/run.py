@@ -11,6 +11,7 @@ from typing import Any
 
 from autopyfactory import __version__
 from autopyfactory.cli.logging_setup import setup_logging
+from autopyfactory.config.keys import finite_float
 from autopyfactory.config.problems import ConfigError
 
 log = logging.getLogger("autopyfactory.cli")
@@ -22,7 +23,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--oneshot", "--one-shot", dest="cycles", action="store_const", const=1, help="run one cycle"
     )
     p.add_argument("--cycles", type=int, help="run N cycles, then exit")
-    p.add_argument("--sleep", type=float, help="seconds between a queue's cycles (overrides apfqueue.sleep)")
+    p.add_argument(
+        "--sleep", type=finite_float, help="seconds between a queue's cycles (overrides apfqueue.sleep)"
+    )
 
 
 def drop_privileges(user: str, logfile: logging.Handler | None) -> None:

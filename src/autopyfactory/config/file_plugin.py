@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from autopyfactory.config.factory import FACTORY_SECTION, QUEUE_CONF, QUEUE_DIR_CONF
-from autopyfactory.config.ini import RawDocument, ResolvedSection, merge, read_documents, resolve
-from autopyfactory.config.problems import error
+from autopyfactory.config.ini import (
+    RawDocument,
+    ResolvedSection,
+    document_notes,
+    merge,
+    read_documents,
+    resolve,
+)
+from autopyfactory.config.problems import ConfigProblem, error
 from autopyfactory.config.sources import read_source, resolve_path
 from autopyfactory.plugins.queues_config import QueuesConfigPlugin, QueuesResult
 
@@ -14,7 +21,8 @@ class FileQueuesConfig(QueuesConfigPlugin):
     (its own ``[DEFAULT]``) and merged left to right. ``queueDirConf``: every ``*.conf`` of a directory
     in lexical order read as one document (shared ``[DEFAULT]``, later files override keys), merged
     over the queueConf result. With neither key set, ``queues.conf`` and ``queues.d/`` beside
-    ``autopyfactory.conf`` are used when they exist."""
+    ``autopyfactory.conf`` are used when they exist. A line that cannot be read disables the queues
+    that depend on it (``unreadable_lines``), never the factory."""
 
     name = "File"
     factory_keys = (QUEUE_CONF, QUEUE_DIR_CONF)
@@ -39,18 +47,24 @@ class FileQueuesConfig(QueuesConfigPlugin):
                 hint=f"set queueConf or queueDirConf, or create {self.conf_dir / 'queues.conf'}",
             )
         sections = dict(base)
+        notes: list[ConfigProblem] = []
         for spec in (s.strip() for s in (conf or "").split(",")):
             if not spec:
                 continue
             text, origin = read_source(spec, self.conf_dir, self._origin("queueConf"))
-            sections = merge(sections, resolve(read_documents([(text, origin)])))
+            doc = read_documents([(text, origin)], lenient=True)
+            sections = merge(sections, resolve(doc))
+            notes += document_notes(doc)
         if confdir:
-            sections = merge(sections, resolve(self._read_dir(confdir)))
-        return QueuesResult(sections)
+            doc = self._read_dir(confdir)
+            sections = merge(sections, resolve(doc))
+            notes += document_notes(doc)
+        return QueuesResult(sections, notes)
 
     def _read_dir(self, spec: str) -> RawDocument:
         path = resolve_path(spec, self.conf_dir)
         if not path.is_dir():
             raise error(*self._origin("queueDirConf"), f"{path} is not a directory", value=spec)
         files = sorted(p for p in path.iterdir() if p.suffix == ".conf" and p.is_file())
-        return read_documents(read_source(str(p), None, self._origin("queueDirConf")) for p in files)
+        texts = (read_source(str(p), None, self._origin("queueDirConf")) for p in files)
+        return read_documents(texts, lenient=True)

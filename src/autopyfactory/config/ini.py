@@ -1,5 +1,6 @@
 """INI reading the way AutoPyFactory 2.4 read its files, plus provenance for every value.
 
+- lines are read by ``ini_text`` (BOM, latin-1 bytes, unreadable lines reported with their number);
 - keys are case-sensitive; ``%(var)s`` interpolation draws on the section and ``[DEFAULT]``;
 - a directory of ``*.conf`` files is read as one document in lexical order: a shared ``[DEFAULT]``,
   and a later file overrides keys of the same section (conf.d behaviour);
@@ -9,15 +10,15 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from autopyfactory.config.ini_text import DEFAULT, FileReport, parse
 from autopyfactory.config.problems import ConfigProblem, error
+from autopyfactory.config.unreadable_lines import unreadable_line_problems
 
-DEFAULT = "DEFAULT"
 _MAX_DEPTH = 10
 _REF = re.compile(r"%\(([^)]+)\)s")
 
@@ -38,22 +39,18 @@ class RawDocument:
     defaults: dict[str, Value] = field(default_factory=dict)
     sections: dict[str, dict[str, Value]] = field(default_factory=dict)
     section_origin: dict[str, str] = field(default_factory=dict)
+    reports: list[FileReport] = field(default_factory=list)
 
-    def add_text(self, text: str, origin: str) -> None:
-        """Parse ``text`` and lay it over this document (later keys win)."""
-        parser = configparser.RawConfigParser(strict=False, interpolation=None, default_section="\0none")
-        parser.optionxform = str  # type: ignore[assignment,method-assign]
-        try:
-            parser.read_string(text, source=origin)
-        except configparser.MissingSectionHeaderError as exc:
-            raise error(origin, "", "", f"line {exc.lineno}: a key before any [section] header") from None
-        except configparser.ParsingError as exc:
-            lines = ", ".join(str(n) for n, _ in exc.errors)
-            raise error(origin, "", "", f"cannot parse line(s) {lines}: not 'key = value'") from None
-        except configparser.Error as exc:
-            raise error(origin, "", "", f"not a valid INI file: {exc}") from None
-        for name in parser.sections():
-            items = {k: Value(v if v is not None else "", origin) for k, v in parser.items(name, raw=True)}
+    def add_text(self, text: str, origin: str, lenient: bool = False) -> None:
+        """Parse ``text`` and lay it over this document (later keys win). A line that cannot be read
+        raises ConfigError naming the file and line, unless ``lenient``: then what can be read is
+        kept and the file's report says what could not (see :func:`resolve`)."""
+        parsed = parse(text, origin)
+        if parsed.report.bad and not lenient:
+            raise error(origin, "", "", "cannot parse " + "; ".join(b.describe() for b in parsed.report.bad))
+        self.reports.append(parsed.report)
+        for name, raw in parsed.values.items():
+            items = {k: Value(v, origin) for k, v in raw.items()}
             if name == DEFAULT:
                 self.defaults.update({k: Value(v.raw, origin, True) for k, v in items.items()})
             else:
@@ -125,6 +122,7 @@ def resolve(doc: RawDocument) -> dict[str, ResolvedSection]:
     """Interpolate every section of ``doc``. A value that cannot be interpolated becomes an error of
     its section only (that queue is disabled, the others are not affected)."""
     out: dict[str, ResolvedSection] = {}
+    unreadable, _ = unreadable_line_problems(doc.reports, doc.sections)
     for name, own in doc.sections.items():
         lookup: dict[str, Value] = {**doc.defaults, **own}
         values: dict[str, Value] = {}
@@ -139,15 +137,22 @@ def resolve(doc: RawDocument) -> dict[str, ResolvedSection]:
                 problems.append(problem)
                 continue
             values[key] = Value(_expand(text), v.origin, v.from_default)
+        problems[:0] = unreadable.get(name, [])
         out[name] = ResolvedSection(name, values, doc.section_origin.get(name, ""), problems)
     return out
 
 
-def read_documents(texts: Iterable[tuple[str, str]]) -> RawDocument:
-    """One document from several (text, origin) pairs read in order (the conf.d rule)."""
+def document_notes(doc: RawDocument) -> list[ConfigProblem]:
+    """Warnings about the document's files that belong to no section (see unreadable_lines)."""
+    return unreadable_line_problems(doc.reports, doc.sections)[1]
+
+
+def read_documents(texts: Iterable[tuple[str, str]], lenient: bool = False) -> RawDocument:
+    """One document from several (text, origin) pairs read in order (the conf.d rule). ``lenient``:
+    a line that cannot be read disables what depends on it instead of raising (queue files)."""
     doc = RawDocument()
     for text, origin in texts:
-        doc.add_text(text, origin)
+        doc.add_text(text, origin, lenient)
     return doc
 
 

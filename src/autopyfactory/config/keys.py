@@ -8,6 +8,7 @@ required-less keys, ``None`` otherwise) and ``True``/``False`` are booleans.
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -53,18 +54,33 @@ def _parse_nonneg_int(raw: str) -> int:
     return v
 
 
+NOT_FINITE = "nan, inf and numbers beyond 1.8e308 are not numbers here"
+
+
+def finite_float(raw: str) -> float:
+    """``float(raw)`` for a number an operator wrote: ValueError for text that is not a number and for
+    every spelling of nan and infinity ``float`` accepts (``nan``, ``-inf``, ``Infinity``, ``1e999``)."""
+    v = float(raw.strip())
+    if not math.isfinite(v):
+        raise ValueError(f"{raw.strip()!r} is not a finite number")
+    return v
+
+
 def _parse_float(raw: str) -> float:
     try:
-        return float(raw.strip())
+        v = float(raw.strip())
     except ValueError:
         raise BadValue("a number") from None
+    if not math.isfinite(v):
+        raise BadValue(f"a finite number ({NOT_FINITE})")
+    return v
 
 
 def _parse_nonneg_float(raw: str) -> float:
     try:
         v = _parse_float(raw)
-    except BadValue:
-        raise BadValue("a number >= 0") from None
+    except BadValue as exc:
+        raise BadValue(str(exc).replace("number", "number >= 0", 1)) from None
     if v < 0:
         raise BadValue("a number >= 0")
     return v
@@ -126,7 +142,10 @@ def ratio() -> KeyType:
     """A float in [0, 1]."""
 
     def parse(raw: str) -> float:
-        v = _parse_float(raw)
+        try:
+            v = _parse_float(raw)
+        except BadValue:
+            raise BadValue("a number between 0 and 1") from None
         if not 0.0 <= v <= 1.0:
             raise BadValue("a number between 0 and 1")
         return v
@@ -149,15 +168,19 @@ class Key:
     required: bool = False
 
     def parse(self, raw: str | None) -> Any:
-        """Typed value of ``raw``; ``None`` or the string ``None`` give the default. Raises BadValue."""
+        """Typed value of ``raw``; ``None`` or the string ``None`` give the default. Raises BadValue,
+        also for a non-finite float from any key type (a plugin's own types included)."""
         if raw is None:
             return self.default
         s = raw.strip()
-        if s == "None":
-            return self.default if self.required else None
+        if s == "None":  # a list that is None has no items (2.4: ``monitorsection = None``)
+            return self.default if self.required else (() if self.type is LIST else None)
         if self.type is not STR and s == "":
             return self.default
-        return self.type.parse(raw)
+        value = self.type.parse(raw)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadValue(f"{self.type.expected}, finite ({NOT_FINITE})")
+        return value
 
     def matches(self, key: str) -> bool:
         return key.startswith(self.name) if self.prefix else key == self.name

@@ -10,7 +10,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from autopyfactory.config.factory import (
     AUTH_CONF,
@@ -24,22 +23,28 @@ from autopyfactory.config.factory import (
     QUEUES_PLUGIN,
     FactorySettings,
 )
-from autopyfactory.config.ini import RawDocument, ResolvedSection, merge, read_documents, resolve
-from autopyfactory.config.keys import STR, Key, KeySet
-from autopyfactory.config.mappings import Mappings
-from autopyfactory.config.problems import ConfigError, ConfigProblem, error
-from autopyfactory.config.queue import (
-    BATCHSUBMIT_PLUGIN,
-    ENABLED,
-    MONITOR_SECTION,
-    QUEUE_KEYS,
-    WMSSTATUS_PLUGIN,
-    batchstatus_plugin_name,
+from autopyfactory.config.ini import (
+    RawDocument,
+    ResolvedSection,
+    document_notes,
+    merge,
+    read_documents,
+    resolve,
 )
+from autopyfactory.config.ini_text import decode
+from autopyfactory.config.keys import Key
+from autopyfactory.config.mapping_check import check_mapping_files
+from autopyfactory.config.mappings import Mappings
+from autopyfactory.config.monitor_names import FACTORY_MAX, name_problem
+from autopyfactory.config.problems import ConfigError, ConfigProblem, error
+from autopyfactory.config.queue import ENABLED
+from autopyfactory.config.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.config.sources import not_utf8, read_source, resolve_path
+from autopyfactory.config.sources import read_source, resolve_path
 from autopyfactory.config.validate import check_keys, unknown_keys
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
+
+__all__ = ["KnownKeys", "LoadedConfig", "QueueConfig", "load", "locate_conf"]
 
 CONF_NAME = "autopyfactory.conf"
 
@@ -130,85 +135,6 @@ def _optional_file(factory: ConfigSection, key: Key, conf_dir: Path, default_nam
     return None
 
 
-class KnownKeys:
-    """Every key any plugin declares, per section kind (for 'unknown key' warnings)."""
-
-    def __init__(self, reg: Registry) -> None:
-        self.queue = KeySet(QUEUE_KEYS)
-        self.factory = KeySet(FACTORY_KEYS)
-        self.monitor = KeySet([Key("monitorplugin", STR, "Dummy"), Key("monitorURL", STR, "")])
-        for cat in ("sched", "wmsstatus", "batchstatus"):
-            for cls in reg.all_loadable(cat).values():
-                self.queue.extend(getattr(cls, "keys", ()))
-                self.factory.extend(getattr(cls, "factory_keys", ()))
-        for cls in reg.all_loadable("batchsubmit").values():
-            self.queue.extend(cls.declared_keys())
-            self.factory.extend(getattr(cls, "factory_keys", ()))
-        for cls in reg.all_loadable("config").values():
-            self.factory.extend(getattr(cls, "factory_keys", ()))
-        for cls in reg.all_loadable("monitor").values():
-            self.monitor.extend(getattr(cls, "keys", ()))
-
-
-def validate_queue(
-    qc: QueueConfig,
-    factory: ConfigSection,
-    monitors: dict[str, ConfigSection],
-    reg: Registry,
-    known: KnownKeys,
-) -> None:
-    s = qc.section
-    qc.problems.extend(check_keys(s, QUEUE_KEYS))
-    qc.problems.extend(unknown_keys(s, known.queue))
-
-    def plugin(category: str, name: str, key: str) -> Any:
-        try:
-            return reg.get(category, name)
-        except PluginNotFound as exc:
-            qc.problems.append(
-                ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name)
-            )
-            return None
-
-    try:
-        wms_name = str(s.get(WMSSTATUS_PLUGIN))
-        submit_name = str(s.get(BATCHSUBMIT_PLUGIN))
-        status_name = batchstatus_plugin_name(s)
-        monitor_names: tuple[str, ...] = s.get(MONITOR_SECTION)
-    except ConfigError:
-        return  # already reported by check_keys
-    for category, name, key in (
-        ("wmsstatus", wms_name, "wmsstatusplugin"),
-        ("batchstatus", status_name, "batchstatusplugin"),
-        ("batchsubmit", submit_name, "batchsubmitplugin"),
-    ):
-        cls = plugin(category, name, key)
-        if cls is not None:
-            declared = cls.declared_keys() if category == "batchsubmit" else cls.keys  # type: ignore[attr-defined]
-            qc.problems.extend(check_keys(s, declared))
-            qc.problems.extend(check_keys(factory, getattr(cls, "factory_keys", ())))
-    from autopyfactory.sched.chain import build_chain
-
-    try:
-        build_chain(s, factory, reg)
-    except ConfigError as exc:
-        if exc.problem not in qc.problems:
-            qc.problems.append(exc.problem)
-    for m in monitor_names:
-        if m not in monitors:
-            qc.problems.append(
-                ConfigProblem(
-                    "warning",
-                    s.origin_of("monitorsection"),
-                    s.name,
-                    "monitorsection",
-                    f"monitor section [{m}] is not in monitor.conf; this queue reports to no monitor by that name",
-                    ",".join(monitor_names),
-                    "add the section to monitor.conf or remove it from monitorsection",
-                )
-            )
-
-
 def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     """Load and validate everything. Raises ConfigError only when autopyfactory.conf itself cannot be
     read; every other problem is returned in the result."""
@@ -217,17 +143,16 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     doc = RawDocument()
     for f in files:
         try:
-            doc.add_text(f.read_text(encoding="utf-8"), str(f))
+            data = f.read_bytes()
         except FileNotFoundError:
             raise error(
                 str(f), "", "", "file does not exist", hint="pass --conf with the path of autopyfactory.conf"
             ) from None
         except OSError as exc:
             raise error(str(f), "", "", f"cannot read it: {exc.strerror}") from None
-        except UnicodeDecodeError as exc:
-            raise error(str(f), "", "", not_utf8(f, exc)) from None
+        doc.add_text(decode(data), str(f))  # a line it cannot read stops the factory
     resolved = resolve(doc)
-    problems: list[ConfigProblem] = []
+    problems: list[ConfigProblem] = document_notes(doc)
     fres = resolved.get(FACTORY_SECTION)
     if fres is None:
         factory = ConfigSection(FACTORY_SECTION, {}, str(files[0]))
@@ -287,6 +212,8 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
                     auth.setdefault(k, _to_section(v))
     except ConfigError as exc:
         problems.append(exc.problem)
+    problems.extend(check_mapping_files(mappings, Mappings.builtin(), known.mappings))
+    problems.extend(_factory_name_problems(factory, settings, monitors))
 
     queues: dict[str, QueueConfig] = {}
     plugins: list[object] = []
@@ -317,13 +244,37 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
             )
         except ConfigError as exc:
             problems.append(exc.problem)
+    checks = QueueChecks(factory, monitors, mappings, reg, known)
     for name, rs in sections.items():
-        qc = QueueConfig(_to_section(rs), list(rs.problems))
-        validate_queue(qc, factory, monitors, reg, known)
-        queues[name] = qc
+        section = _to_section(rs)
+        queues[name] = QueueConfig(
+            section, list(dict.fromkeys([*rs.problems, *queue_problems(section, checks)]))
+        )
     return LoadedConfig(
         files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins
     )
+
+
+def _factory_name_problems(
+    factory: ConfigSection, settings: FactorySettings | None, monitors: dict[str, ConfigSection]
+) -> list[ConfigProblem]:
+    """A warning when a monitor is configured and would refuse the factory's name."""
+    if settings is None or not monitors:
+        return []
+    why = name_problem(settings.factory_id, FACTORY_MAX)
+    if why is None:
+        return []
+    return [
+        ConfigProblem(
+            "warning",
+            factory.origin_of(FACTORY_ID.name),
+            FACTORY_SECTION,
+            FACTORY_ID.name,
+            f"the factory name {why}: the monitor refuses it, so nothing of this factory will show there",
+            settings.factory_id,
+            "choose a factoryId of letters, digits, '.', '_' and '-'",
+        )
+    ]
 
 
 def environ_conf() -> str | None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from autopyfactory.config.ini_text import decode
 from autopyfactory.config.problems import error
 
 HTTP_TIMEOUT = 30.0
@@ -28,7 +29,8 @@ def is_url(spec: str) -> bool:
 
 def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]) -> tuple[str, str]:
     """Text and origin label of one source. ``named_by`` = (file, section, key) that referenced it,
-    so a missing source is reported where it was configured."""
+    so a missing source is reported where it was configured. Bytes that are not UTF-8 are kept for
+    the INI reader to judge (``ini_text.decode``)."""
     if is_url(spec):
         import httpx
 
@@ -37,19 +39,13 @@ def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]
             r.raise_for_status()
         except httpx.HTTPError as exc:
             raise error(*named_by, f"cannot download {spec}: {exc}", value=spec) from exc
-        return r.text, spec.strip()
+        return decode(r.content), spec.strip()
     path = resolve_path(spec, base_dir)
     try:
-        return path.read_text(encoding="utf-8"), str(path)
+        return decode(path.read_bytes()), str(path)
     except FileNotFoundError:
         raise error(
             *named_by, f"file {path} does not exist", value=spec, hint="fix the path or remove the key"
         ) from None
     except OSError as exc:
         raise error(*named_by, f"cannot read {path}: {exc.strerror}", value=spec) from None
-    except UnicodeDecodeError as exc:
-        raise error(*named_by, not_utf8(path, exc), value=spec) from None
-
-
-def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
-    return f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})"

@@ -11,6 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from autopyfactory.config.keys import finite_float
+
 T = TypeVar("T")
 
 DEFAULT_DB = "sqlite:///apfmon.db"
@@ -69,7 +71,7 @@ def parse_duration(text: str) -> float:
     m = _DURATION.match(text.lower())
     if m is None:
         raise ValueError(f"expected a duration such as 90, 30m, 6h or 7d, got {text!r}")
-    return float(m.group(1)) * _UNIT[m.group(2)]
+    return finite_float(m.group(1)) * _UNIT[m.group(2)]
 
 
 class _Reader:
@@ -95,7 +97,7 @@ class _Reader:
         return self.conv(key, int, default)
 
     def get_float(self, key: str, default: float) -> float:
-        return self.conv(key, float, default)
+        return self.conv(key, finite_float, default)
 
     def get_duration(self, key: str, default: float) -> float:
         return self.conv(key, parse_duration, default)

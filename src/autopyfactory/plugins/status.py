@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from typing import ClassVar
 
 from autopyfactory.config.keys import Key
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
@@ -24,6 +25,7 @@ class StatusPlugin(ABC):
     keys: ClassVar[tuple[Key, ...]] = ()
     factory_keys: ClassVar[tuple[Key, ...]] = ()
     default_maxage: ClassVar[float] = 360.0
+    mapping: ClassVar[MappingSpec | None] = None  # the mappings.conf section it reads, checked at load
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:

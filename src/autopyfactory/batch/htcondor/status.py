@@ -17,12 +17,13 @@ from autopyfactory.batch.htcondor.jobs import QUEUE_ATTR, STATUS_PROJECTION, Job
 from autopyfactory.batch.htcondor.location import BATCHSTATUS_LOCATION
 from autopyfactory.batch.htcondor.schedd import handle
 from autopyfactory.config.keys import NONNEG_FLOAT, Key
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import BatchStatusPlugin
 
-MAPPING = "CONDORBATCHSTATUS-JOBSTATUS2INFO"
+MAPPING = MappingSpec.batch("CONDORBATCHSTATUS-JOBSTATUS2INFO", [str(s) for s in range(8)])
 SLEEP = Key("batchstatus.condor.sleep", NONNEG_FLOAT, 150, "2.4 poll interval; unused (one poll per cycle)")
 MAXAGE = Key("batchstatus.condor.maxage", NONNEG_FLOAT, 360, "schedd data older than this counts as missing")
 HISTORY_WINDOW = Key(
@@ -35,6 +36,7 @@ HISTORY_WINDOW = Key(
 
 class CondorBatchStatus(BatchStatusPlugin):
     name = "Condor"
+    mapping = MAPPING
     keys = BATCHSTATUS_LOCATION.all()
     factory_keys = (SLEEP, MAXAGE, HISTORY_WINDOW)
 
@@ -75,12 +77,10 @@ class CondorBatchStatus(BatchStatusPlugin):
             c[j.status] = c.get(j.status, 0) + 1
         with self._lock:
             self._raw = raw
-        queues = {
-            q: BatchQueueInfo.from_counts(
-                self.ctx.mappings.map_counts(MAPPING, {str(s): n for s, n in c.items()})
-            )
-            for q, c in raw.items()
-        }
+        mapped = self.ctx.mappings.map_queues(
+            MAPPING, {q: {str(s): n for s, n in c.items()} for q, c in raw.items()}
+        )
+        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.items()}
         ended: dict[str, list[FinishedPilot]] = {}
         for j in finished:
             if j.started > 0:

@@ -13,6 +13,7 @@ from collections.abc import Hashable, Iterator, Mapping
 from autopyfactory.batch.htcondor.location import WMSSTATUS_LOCATION
 from autopyfactory.batch.htcondor.schedd import handle
 from autopyfactory.config.keys import NONNEG_FLOAT, STR, Key
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
 from autopyfactory.plugins.context import FactoryContext
@@ -50,6 +51,7 @@ class _AllOk(Mapping[str, SiteInfo]):
 
 class CondorWMSStatus(WMSStatusPlugin):
     name = "Condor"
+    mapping = MappingSpec.wms(MAPPING)
     keys = (*WMSSTATUS_LOCATION.all(), QUEUESKEY, CONSTRAINT)
     factory_keys = (SLEEP, MAXAGE)
 

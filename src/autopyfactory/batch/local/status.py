@@ -7,17 +7,19 @@ from collections.abc import Hashable
 
 from autopyfactory.batch.local.backend import LocalBatch
 from autopyfactory.batch.local.settings import DONE_WINDOW, KILL_GRACE, SLOTS, slots_of
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import BatchStatusPlugin
 
-MAPPING = "LOCALBATCHSTATUS-STATE2INFO"
+MAPPING = MappingSpec.batch("LOCALBATCHSTATUS-STATE2INFO", ["pending", "running", "done", "failed", "killed"])
 FINISHED_WINDOW = 24 * 3600.0
 
 
 class LocalBatchStatus(BatchStatusPlugin):
     name = "Local"
+    mapping = MAPPING
     factory_keys = (SLOTS, KILL_GRACE, DONE_WINDOW)
 
     @classmethod
@@ -36,7 +38,7 @@ class LocalBatchStatus(BatchStatusPlugin):
         now = time.time()
         raw = self.backend.store.counts(now - self.done_window)
         queues = {
-            q: BatchQueueInfo.from_counts(self.ctx.mappings.map_counts(MAPPING, c)) for q, c in raw.items()
+            q: BatchQueueInfo.from_counts(c) for q, c in self.ctx.mappings.map_queues(MAPPING, raw).items()
         }
         finished: dict[str, list[FinishedPilot]] = {}
         for q, started, wall in self.backend.store.finished_since(now - FINISHED_WINDOW):

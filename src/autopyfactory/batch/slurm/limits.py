@@ -37,4 +37,7 @@ def memory_mb(text: str) -> int:
     m = _MEM.match(text)
     if not m:
         raise ValueError(f"not a Slurm memory size: {text!r}")
-    return math.ceil(float(m.group(1)) * _MEM_FACTOR[m.group(2).upper()])
+    mb = float(m.group(1)) * _MEM_FACTOR[m.group(2).upper()]
+    if not math.isfinite(mb):  # hundreds of digits: float() gives inf
+        raise ValueError(f"not a Slurm memory size: {text!r} is too large")
+    return math.ceil(mb)

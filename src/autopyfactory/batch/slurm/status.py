@@ -8,6 +8,7 @@ import time
 from collections.abc import Hashable
 
 from autopyfactory.batch.slurm.backend import SlurmBackend, backend_for
+from autopyfactory.batch.slurm.jobs import FINAL_STATES
 from autopyfactory.batch.slurm.runner import SlurmError
 from autopyfactory.batch.slurm.settings import (
     ACCOUNTING,
@@ -17,6 +18,7 @@ from autopyfactory.batch.slurm.settings import (
     SlurmEndpoint,
 )
 from autopyfactory.batch.slurm.tally import tally
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView
 from autopyfactory.plugins.context import FactoryContext
@@ -24,11 +26,14 @@ from autopyfactory.plugins.status import BatchStatusPlugin
 
 log = logging.getLogger(__name__)
 
-MAPPING = "SLURMBATCHSTATUS-JOBSTATE2INFO"
+MAPPING = MappingSpec.batch(
+    "SLURMBATCHSTATUS-JOBSTATE2INFO", ["PENDING", "RUNNING", "SUSPENDED", *sorted(FINAL_STATES)]
+)
 
 
 class SlurmBatchStatus(BatchStatusPlugin):
     name = "Slurm"
+    mapping = MAPPING
     keys = ENDPOINT_KEYS
     factory_keys = FACTORY_KEYS
 
@@ -55,10 +60,8 @@ class SlurmBatchStatus(BatchStatusPlugin):
             log.warning("%s: finished pilots unavailable: %s", self.endpoint.describe(), exc)
             accounted = None
         tallies = tally(jobs, accounted, self.factory_id, since)
-        queues = {
-            q: BatchQueueInfo.from_counts(self.ctx.mappings.map_counts(MAPPING, t.states))
-            for q, t in tallies.items()
-        }
+        mapped = self.ctx.mappings.map_queues(MAPPING, {q: t.states for q, t in tallies.items()})
+        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.items()}
         finished = {q: tuple(t.finished) for q, t in tallies.items() if t.finished}
         return BatchView("Slurm", now, queues, finished)
 

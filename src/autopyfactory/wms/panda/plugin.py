@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.wms import WMSQueueInfo, WMSView
 from autopyfactory.plugins.context import FactoryContext
@@ -40,6 +41,7 @@ def auth_of(queue: ConfigSection) -> PandaAuth:
 
 class PandaWMSStatus(WMSStatusPlugin):
     name = "Panda"
+    mapping = MappingSpec.wms(MAPPING)
     keys = K.QUEUE_KEYS
     factory_keys = K.FACTORY_KEYS
 

@@ -12,6 +12,7 @@ absent). ``--wrapperpilotcodechecksum`` lists one expected sha256 per group (``s
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -114,6 +115,8 @@ def parse_ratio(text: str, ngroups: int) -> list[float]:
         raise StageError(USAGE, f"pilot code ratio must be numbers like 99,1: {text!r}") from None
     if len(weights) != ngroups:
         raise StageError(USAGE, f"pilot code ratio has {len(weights)} weights for {ngroups} source groups")
+    if not all(math.isfinite(w) for w in weights):
+        raise StageError(USAGE, f"pilot code ratio needs finite numbers (no nan or inf): {text!r}")
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         raise StageError(USAGE, f"pilot code ratio needs weights >= 0, not all 0: {text!r}")
     return weights
