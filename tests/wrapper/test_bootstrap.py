@@ -139,10 +139,11 @@ def test_a_monitor_refusing_fault_from_nodes_still_learns_the_exit_code(node: No
     assert rec.states(JID) == [("running", None), ("fault", "80"), ("exiting", "80")]
 
 
-def test_usage_errors_have_their_own_code(node: Node) -> None:
-    res = run_bootstrap(["--wrapperplugin=atlasosg"], node.landing, node.env)
+def test_usage_errors_have_their_own_code_and_name_the_fix(node: Node) -> None:
+    res = run_bootstrap(["--wrapperplugin=glidin"], node.landing, node.env)
     assert res.returncode == 64
-    assert "unknown wrapper plugin 'atlasosg'" in res.stdout
+    assert "unknown wrapper plugin 'glidin' (did you mean glidein?)" in res.stdout
+    assert "unknown wrapper plugin 'glidin'" in res.stderr  # also where the batch system keeps errors
 
 
 def test_special_command_prepares_the_payload_environment(node: Node) -> None:

@@ -89,8 +89,9 @@ def test_exit_codes_are_distinct_and_described() -> None:
 
 def test_unknown_plugin_is_a_usage_error_and_every_name_loads() -> None:
     with pytest.raises(StageError) as exc:
-        plugin_class("atlasosg")
+        plugin_class("pand")
     assert exc.value.code == ec.USAGE and "generic, panda" in exc.value.message
+    assert "(did you mean panda?)" in exc.value.message and "2.4's names" in exc.value.message
     assert [plugin_class(n).name for n in NAMES] == list(NAMES)
 
 

@@ -32,8 +32,24 @@ def test_ratio_picks_by_weight() -> None:
     groups = build_groups("http://a/p, http://b/p", "0,1")
     rng = random.Random(1)
     assert {choose(groups, rng).sources[0].url for _ in range(50)} == {"http://b/p"}
-    both = build_groups("http://a/p, http://b/p")
-    assert {choose(both, rng).sources[0].url for _ in range(200)} == {"http://a/p", "http://b/p"}
+    even = build_groups("http://a/p, http://b/p", "1,1")
+    assert {choose(even, rng).sources[0].url for _ in range(200)} == {"http://a/p", "http://b/p"}
+
+
+def test_without_a_ratio_the_first_group_is_used_as_in_2_4() -> None:
+    groups = build_groups("http://a/p, [http://b/p, http://c/p]")
+    assert [g.weight for g in groups] == [1.0, 0.0]
+    rng = random.Random(3)
+    assert {choose(groups, rng).sources[0].url for _ in range(200)} == {"http://a/p"}
+
+
+def test_a_url_may_carry_2_4s_md5() -> None:
+    md5 = "0f" * 16
+    (group,) = build_groups(f"[http://a/p#md5={md5.upper()}, http://b/p]")
+    assert [(s.url, s.md5, s.sha256) for s in group.sources] == [("http://a/p", md5, None), ("http://b/p", None, None)]
+    with pytest.raises(StageError) as exc:
+        build_groups("http://a/p#md5=123")
+    assert exc.value.code == USAGE and "32 hex" in exc.value.message
 
 
 @pytest.mark.parametrize(

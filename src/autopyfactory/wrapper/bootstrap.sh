@@ -6,7 +6,9 @@
 #  3. prints a diagnostic header (host, user, OS, CPU, memory, disk, ulimits, proxy lifetime);
 #  4. finds python3 >= 3.8 and runs the Python stage: the "stage" directory beside this script,
 #     else the copy embedded at the end of this file (autopyfactory wrapper bundle), else the
-#     tarball from --wrappertarballurl (checked against --wrappertarballchecksum);
+#     tarball from --wrappertarballurl (checked against --wrappertarballchecksum, sha256 or 2.4's
+#     md5), after 2.4's site setup: $OSG_GRID/setup.sh, --wrappervlimit and --wrapperspecialcmd
+#     (which must succeed, as in 2.4);
 #  5. forwards SIGTERM, SIGINT and SIGQUIT to the stage, which forwards them to the payload;
 #  6. reports "exiting" with the exit code ("fault" when a node check failed), removes the work
 #     directory and exits with the stage's exit code (the payload's, or a wrapper code).
@@ -21,6 +23,7 @@ BOOTSTRAP_VERSION=3.0.0
 EXIT_NO_PYTHON=71
 EXIT_WORKDIR=72
 EXIT_NO_STAGE=73
+EXIT_SPECIAL_CMD=74
 EXIT_CHECK_FAILED=80
 STAGE_MARKER=__APF_STAGE_ARCHIVE__
 
@@ -258,11 +261,18 @@ def fetch():
                     break
     sys.exit("cannot fetch the wrapper tarball (%s)" % last)
 data, origin = fetch()
-want = want.strip().lower().replace("sha256:", "")
-if want and hashlib.sha256(data).hexdigest() != want:
-    sys.exit("wrapper tarball from %s: sha256 %s, expected %s" % (origin, hashlib.sha256(data).hexdigest(), want))
+want = want.strip().lower().replace("sha256:", "").replace("md5:", "")
+algo = "md5" if len(want) == 32 else "sha256"  # 2.4 wrappers checked an md5
+if want and getattr(hashlib, algo)(data).hexdigest() != want:
+    sys.exit("wrapper tarball from %s: %s %s, expected %s" % (origin, algo, getattr(hashlib, algo)(data).hexdigest(), want))
 with tarfile.open(fileobj=io.BytesIO(data)) as tar:
     members = tar.getmembers()
+    names = [os.path.normpath(m.name) for m in members]
+    if "stage/__main__.py" not in names:
+        what = "a 2.4 wrapper tarball (wrapper.py)" if any(os.path.basename(n) == "wrapper.py" for n in names) else "not a stage tarball"
+        sys.exit("the tarball from %s is %s, not this wrapper's Python stage: publish the one"
+                 " 'autopyfactory wrapper tarball' writes there, or submit the self-contained"
+                 " executable 'autopyfactory wrapper bundle' writes" % (origin, what))
     for m in members:
         n = os.path.normpath(m.name)
         if n.startswith(("/", "..")) or not (m.isfile() or m.isdir()):
@@ -286,8 +296,12 @@ locate_stage() {
         unpack_stage embedded "$SELF" || return 1
     elif [ -n "$TARBALL_URL" ]; then
         unpack_stage url "$TARBALL_URL" || return 1
+        TARBALL_URL=""
     else
         return 1
+    fi
+    if [ -n "$TARBALL_URL" ]; then
+        log "not downloading --wrappertarballurl ($TARBALL_URL): this wrapper carries its stage"
     fi
     log "python stage: $STAGE"
 }
@@ -297,6 +311,8 @@ site_setup() {
         log "sourcing $OSG_GRID/setup.sh"
         # shellcheck source=/dev/null
         . "$OSG_GRID/setup.sh"
+    elif [ "$GRID" = OSG ]; then
+        log "--wrappergrid=OSG: no \$OSG_GRID/setup.sh on this node (OSG_GRID=${OSG_GRID:-}); going on"
     fi
     if [ -n "$VLIMIT" ]; then
         if ulimit -v "$((VLIMIT * 1024))" 2>/dev/null; then
@@ -307,7 +323,12 @@ site_setup() {
     fi
     if [ -n "$SPECIAL_CMD" ]; then
         log "running the special command: $SPECIAL_CMD"
-        eval "$SPECIAL_CMD" || log "the special command failed with $?; going on"
+        local st=0
+        eval "$SPECIAL_CMD" || st=$?
+        if [ "$st" -ne 0 ]; then
+            err "the special command (--wrapperspecialcmd) failed with $st; the pilot was not started"
+            return 1
+        fi
     fi
 }
 
@@ -375,7 +396,7 @@ main() {
         err "the python stage is not beside $SELF, not embedded in it, and not downloadable"
         finish "$EXIT_NO_STAGE"
     fi
-    site_setup
+    site_setup || finish "$EXIT_SPECIAL_CMD"
     "$PY" -B -E -s "$STAGE" "--wrapperlogdir=$LANDING" "$@" &
     CHILD=$!
     wait_stage

@@ -10,6 +10,7 @@ INTERNAL = 70  # unexpected error in the stage (a bug)
 NO_PYTHON = 71  # bootstrap: no python3 >= 3.8 on the node
 WORKDIR = 72  # bootstrap: cannot create the work directory
 NO_STAGE = 73  # bootstrap: Python stage neither beside the bootstrap, embedded, nor downloadable
+SPECIAL_CMD = 74  # bootstrap: --wrapperspecialcmd failed (2.4 stopped there too)
 CHECK_FAILED = 80  # a node check failed: the payload was not started
 PILOTCODE = 81  # pilot code could not be fetched or unpacked
 CHECKSUM = 82  # pilot code fetched but its sha256 did not match: refused
@@ -24,6 +25,7 @@ DESCRIPTIONS = {
     NO_PYTHON: "no usable python3 on the node",
     WORKDIR: "cannot create the work directory",
     NO_STAGE: "wrapper stage not found",
+    SPECIAL_CMD: "the special setup command failed",
     CHECK_FAILED: "node validation failed; payload not started",
     PILOTCODE: "pilot code could not be fetched",
     CHECKSUM: "pilot code checksum mismatch; refused to run it",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from typing import Any
 
 from . import VERSION, nodeprofile
 from .checks import run_checks
+from .compat24 import translate
 from .context import StageContext
 from .exitcodes import CHECK_FAILED, DESCRIPTIONS, INTERNAL, Interrupted, StageError
 from .options import WrapperOptions, parse
@@ -69,7 +71,9 @@ def main(argv: Sequence[str]) -> int:
     setup_logging()
     FORWARDER.install()
     try:
-        opts = parse(argv)
+        env = dict(os.environ)
+        translation = translate(argv, env)
+        opts = parse(translation.argv)
         setup_logging(opts.loglevel)
         log.info(
             "autopyfactory wrapper stage %s: plugin %s, python %s (%s)",
@@ -78,9 +82,14 @@ def main(argv: Sequence[str]) -> int:
             sys.version.split()[0],
             sys.executable,
         )
-        rc = run(opts, dict(os.environ))
+        if translation.style:
+            for note in translation.notes:
+                log.info("2.4 %s: %s", translation.style, note)
+            log.info("2.4 %s arguments run as: %s", translation.style, shlex.join(translation.argv))
+        rc = run(opts, translation.environment(env))
     except StageError as exc:
         log.error("%s", exc.message)
+        print(f"wrapper: {exc.message}", file=sys.stderr)
         rc = exc.code
     except Interrupted as exc:
         log.error("terminated by signal %d before the payload started", exc.signum)

@@ -8,10 +8,11 @@ payload untouched."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .checks import CheckConfig, parse_version
 from .download import RetryPolicy
@@ -21,11 +22,31 @@ from .exitcodes import USAGE, StageError
 class StageArgumentParser(argparse.ArgumentParser):
     """argparse that raises StageError(USAGE) instead of exiting, and never abbreviates."""
 
-    def __init__(self, prog: str) -> None:
+    def __init__(self, prog: str, hint: str = "") -> None:
         super().__init__(prog=prog, add_help=False, allow_abbrev=False)
+        self.hint = hint
+        self.names: list[str] = []
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        self.names += [a for a in args if isinstance(a, str) and a.startswith("-")]
+        return super().add_argument(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        raise StageError(USAGE, f"{self.prog}: {message}")
+        raise StageError(USAGE, f"{self.prog}: {message}" + (f"; {self.hint}" if self.hint else ""))
+
+    def unknown_option_error(self, words: Sequence[str], prefix: str) -> None:
+        """Raise for the first word that starts with ``prefix`` but is none of this parser's options."""
+        for word in words:
+            name = word.partition("=")[0]
+            if name.startswith(prefix) and name not in self.names:
+                close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.75)
+                maybe = f" (did you mean {close[0]}?)" if close else ""
+                raise StageError(
+                    USAGE,
+                    f"{self.prog}: unknown option {name}{maybe}; the options are listed in docs/wrapper.md"
+                    f" (2.4 options are translated first); words for the pilot that start with {prefix}"
+                    " go after a standalone --",
+                )
 
 
 @dataclass
@@ -116,7 +137,9 @@ def split_payload(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 def parse(argv: Sequence[str]) -> WrapperOptions:
     """Raises StageError(USAGE) for bad options."""
     opts, payload = split_payload(argv)
-    ns, unknown = build_parser().parse_known_args(opts)
+    parser = build_parser()
+    ns, unknown = parser.parse_known_args(opts)
+    parser.unknown_option_error(unknown, "--wrapper")
     if ns.check_python:
         parse_version(ns.check_python)
     if ns.loglevel not in ("debug", "info", "warning", "error"):

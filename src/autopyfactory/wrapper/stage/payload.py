@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shlex
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .exitcodes import RUN_START, Interrupted, StageError
 
@@ -19,6 +21,35 @@ log = logging.getLogger("wrapper.payload")
 
 FORWARDED = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2")
 TERMINATING = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A resource limit of the payload, as ``ulimit -v`` / ``ulimit -f`` set it (soft and hard)."""
+
+    name: str  # "vmem" or "fsize"
+    kbytes: int
+
+    @property
+    def resource(self) -> int:
+        return resource.RLIMIT_AS if self.name == "vmem" else resource.RLIMIT_FSIZE
+
+
+def _limiter(limits: Sequence[Limit]) -> Callable[[], None]:
+    """What the child runs before exec: lower each limit (never above the hard limit it has)."""
+    wanted = [(lim.resource, lim.kbytes * 1024) for lim in limits]
+
+    def apply() -> None:
+        for res, value in wanted:
+            hard = resource.getrlimit(res)[1]
+            if hard != resource.RLIM_INFINITY and value > hard:
+                value = hard
+            try:
+                resource.setrlimit(res, (value, value))
+            except (ValueError, OSError):
+                pass
+
+    return apply
 
 
 def exit_status(returncode: int) -> int:
@@ -53,14 +84,23 @@ class Forwarder:
             raise Interrupted(signum)
 
     def start(
-        self, argv: Sequence[str], cwd: str | None = None, env: dict[str, str] | None = None
+        self,
+        argv: Sequence[str],
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        limits: Sequence[Limit] = (),
     ) -> subprocess.Popen[bytes]:
         """Start ``argv``; signals are forwarded to it until :meth:`release`. Raises StageError."""
         log.info("starting payload: %s (in %s)", shlex.join(argv), cwd or os.getcwd())
+        for lim in limits:
+            log.info("payload limit: %s %d kB", lim.name, lim.kbytes)
         try:
-            child = subprocess.Popen(list(argv), cwd=cwd, env=env)
-        except OSError as exc:
-            raise StageError(RUN_START, f"cannot start {argv[0]}: {exc.strerror or exc}") from None
+            child = subprocess.Popen(
+                list(argv), cwd=cwd, env=env, preexec_fn=_limiter(limits) if limits else None
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            detail = getattr(exc, "strerror", None) or exc
+            raise StageError(RUN_START, f"cannot start {argv[0]}: {detail}") from None
         self.children.append(child)
         return child
 
@@ -68,9 +108,15 @@ class Forwarder:
         if child in self.children:
             self.children.remove(child)
 
-    def run(self, argv: Sequence[str], cwd: str | None = None, env: dict[str, str] | None = None) -> int:
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        limits: Sequence[Limit] = (),
+    ) -> int:
         """Run ``argv`` to its end; its exit status (128 + n when killed by signal n)."""
-        child = self.start(argv, cwd, env)
+        child = self.start(argv, cwd, env, limits)
         try:
             rc = child.wait()
         finally:

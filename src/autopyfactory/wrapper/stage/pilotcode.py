@@ -3,6 +3,7 @@ unpack tarballs safely. Used by every plugin that runs downloaded code (generic,
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import posixpath
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from .download import Deadline, FetchFailed, RetryPolicy, fetch, sha256_of
 from .exitcodes import CHECKSUM, PILOTCODE, StageError
-from .sources import SourceGroup, build_groups, choose
+from .sources import Source, SourceGroup, build_groups, choose
 from .unpack import is_tarball, safe_extract
 
 log = logging.getLogger("wrapper.pilotcode")
@@ -47,6 +48,23 @@ def _filename(url: str) -> str:
     return name if name and name not in (".", "..", "unpacked") else "pilotcode"
 
 
+def _mismatch(src: Source, path: str, digest: str) -> str:
+    """What is wrong with the file's checksums, or ""."""
+    if src.sha256 and digest != src.sha256:
+        return f"expected sha256 {src.sha256}, got {digest}"
+    if src.md5:
+        try:
+            h = hashlib.md5()
+        except ValueError:  # FIPS mode
+            return "md5 is not available on this node to check it"
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 16), b""):
+                h.update(block)
+        if h.hexdigest() != src.md5:
+            return f"expected md5 {src.md5}, got {h.hexdigest()}"
+    return ""
+
+
 def fetch_group(
     group: SourceGroup,
     dest_dir: str,
@@ -74,9 +92,10 @@ def fetch_group(
             log.warning("pilot code source failed, trying the next one: %s", exc)
             continue
         digest = sha256_of(dest)
-        if src.sha256 and digest != src.sha256:
+        wrong = _mismatch(src, dest, digest)
+        if wrong:
             mismatch = True
-            msg = f"checksum mismatch for {src.url}: expected sha256 {src.sha256}, got {digest}"
+            msg = f"checksum mismatch for {src.url}: {wrong}"
             failures.append(msg)
             log.error("%s; refusing this file", msg)
             os.unlink(dest)
@@ -107,6 +126,12 @@ def fetch_pilot_code(
     groups = build_groups(spec, ratio, checksums)
     if not groups:
         raise StageError(PILOTCODE, "no pilot code sources given")
+    if len(groups) > 1 and not ratio.strip():
+        log.warning(
+            "%d pilot code groups and no --wrapperpilotcoderatio: only the first is used, as in 2.4;"
+            " give a ratio (e.g. 99,1) to use the others",
+            len(groups),
+        )
     group = choose(groups, rng or random.Random())
     if len(groups) > 1:
         log.info("chose pilot code group %s (of %d)", [s.url for s in group.sources], len(groups))

@@ -6,9 +6,10 @@ failover list of mirrors of the same file, tried in order::
 
     ['file:///cvmfs/example.org/pilot.tar.gz', 'https://a.example.org/pilot.tar.gz'], https://b.example.org/dev.tar.gz
 
-One group is chosen at random, weighted by ``--wrapperpilotcoderatio`` (``99,1``; equal weights when
-absent). ``--wrapperpilotcodechecksum`` lists one expected sha256 per group (``sha256:<hex>`` or
-``<hex>``; an empty entry means "not checked"); a URL may also carry its own as ``#sha256=<hex>``."""
+One group is chosen at random, weighted by ``--wrapperpilotcoderatio`` (``99,1``); without a ratio the
+first group is used, as in 2.4. ``--wrapperpilotcodechecksum`` lists one expected sha256 per group
+(``sha256:<hex>`` or ``<hex>``; an empty entry means "not checked"); a URL may also carry its own as
+``#sha256=<hex>``, or as ``#md5=<hex>`` (what 2.4 checked; compat24.py writes 2.4's md5 lists so)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from .exitcodes import USAGE, StageError
 
 SCHEMES = ("file://", "http://", "https://")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 @dataclass(frozen=True)
 class Source:
     url: str
     sha256: str | None = None
+    md5: str | None = None  # 2.4's checksum, per URL
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,25 @@ def parse_checksum(text: str) -> str | None:
     return s.lower()
 
 
+def parse_md5(text: str) -> str:
+    s = text.strip()
+    if not _HEX32.match(s):
+        raise StageError(USAGE, f"not an md5 checksum (32 hex digits): {s!r}")
+    return s.lower()
+
+
 def parse_source(text: str) -> Source:
     url = _unquote(text)
-    sha = None
+    sha = md5 = None
     if "#sha256=" in url:
         url, frag = url.split("#sha256=", 1)
         sha = parse_checksum(frag)
+    elif "#md5=" in url:
+        url, frag = url.split("#md5=", 1)
+        md5 = parse_md5(frag)
     if not url.startswith(SCHEMES):
         raise StageError(USAGE, f"pilot code URL must be file://, http:// or https://: {url!r}")
-    return Source(url, sha)
+    return Source(url, sha, md5)
 
 
 def parse_groups(spec: str) -> list[tuple[str, ...]]:
@@ -107,8 +120,9 @@ def parse_groups(spec: str) -> list[tuple[str, ...]]:
 
 
 def parse_ratio(text: str, ngroups: int) -> list[float]:
+    """The weights; without a ratio only the first group (2.4: "no ratio, one source")."""
     if not text.strip():
-        return [1.0] * ngroups
+        return [1.0] + [0.0] * (ngroups - 1)
     try:
         weights = [float(x) for x in text.split(",")]
     except ValueError:
@@ -139,13 +153,13 @@ def build_groups(spec: str, ratio: str = "", checksums: str = "") -> list[Source
         sources = []
         for u in urls:
             src = parse_source(u)
-            sources.append(Source(src.url, src.sha256 or sums[i]))
+            sources.append(Source(src.url, src.sha256 or sums[i], src.md5))
         groups.append(SourceGroup(tuple(sources), weights[i]))
     return groups
 
 
 def choose(groups: list[SourceGroup], rng: random.Random) -> SourceGroup:
     """One group, picked at random by weight."""
-    if len(groups) == 1:
-        return groups[0]
+    if len([g for g in groups if g.weight > 0]) == 1:
+        return next(g for g in groups if g.weight > 0)
     return rng.choices(groups, weights=[g.weight for g in groups], k=1)[0]

@@ -22,7 +22,10 @@ class Plugin:
     def __init__(self, ctx: StageContext, args: list[str]) -> None:
         self.ctx = ctx
         self.log = logging.getLogger(f"wrapper.{self.name}")
-        parser = StageArgumentParser(f"wrapper plugin {self.name}")
+        parser = StageArgumentParser(
+            f"wrapper plugin {self.name}",
+            "its options are in docs/wrapper.md; words for the payload go after a standalone --",
+        )
         self.add_options(parser)
         if self.passes_unknown:
             self.opts, self.extra = parser.parse_known_args(args)

@@ -16,6 +16,7 @@ import os
 
 from ..exitcodes import PILOTCODE, USAGE, StageError
 from ..pilotcode import fetch_pilot_code
+from ..context import StageContext
 from .base import Plugin
 
 
@@ -37,6 +38,18 @@ class PandaPlugin(Plugin):
             "--pilot-python", default="", help="interpreter for the pilot (default: the wrapper's)"
         )
 
+    def __init__(self, ctx: StageContext, args: list[str]) -> None:
+        super().__init__(ctx, args)
+        if not ctx.options.pilotcode and not self.opts.pilot_url:
+            raise StageError(
+                USAGE,
+                "panda plugin: no pilot code: give --wrapperpilotcode=<URL> or --pilot-url=<URL> (2.4 forms:"
+                " --wrapperpilotcode=<name> with --wrapperpilotcodeurl=<base URL>, --wrapperpilottype=<name>"
+                " with --wrapperserverurl=<base URL>, --libcode=<name> with --pilotsrcurl=<base URL>)",
+            )
+        if not (self.opts.site or ctx.options.wmsqueue):
+            raise StageError(USAGE, "panda plugin: no site (give --wrapperwmsqueue or -s)")
+
     def pilot_argv(self, pilot: str) -> list[str]:
         o, w = self.opts, self.ctx.options
         site = o.site or w.wmsqueue
@@ -53,10 +66,8 @@ class PandaPlugin(Plugin):
         w = self.ctx.options
         if w.pilotcode:
             spec, ratio, sums = w.pilotcode, w.pilotcoderatio, w.pilotcodechecksum
-        elif self.opts.pilot_url:
-            spec, ratio, sums = self.opts.pilot_url, "", self.opts.pilot_checksum
         else:
-            raise StageError(USAGE, "panda plugin: no pilot code (give --wrapperpilotcode or --pilot-url)")
+            spec, ratio, sums = self.opts.pilot_url, "", self.opts.pilot_checksum
         code = fetch_pilot_code(
             spec, ratio, sums, os.path.join(self.ctx.workdir, "pilotcode"), w.fetch, self.ctx.rng
         )
