@@ -46,7 +46,10 @@ def test_without_a_ratio_the_first_group_is_used_as_in_2_4() -> None:
 def test_a_url_may_carry_2_4s_md5() -> None:
     md5 = "0f" * 16
     (group,) = build_groups(f"[http://a/p#md5={md5.upper()}, http://b/p]")
-    assert [(s.url, s.md5, s.sha256) for s in group.sources] == [("http://a/p", md5, None), ("http://b/p", None, None)]
+    assert [(s.url, s.md5, s.sha256) for s in group.sources] == [
+        ("http://a/p", md5, None),
+        ("http://b/p", None, None),
+    ]
     with pytest.raises(StageError) as exc:
         build_groups("http://a/p#md5=123")
     assert exc.value.code == USAGE and "32 hex" in exc.value.message

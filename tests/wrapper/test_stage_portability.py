@@ -25,7 +25,7 @@ NEWER_APIS = (
 
 def test_the_stage_has_its_modules() -> None:
     names = {p.relative_to(STAGE_DIR).as_posix() for p in FILES}
-    for expected in ("__main__.py", "main.py", "pilotcode.py", "checks.py", "nodeprofile.py", "plugins/panda.py",
+    for expected in ("__main__.py", "main.py", "compat24.py", "pilotcode.py", "checks.py", "nodeprofile.py", "plugins/panda.py",
                      "plugins/glidein.py", "plugins/generic.py", "plugins/trivial.py", "plugins/null.py"):  # fmt: skip
         assert expected in names
 

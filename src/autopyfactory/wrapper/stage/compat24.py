@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from .exitcodes import USAGE, StageError
 from .options import split_payload
 from .plugins import NAMES
+from .plugins.generic import NO_CODE_HINT
 from .sources import parse_groups
 
 PILOT_HTTP_SOURCES = "PILOT_HTTP_SOURCES"
@@ -308,6 +309,11 @@ def _wrapper_0_9(opts: list[str], payload: list[str], env: Mapping[str, str]) ->
             line.set(entry_opt, entry)
             notes.append(f"{'--script=' + script if script else 'the pilot'} -> {entry_opt}={entry}")
     if spec is not None and spec.atlas:
+        if not (line.has("--wrapperpilotcode") or line.has("--wrapperpilotcodeurl")):
+            raise StageError(
+                USAGE,
+                f"2.4 plugin {line_plugin(opts)} runs a pilot but no pilot code is given; {NO_CODE_HINT}",
+            )
         tail = _atlas(line, payload, spec, env, notes)
     if line.has("--wrapperrunpilotinsubshell"):
         line.remove("--wrapperrunpilotinsubshell")
@@ -316,6 +322,11 @@ def _wrapper_0_9(opts: list[str], payload: list[str], env: Mapping[str, str]) ->
         return Translation(list(opts) + (["--", *payload] if payload else []))
     argv = line.words() + tail + (["--", *payload] if payload else [])
     return Translation(argv, "wrapper-0.9", notes)
+
+
+def line_plugin(opts: Sequence[str]) -> str:
+    """The --wrapperplugin a line gives, as given."""
+    return _Line(opts).get("--wrapperplugin")
 
 
 def _is_runpilot3(line: _Line) -> bool:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..context import StageContext
 from ..exitcodes import PILOTCODE, USAGE, StageError
 from ..pilotcode import fetch_pilot_code
-from ..context import StageContext
 from .base import Plugin
 
 
