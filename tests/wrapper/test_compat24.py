@@ -213,3 +213,15 @@ def test_the_docs_table_names_every_2_4_plugin_and_option() -> None:
     ):  # fmt: skip
         assert f"`{option}" in section, option
     assert set(NAMES) <= set(re.findall(r"`(\w+)`", section))
+
+
+def test_wrapper_0_9_checksums_are_per_pilot_code_name() -> None:
+    line = (
+        "--wrapperplugin=atlasprodpilot --wrapperwmsqueue=S --wrapperpilotcode=pilotcode,pilotcode-rc"
+        f" --wrapperpilotcodeurl=http://a,http://b --wrapperpilotcodechecksum={'1' * 32},none"
+    )
+    o = parse(tr(line).argv)
+    assert o.pilotcode == (
+        f"[http://a/pilotcode.tar.gz#md5={'1' * 32}, http://b/pilotcode.tar.gz#md5={'1' * 32}],"
+        " [http://a/pilotcode-rc.tar.gz, http://b/pilotcode-rc.tar.gz]"
+    )

@@ -209,29 +209,34 @@ def _named_code(line: _Line, notes: list[str]) -> bool:
 
 
 def _checksums(line: _Line, notes: list[str]) -> None:
-    """2.4 checked one md5 per URL; ours is a sha256 per group: per-URL values become URL fragments."""
+    """2.4 checked an md5 per URL (1.0.x) or per pilot code name (0.9.x); ours is a sha256 per
+    group. Such values become ``#md5=``/``#sha256=`` on the URLs they are for."""
     given = line.get("--wrapperpilotcodechecksum")
     spec = line.get("--wrapperpilotcode") or line.get("--wrapperpilotcodeurl")
     if not given or not spec or not _is_urls(spec):
         return
-    entries = [c.strip().lower() for c in given.split(",")]
+    entries = [c.strip().lower().replace("md5:", "").replace("sha256:", "") for c in given.split(",")]
     groups = parse_groups(spec)
     total = sum(len(g) for g in groups)
-    md5 = any(len(e.replace("md5:", "")) == 32 for e in entries)
+    md5 = any(len(e) == 32 for e in entries)
     if not md5 and not len(entries) == total != len(groups):
         return  # this wrapper's form: one sha256 per group
-    if len(entries) != total:
+    if len(entries) == total:
+        values = [[entries.pop(0) for _ in g] for g in groups]
+        what = "one per URL"
+    elif len(entries) == len(groups):
+        values = [[e] * len(g) for e, g in zip(entries, groups)]  # noqa: B905 (stage runs on python 3.8)
+        what = "one per pilot code name"
+    else:
         raise StageError(
             USAGE,
-            f"2.4 --wrapperpilotcodechecksum has {len(entries)} values for {total} pilot code URLs:"
-            " give one per URL (none to skip one)",
+            f"2.4 --wrapperpilotcodechecksum has {len(entries)} values for {total} pilot code URLs in"
+            f" {len(groups)} groups: give one per URL or one per group (none to skip one)",
         )
-    values = iter(entries)
     out = []
-    for group in groups:
+    for group, sums in zip(groups, values):  # noqa: B905
         urls = []
-        for url in group:
-            value = next(values).replace("md5:", "").replace("sha256:", "")
+        for url, value in zip(group, sums):  # noqa: B905
             if value in ("", "none", "null") or "#" in url:
                 urls.append(url)
             else:
@@ -239,7 +244,7 @@ def _checksums(line: _Line, notes: list[str]) -> None:
         out.append(urls)
     line.remove("--wrapperpilotcodechecksum", "--wrapperpilotcodeurl")
     line.set("--wrapperpilotcode", _spec(out))
-    notes.append(f"--wrapperpilotcodechecksum={given} (2.4: one per URL) -> --wrapperpilotcode={_spec(out)}")
+    notes.append(f"--wrapperpilotcodechecksum={given} (2.4: {what}) -> --wrapperpilotcode={_spec(out)}")
 
 
 def _plugin(line: _Line, notes: list[str]) -> tuple[str, Plugin24 | None]:
