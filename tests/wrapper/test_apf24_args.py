@@ -100,8 +100,8 @@ def test_queues_conf_example_runs_libcode_from_pilotsrcurl_with_the_pilot_option
         assert rec["argv"] == ["-f", "false", "-m", "false", "--user", "managed"]  # passed through, in order
         assert rec["cwd"] == str(Path(rec["file"]).parent)  # run in its directory
         assert "not downloading --wrappertarballurl (http://dev.racf.bnl.gov" in out
-        assert "2.4 wrapper-0.9: --libcode pilotcode.tar.gz,pilotcode-rc.tar.gz under" in out
-        assert "2.4 wrapper-0.9 arguments run as: " in out
+        assert "2.4 wrapper.sh: --libcode pilotcode.tar.gz,pilotcode-rc.tar.gz under" in out
+        assert "2.4 wrapper.sh arguments run as: " in out
 
 
 def test_queues_conf_example_with_the_panda_plugin(site: Site) -> None:
@@ -136,7 +136,7 @@ def test_runpilot3_arguments_with_pilot_http_sources(site: Site) -> None:
     # the pilot exited 0 but wrote STATUSCODE 7: runpilot3 reported 7
     assert rc == 7, out + err
     assert mon.states("fid:1.0") == [("running", None), ("exiting", "7")]
-    assert "2.4 runpilot3-wrapper: $PILOT_HTTP_SOURCES ->" in out
+    assert "2.4 runpilot3-wrapper.sh: $PILOT_HTTP_SOURCES ->" in out
 
 
 def test_runpilot3_k_0_sets_no_memory_limit_and_file_sources_work(site: Site) -> None:

@@ -119,7 +119,7 @@ def test_the_queues_conf_example_queue_runs_its_pilot(run: Run) -> None:
     q = run.pilots["ANALY_BNL_ATLAS_1"]
     assert q.rc == 0, q.log
     assert q.record["argv"] == ["--user", "user"]
-    assert "2.4 wrapper-0.9: --libcode pilotcode.tar.gz,pilotcode-rc.tar.gz" in q.log
+    assert "2.4 wrapper.sh: --libcode pilotcode.tar.gz,pilotcode-rc.tar.gz" in q.log
 
 
 def test_the_runpilot3_queue_runs_its_pilot(run: Run) -> None:

@@ -38,7 +38,7 @@ def tr(line: str, env: dict[str, str] | None = None, seed: int = 1):  # type: ig
 def test_the_queues_conf_example_fetches_libcode_from_pilotsrcurl_and_passes_the_rest_to_the_pilot() -> None:
     t = tr(f"{QUEUES_CONF_DEFAULTS} {QUEUES_CONF_PILOT}")
     o = parse(t.argv)
-    assert t.style == "wrapper-0.9"
+    assert t.style == "wrapper.sh"
     assert o.plugin == "generic"  # 2.4's line named no plugin
     assert o.pilotcode == (
         "http://panda.cern.ch:25880/cache/pilotcode.tar.gz, http://panda.cern.ch:25880/cache/pilotcode-rc.tar.gz"
@@ -66,7 +66,7 @@ def test_runpilot3_arguments_all_go_to_the_pilot_from_pilot_http_sources() -> No
     }
     t = tr(RUNPILOT3.replace("-k 0", "-k 2000"), env)
     o = parse(t.argv)
-    assert t.style == "runpilot3-wrapper"
+    assert t.style == "runpilot3-wrapper.sh"
     assert (o.plugin, o.pilotcode) == ("generic", "[http://a/pilot.tgz, file:///b/pilot.tgz]")
     assert o.payload_args == shlex.split(RUNPILOT3.replace("-k 0", "-k 2000"))  # no -i: sources were given
     assert o.plugin_args == [

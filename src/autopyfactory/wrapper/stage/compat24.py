@@ -71,7 +71,7 @@ PLUGINS = {
 @dataclass
 class Translation:
     argv: list[str]
-    style: str = ""  # "runpilot3-wrapper", "wrapper-0.9" or "" (nothing translated)
+    style: str = ""  # "runpilot3-wrapper.sh", "wrapper.sh" or "" (nothing translated)
     notes: list[str] = field(default_factory=list)
     setenv: dict[str, str] = field(default_factory=dict)
     unsetenv: tuple[str, ...] = ()
@@ -297,9 +297,10 @@ def _atlas(
     return tail
 
 
-def _wrapper_0_9(opts: list[str], payload: list[str], env: Mapping[str, str]) -> Translation:
+def _wrapper_sh(opts: list[str], payload: list[str], env: Mapping[str, str]) -> Translation:
     line = _Line(opts)
     notes: list[str] = []
+    given = line.get("--wrapperplugin")
     plugin, spec = _plugin(line, notes)
     tail: list[str] = []
     if plugin in ("generic", "panda"):
@@ -317,7 +318,7 @@ def _wrapper_0_9(opts: list[str], payload: list[str], env: Mapping[str, str]) ->
         if not (line.has("--wrapperpilotcode") or line.has("--wrapperpilotcodeurl")):
             raise StageError(
                 USAGE,
-                f"2.4 plugin {line_plugin(opts)} runs a pilot but no pilot code is given; {NO_CODE_HINT}",
+                f"2.4 plugin {given} runs a pilot but no pilot code is given; {NO_CODE_HINT}",
             )
         tail = _atlas(line, payload, spec, env, notes)
     if line.has("--wrapperrunpilotinsubshell"):
@@ -326,12 +327,7 @@ def _wrapper_0_9(opts: list[str], payload: list[str], env: Mapping[str, str]) ->
     if not notes:
         return Translation(list(opts) + (["--", *payload] if payload else []))
     argv = line.words() + tail + (["--", *payload] if payload else [])
-    return Translation(argv, "wrapper-0.9", notes)
-
-
-def line_plugin(opts: Sequence[str]) -> str:
-    """The --wrapperplugin a line gives, as given."""
-    return _Line(opts).get("--wrapperplugin")
+    return Translation(argv, "wrapper.sh", notes)
 
 
 def _is_runpilot3(line: _Line) -> bool:
@@ -351,8 +347,8 @@ def _value_after(words: Sequence[str], opt: str) -> str | None:
 
 
 def _runpilot3(line: _Line, payload: list[str], env: Mapping[str, str], rng: random.Random) -> Translation:
-    words = line.pilot_words() + payload
-    line.items = [it for it in line.items if it.name]
+    words = line.pilot_words() + payload  # --extraopts words too
+    line.items = [it for it in line.items if it.name and it.name != "--extraopts"]
     notes = ["runpilot3-wrapper.sh arguments: every one goes to the pilot, after -d <its run directory>"]
     sources = env.get(PILOT_HTTP_SOURCES, "").split()
     ptype = ""
@@ -389,7 +385,7 @@ def _runpilot3(line: _Line, payload: list[str], env: Mapping[str, str], rng: ran
     for name in sorted(setenv):
         notes.append(f"${FORCE_PREFIX}{name} -> ${name} (runpilot3's forced environment)")
     argv = line.words() + ["--", *words] + (["-i", ptype] if ptype else [])
-    return Translation(argv, "runpilot3-wrapper", notes, setenv, RUNPILOT3_UNSET)
+    return Translation(argv, "runpilot3-wrapper.sh", notes, setenv, RUNPILOT3_UNSET)
 
 
 def translate(argv: Sequence[str], env: Mapping[str, str], rng: random.Random | None = None) -> Translation:
@@ -399,4 +395,4 @@ def translate(argv: Sequence[str], env: Mapping[str, str], rng: random.Random | 
     line = _Line(opts)
     if _is_runpilot3(line):
         return _runpilot3(line, payload, env, rng or random.Random())
-    return _wrapper_0_9(opts, payload, env)
+    return _wrapper_sh(opts, payload, env)
