@@ -206,6 +206,8 @@ class Factory:
                 m.close()
             self.monitors.clear()
             self._apply(cfg, initial=True)
+            for svc in self._services:  # the log server and cleaner follow baseLogDir and its port
+                _call(svc, "reconfigure", self)
             return
         self.cfg = cfg
         self.ctx.mappings = cfg.mappings

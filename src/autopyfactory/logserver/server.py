@@ -1,37 +1,35 @@
 """The built-in pilot log server: ``baseLogDir`` over HTTP on the port of ``baseLogDirUrl``.
 
-Nothing outside ``baseLogDir`` is ever served: paths are resolved (symlinks included) and must stay
-inside the root. Listings are optional; ``robots.txt`` disallows crawling unless allowed."""
+Nothing outside ``baseLogDir`` is ever served, and only regular files and directories are (see
+:mod:`autopyfactory.logserver.resolve`). Requests are answered by a fixed number of worker threads;
+a connection arriving while all of them are busy is answered ``503`` by one small refusal thread
+(or just closed when even that is backed up), so no client can make the server pile up threads."""
 
 from __future__ import annotations
 
-import html
 import logging
 import os
+import select
 import socket
 import threading
-import time
 import urllib.parse
-from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from http.server import HTTPServer
 from pathlib import Path
+from typing import Any
+
+from autopyfactory.logserver.handler import LogRequestHandler
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = (
-    ".log",
-    ".out",
-    ".err",
-    ".jdl",
-    ".conf",
-    ".txt",
-    ".sh",
-    ".py",
-    ".c",
-    ".h",
-    ".json",
-    ".sub",
-    ".rc",
+WORKERS = 16
+REQUEST_TIMEOUT = 30.0  # seconds any one socket operation with a client may take
+TRANSFER_DEADLINE = 600.0  # seconds one answer may take in all
+REFUSALS_QUEUED = 64
+REFUSE_WAIT = 0.05  # seconds the refusal thread waits for a busy-time client's request
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n"
+    b"Retry-After: 5\r\nConnection: close\r\n\r\nlog server busy, try again\n"
 )
 
 
@@ -43,104 +41,77 @@ def port_of(url: str) -> int:
     return 443 if p.scheme == "https" else 80
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    server: LogHTTPServer
-
-    extensions_map = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        **{s: "text/plain; charset=utf-8" for s in TEXT_SUFFIXES},
-    }
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("logserver %s - %s", self.client_address[0], format % args)
-
-    def _inside(self, path: str) -> Path | None:
-        root = self.server.root
-        rel = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
-        try:
-            target = (root / rel.lstrip("/")).resolve()
-        except (OSError, ValueError):
-            return None
-        if target != root and root not in target.parents:
-            return None
-        return target
-
-    def translate_path(self, path: str) -> str:
-        target = self._inside(path)
-        # an impossible path for anything outside the root: the base class then answers 404
-        return str(target) if target is not None else str(self.server.root / "\0outside")
-
-    def send_head(self):  # type: ignore[no-untyped-def]
-        parsed = urllib.parse.urlsplit(self.path).path
-        if parsed == "/robots.txt" and not self.server.allowrobots:
-            body = b"User-agent: *\nDisallow: /\n"
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            from io import BytesIO
-
-            return BytesIO(body)
-        target = self._inside(self.path)
-        if target is None:
-            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
-            return None
-        if target.is_dir() and not self.server.index:
-            index = target / "index.html"
-            if not index.exists():
-                self.send_error(HTTPStatus.FORBIDDEN, "Directory listing is disabled")
-                return None
-        return super().send_head()
-
-    def list_directory(self, path: str | os.PathLike[str]):  # type: ignore[no-untyped-def,override]
-        if not self.server.index:
-            self.send_error(HTTPStatus.FORBIDDEN, "Directory listing is disabled")
-            return None
-        from io import BytesIO
-
-        p = Path(path)
-        try:
-            entries = sorted(p.iterdir(), key=lambda e: e.name)
-        except OSError:
-            self.send_error(HTTPStatus.NOT_FOUND, "No permission to list directory")
-            return None
-        title = html.escape(urllib.parse.unquote(self.path))
-        rows = []
-        for e in entries:
-            try:
-                st = e.stat()
-            except OSError:
-                continue
-            name = e.name + ("/" if e.is_dir() else "")
-            rows.append(
-                f'<tr><td><a href="{urllib.parse.quote(name)}">{html.escape(name)}</a></td>'
-                f"<td>{time.strftime('%Y-%m-%d %H:%M', time.gmtime(st.st_mtime))}</td>"
-                f"<td align=right>{'-' if e.is_dir() else st.st_size}</td></tr>"
-            )
-        body = (
-            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Index of {title}</title></head><body>"
-            f"<h1>Index of {title}</h1><table><tr><th>Name</th><th>Last modified (UTC)</th><th>Size</th></tr>"
-            f"<tr><td><a href='../'>Parent Directory</a></td><td></td><td></td></tr>{''.join(rows)}</table><hr>"
-            f"<address>AutoPyFactory at {html.escape(socket.gethostname())} Port {self.server.server_port}</address>"
-            "</body></html>"
-        ).encode()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return BytesIO(body)
-
-
-class LogHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+class LogHTTPServer(HTTPServer):
     allow_reuse_address = True
+    request_queue_size = 128
 
-    def __init__(self, root: Path, port: int, index: bool, allowrobots: bool, host: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int,
+        index: bool,
+        allowrobots: bool,
+        host: str = "",
+        workers: int = WORKERS,
+        request_timeout: float = REQUEST_TIMEOUT,
+        transfer_deadline: float = TRANSFER_DEADLINE,
+    ) -> None:
         root.mkdir(parents=True, exist_ok=True)
-        self.root = root.resolve()
+        self.root = os.path.realpath(root)
         self.index = index
         self.allowrobots = allowrobots
-        super().__init__((host, port), _Handler)
+        self.request_timeout = request_timeout
+        self.transfer_deadline = transfer_deadline
+        self._slots = threading.BoundedSemaphore(max(1, workers))
+        self._refusals = threading.BoundedSemaphore(REFUSALS_QUEUED)
+        self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="logserver-worker")
+        self._refuser = ThreadPoolExecutor(1, thread_name_prefix="logserver-refuse")
+        super().__init__((host, port), LogRequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self._slots.acquire(blocking=False):
+            self._pool.submit(self._work, request, client_address)
+        elif self._refusals.acquire(blocking=False):
+            self._refuser.submit(self._refuse, request)
+        else:
+            self.shutdown_request(request)
+
+    def _work(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket) -> None:
+        """Answer 503 and close. What the client sent within a moment is read first, so the close
+        is clean (unread input would make it a reset that can lose the answer); a silent client
+        costs this thread at most that moment."""
+        try:
+            if select.select([request], [], [], REFUSE_WAIT)[0]:
+                request.setblocking(False)
+                try:
+                    request.recv(65536)
+                except OSError:
+                    pass
+            request.setblocking(True)
+            request.settimeout(REFUSE_WAIT)
+            request.sendall(BUSY)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.shutdown_request(request)
+            self._refusals.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.exception("logserver: error answering %s", client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._refuser.shutdown(wait=False, cancel_futures=True)
 
 
 class LogServer:
@@ -154,17 +125,14 @@ class LogServer:
         allowrobots: bool = False,
         host: str = "",
         retry: float = 60.0,
+        workers: int = WORKERS,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
-        self.root, self.port, self.index, self.allowrobots, self.host, self.retry = (
-            root,
-            port,
-            index,
-            allowrobots,
-            host,
-            retry,
-        )
+        self.root, self.port, self.index, self.allowrobots, self.host = root, port, index, allowrobots, host
+        self.retry, self.workers, self.request_timeout = retry, workers, request_timeout
         self.httpd: LogHTTPServer | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="logserver", daemon=True)
 
     def start(self) -> LogServer:
@@ -174,7 +142,15 @@ class LogServer:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.httpd = LogHTTPServer(self.root, self.port, self.index, self.allowrobots, self.host)
+                httpd = LogHTTPServer(
+                    self.root,
+                    self.port,
+                    self.index,
+                    self.allowrobots,
+                    self.host,
+                    self.workers,
+                    self.request_timeout,
+                )
             except OSError as exc:
                 log.error(
                     "log server cannot listen on port %d (%s); retrying in %.0fs",
@@ -184,12 +160,22 @@ class LogServer:
                 )
                 self._stop.wait(self.retry)
                 continue
-            log.info("log server serving %s on port %d", self.root, self.httpd.server_port)
-            self.httpd.serve_forever(poll_interval=0.5)
+            with self._lock:
+                if self._stop.is_set():  # stopped while it was being set up
+                    httpd.server_close()
+                    return
+                self.httpd = httpd
+            log.info("log server serving %s on port %d", self.root, httpd.server_port)
+            httpd.serve_forever(poll_interval=0.5)
             return
 
     def stop(self) -> None:
-        self._stop.set()
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
+        """Stop serving and release the port (returns once the port is free)."""
+        with self._lock:
+            self._stop.set()
+            httpd = self.httpd
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(10)
