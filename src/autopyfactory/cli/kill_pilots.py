@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     cfg, settings = loaded
-    ctx = tool_context(cfg, settings)
+    ctx = tool_context(cfg, settings, writes=not args.dry_run)
     rc = 0
     for queue in args.queue:
         qc = cfg.queues.get(queue)

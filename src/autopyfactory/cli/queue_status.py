@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     width = max([len(n) for n in rows] + [5])
     print(f"{'queue'.ljust(width)}  {'source':<8}" + "".join(f"{c:>10}" for c in cols))
     for name in sorted(rows):
-        r = rows[name]
-        if "error" in r:
-            print(f"{name.ljust(width)}  {r.get('source', '-'):<8}  error: {r['error']}")
+        row = rows[name]
+        if "error" in row:
+            print(f"{name.ljust(width)}  {row.get('source', '-'):<8}  error: {row['error']}")
         else:
-            print(f"{name.ljust(width)}  {r['source']:<8}" + "".join(f"{r[c]:>10}" for c in cols))
+            print(f"{name.ljust(width)}  {row['source']:<8}" + "".join(f"{row[c]:>10}" for c in cols))
     return 1 if any("error" in r for r in rows.values()) else 0
 
 

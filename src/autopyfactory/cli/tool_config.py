@@ -24,6 +24,7 @@ def load_for_tool(conf: str | None, tool: str) -> tuple[LoadedConfig, FactorySet
     return cfg, cfg.settings
 
 
-def tool_context(cfg: LoadedConfig, settings: FactorySettings) -> FactoryContext:
-    """A plugin context for a one-off tool run (no auth manager thread)."""
-    return FactoryContext(cfg.factory, settings, cfg.mappings, cfg.monitors)
+def tool_context(cfg: LoadedConfig, settings: FactorySettings, writes: bool = False) -> FactoryContext:
+    """A plugin context for a one-off tool run (no auth manager thread). Read-only unless the tool
+    says it ``writes`` (kill-pilots): plugins then open batch state so it cannot be changed."""
+    return FactoryContext(cfg.factory, settings, cfg.mappings, cfg.monitors, read_only=not writes)

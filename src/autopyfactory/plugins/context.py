@@ -36,6 +36,8 @@ class FactoryContext:
     mappings: Mappings
     monitors: Mapping[str, ConfigSection] = field(default_factory=dict)
     auth: AuthLookup | None = None
+    # a reporting tool's context: plugins open their batch state read-only (start, change nothing)
+    read_only: bool = False
 
     def monitor_url(self, queue: ConfigSection) -> str:
         """The APFMon URL for pilots of ``queue``: ``monitorURL`` of its first monitor section that has one."""

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 
 from autopyfactory.batch.local.backend import LocalBatch
 from autopyfactory.batch.local.settings import DONE_WINDOW, KILL_GRACE, SLOTS, slots_of
+from autopyfactory.batch.local.view import LocalBatchView
 from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
@@ -28,19 +29,29 @@ class LocalBatchStatus(BatchStatusPlugin):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.backend = LocalBatch.for_dir(
-            ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
-        )
+        self.backend: LocalBatch | None = None
+        self.view: LocalBatchView | None = None
+        if ctx.read_only:  # a reporting tool: the registry is opened read-only, nothing is started
+            self.view = LocalBatchView(ctx.settings.state_dir)
+        else:
+            self.backend = LocalBatch.for_dir(
+                ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
+            )
         self.done_window: float = ctx.factory.get(DONE_WINDOW)
 
     def poll(self) -> BatchView:
-        self.backend.schedule()
         now = time.time()
-        raw = self.backend.store.counts(now - self.done_window)
+        if self.backend is not None:
+            self.backend.schedule()
+            raw = self.backend.store.counts(now - self.done_window)
+            ended = self.backend.store.finished_since(now - FINISHED_WINDOW)
+        else:
+            assert self.view is not None
+            raw, ended = self.view.observed(now - self.done_window, now - FINISHED_WINDOW)
         queues = {
             q: BatchQueueInfo.from_counts(c) for q, c in self.ctx.mappings.map_queues(MAPPING, raw).items()
         }
         finished: dict[str, list[FinishedPilot]] = {}
-        for q, started, wall in self.backend.store.finished_since(now - FINISHED_WINDOW):
+        for q, started, wall in ended:
             finished.setdefault(q, []).append(FinishedPilot(started, wall))
         return BatchView("Local", now, queues, {q: tuple(v) for q, v in finished.items()})

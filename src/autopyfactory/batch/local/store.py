@@ -1,25 +1,31 @@
-"""The local pilot registry (SQLite): survives factory restarts, so no pilot is lost or counted twice."""
+"""The local pilot registry (SQLite): survives factory restarts, so no pilot is lost or counted twice.
+
+How it is opened decides what can be done with it: :class:`RegistryReader` opens the database
+read-only (SQLite itself refuses any write, and a registry that does not exist yet is not created),
+and has no method that writes; only :class:`PilotStore`, which the factory opens, writes."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import urllib.parse
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pilots (
     id TEXT PRIMARY KEY,
     queue TEXT NOT NULL,
-    state TEXT NOT NULL,          -- pending, running, done, failed, killed
+    state TEXT NOT NULL,          -- pending, starting, running, done, failed, killed
     submitted REAL NOT NULL,
     started REAL,
     ended REAL,
-    pid INTEGER,
-    pid_start INTEGER,            -- /proc start time, tells a live pilot from a reused pid
+    pid INTEGER,                  -- the launcher, leader of the pilot's process group
+    pid_start INTEGER,            -- its /proc start time: tells it from a reused pid
     rc INTEGER,
     logdir TEXT NOT NULL,
     argv TEXT NOT NULL,
@@ -30,8 +36,15 @@ CREATE INDEX IF NOT EXISTS pilots_state ON pilots(state, queue);
 CREATE INDEX IF NOT EXISTS pilots_ended ON pilots(ended);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
+# columns added since the first registry format: (name, declaration)
+ADDED_COLUMNS = (
+    ("attempt", "INTEGER NOT NULL DEFAULT 0"),  # launch attempt; names the attempt's claim file
+    ("pgid", "INTEGER"),  # the pilot's process group
+    ("boot_id", "TEXT"),  # the boot it runs in
+)
 
-ACTIVE = ("pending", "running")
+ACTIVE = ("pending", "starting", "running")
+ENDED = ("done", "failed", "killed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,32 +62,114 @@ class LocalPilot:
     argv: list[str]
     env: dict[str, str]
     kill_requested: float | None
+    attempt: int = 0
+    pgid: int | None = None
+    boot_id: str | None = None
+
+    @property
+    def group(self) -> int | None:
+        """The pilot's process group (its launcher leads it)."""
+        return self.pgid if self.pgid is not None else self.pid
 
 
-_COLS = "id, queue, state, submitted, started, ended, pid, pid_start, rc, logdir, argv, env, kill_requested"
+def _row(r: sqlite3.Row) -> LocalPilot:
+    keys = r.keys()
 
+    def opt(name: str) -> Any:
+        return r[name] if name in keys else None
 
-def _row(r: Sequence[object]) -> LocalPilot:
     return LocalPilot(
-        str(r[0]), str(r[1]), str(r[2]), float(r[3]),  # type: ignore[arg-type]
-        r[4], r[5], r[6], r[7], r[8], str(r[9]),  # type: ignore[arg-type]
-        json.loads(str(r[10])), json.loads(str(r[11])), r[12],  # type: ignore[arg-type]
+        str(r["id"]), str(r["queue"]), str(r["state"]), float(r["submitted"]),
+        r["started"], r["ended"], r["pid"], r["pid_start"], r["rc"], str(r["logdir"]),
+        json.loads(str(r["argv"])), json.loads(str(r["env"])), r["kill_requested"],
+        int(opt("attempt") or 0), opt("pgid"), opt("boot_id"),
     )  # fmt: skip
 
 
-class PilotStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+class RegistryReader:
+    """Queries of the registry. Opened by :meth:`open_read_only`, it cannot write."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self._db.row_factory = sqlite3.Row
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> RegistryReader | None:
+        """The registry at ``path`` opened read-only; None when there is none yet (nothing is created)."""
+        if not path.is_file():
+            return None
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30, isolation_level=None)
+        db.execute("PRAGMA query_only=1")
+        return cls(db, path)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._db.execute(sql, args))
+
+    def active(self, queue: str | None = None) -> list[LocalPilot]:
+        """Pilots not ended yet (pending, starting, running), oldest first."""
+        q = "SELECT * FROM pilots WHERE state IN ('pending','starting','running')"
+        args: tuple[object, ...] = ()
+        if queue is not None:
+            q += " AND queue=?"
+            args = (queue,)
+        return [_row(r) for r in self._query(q + " ORDER BY submitted, id", args)]
+
+    def in_state(self, state: str) -> list[LocalPilot]:
+        return [_row(r) for r in self._query("SELECT * FROM pilots WHERE state=? ORDER BY id", (state,))]
+
+    def get(self, pilot_id: str) -> LocalPilot | None:
+        rows = self._query("SELECT * FROM pilots WHERE id=?", (pilot_id,))
+        return _row(rows[0]) if rows else None
+
+    def counts(self, done_since: float) -> dict[str, dict[str, int]]:
+        """{queue: {state: n}} for active pilots and those ended after ``done_since``; a launch
+        under way counts as pending."""
+        rows = self._query(
+            "SELECT queue, state, COUNT(*) FROM pilots WHERE state IN ('pending','running','starting') "
+            "OR ended >= ? GROUP BY queue, state",
+            (done_since,),
+        )
+        out: dict[str, dict[str, int]] = {}
+        for queue, state, n in rows:
+            st = "pending" if state == "starting" else str(state)
+            out.setdefault(str(queue), {})[st] = out.get(str(queue), {}).get(st, 0) + int(n)
+        return out
+
+    def finished_since(self, since: float) -> list[tuple[str, float, float]]:
+        """(queue, started, wallclock) of pilots that ran and ended after ``since``."""
+        rows = self._query(
+            "SELECT queue, started, ended FROM pilots WHERE ended >= ? AND started IS NOT NULL", (since,)
+        )
+        return [(str(q), float(s), float(e) - float(s)) for q, s, e in rows]
+
+    def count_running(self) -> int:
+        rows = self._query("SELECT COUNT(*) FROM pilots WHERE state IN ('running','starting')")
+        return int(rows[0][0])
+
+
+class PilotStore(RegistryReader):
+    """The registry opened for writing (created when missing): the factory's."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        super().__init__(db, path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        with self._write() as w:
+            have = {r[1] for r in w.execute("PRAGMA table_info(pilots)")}
+            for name, decl in ADDED_COLUMNS:
+                if name not in have:
+                    w.execute(f"ALTER TABLE pilots ADD COLUMN {name} {decl}")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -106,78 +201,67 @@ class PilotStore:
                 rows,
             )
 
-    def active(self, queue: str | None = None) -> list[LocalPilot]:
-        q = f"SELECT {_COLS} FROM pilots WHERE state IN ('pending','running')"
-        args: tuple[object, ...] = ()
-        if queue is not None:
-            q += " AND queue=?"
-            args = (queue,)
-        with self._lock:
-            return [_row(r) for r in self._db.execute(q + " ORDER BY submitted, id", args)]
-
-    def get(self, pilot_id: str) -> LocalPilot | None:
-        with self._lock:
-            r = self._db.execute(f"SELECT {_COLS} FROM pilots WHERE id=?", (pilot_id,)).fetchone()
-        return _row(r) if r else None
-
-    def claim_pending(self, pilot_id: str) -> bool:
-        """pending -> starting (so two starters never start the same pilot)."""
-        with self._lock:
-            cur = self._db.execute(
-                "UPDATE pilots SET state='starting' WHERE id=? AND state='pending'", (pilot_id,)
+    def claim_pending(self, pilot_id: str) -> int | None:
+        """pending -> starting with a new launch attempt, committed before anything is launched (so
+        two starters never start the same pilot, and a restart knows which launch to look for).
+        The attempt number, or None when the pilot was not pending."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE pilots SET state='starting', attempt=attempt+1 WHERE id=? AND state='pending'",
+                (pilot_id,),
             )
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return None
+            return int(db.execute("SELECT attempt FROM pilots WHERE id=?", (pilot_id,)).fetchone()[0])
 
-    def started(self, pilot_id: str, pid: int, pid_start: int | None, started: float) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE pilots SET state='running', pid=?, pid_start=?, started=? WHERE id=?",
-                (pid, pid_start, started, pilot_id),
+    def started(
+        self,
+        pilot_id: str,
+        pid: int,
+        pid_start: int | None,
+        started: float,
+        pgid: int | None = None,
+        boot: str | None = None,
+    ) -> float | None:
+        """starting -> running with the launcher's identity. Returns the pilot's pending removal
+        request, if any arrived meanwhile (the caller signals the pilot)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE pilots SET state='running', pid=?, pid_start=?, started=?, pgid=?, boot_id=? "
+                "WHERE id=? AND state='starting'",
+                (pid, pid_start, started, pid if pgid is None else pgid, boot, pilot_id),
             )
+            row = db.execute("SELECT kill_requested FROM pilots WHERE id=?", (pilot_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def requeue(self, pilot_id: str) -> None:
+        """starting -> pending: the launch attempt was given up (its claim is the factory's)."""
+        with self._write() as db:
+            db.execute("UPDATE pilots SET state='pending' WHERE id=? AND state='starting'", (pilot_id,))
 
     def finish(
         self, pilot_id: str, state: str, rc: int | None, ended: float, started: float | None = None
     ) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE pilots SET state=?, rc=?, ended=?, started=COALESCE(started, ?) WHERE id=? AND state IN ('pending','running','starting')",
+        with self._write() as db:
+            db.execute(
+                "UPDATE pilots SET state=?, rc=?, ended=?, started=COALESCE(started, ?) "
+                "WHERE id=? AND state IN ('pending','running','starting')",
                 (state, rc, ended, started, pilot_id),
             )
 
-    def request_kill(self, pilot_id: str, when: float) -> None:
-        with self._lock:
-            self._db.execute("UPDATE pilots SET kill_requested=? WHERE id=?", (when, pilot_id))
+    def remove_pending(self, pilot_id: str, ended: float) -> bool:
+        """pending -> killed, only if still pending (never a pilot being started meanwhile)."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE pilots SET state='killed', ended=? WHERE id=? AND state='pending'", (ended, pilot_id)
+            )
+            return cur.rowcount == 1
 
-    def reset_starting(self) -> None:
-        """Pilots a crashed factory claimed but never started go back to pending."""
-        with self._lock:
-            self._db.execute("UPDATE pilots SET state='pending' WHERE state='starting'")
-
-    def counts(self, done_since: float) -> dict[str, dict[str, int]]:
-        """{queue: {state: n}} for active pilots and those ended after ``done_since``."""
-        out: dict[str, dict[str, int]] = {}
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT queue, state, COUNT(*) FROM pilots WHERE state IN ('pending','running','starting') "
-                "OR ended >= ? GROUP BY queue, state",
-                (done_since,),
-            ).fetchall()
-        for queue, state, n in rows:
-            st = "pending" if state == "starting" else str(state)
-            out.setdefault(str(queue), {})[st] = out.get(str(queue), {}).get(st, 0) + int(n)
-        return out
-
-    def finished_since(self, since: float) -> list[tuple[str, float, float]]:
-        """(queue, started, wallclock) of pilots that ran and ended after ``since``."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT queue, started, ended FROM pilots WHERE ended >= ? AND started IS NOT NULL", (since,)
-            ).fetchall()
-        return [(str(q), float(s), float(e) - float(s)) for q, s, e in rows]
-
-    def count_running(self) -> int:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM pilots WHERE state IN ('running','starting')"
-            ).fetchone()
-        return int(row[0])
+    def request_kill(self, pilot_id: str, when: float) -> LocalPilot | None:
+        """Record a removal request (the first one counts); the pilot as it is now."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE pilots SET kill_requested=COALESCE(kill_requested, ?) WHERE id=?", (when, pilot_id)
+            )
+            row = db.execute("SELECT * FROM pilots WHERE id=?", (pilot_id,)).fetchone()
+        return _row(row) if row else None

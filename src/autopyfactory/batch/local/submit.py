@@ -10,6 +10,7 @@ from collections.abc import Hashable, Sequence
 from autopyfactory.batch.environment import pilot_environment
 from autopyfactory.batch.local.backend import BASE_ENV_KEYS, LocalBatch
 from autopyfactory.batch.local.settings import KILL_GRACE, SLOTS, slots_of
+from autopyfactory.batch.local.view import LocalBatchView, ReadOnlyRegistry
 from autopyfactory.batch.logdir import pilot_log_dir
 from autopyfactory.config.keys import BOOL, STR, Key
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
@@ -40,13 +41,26 @@ class LocalSubmit(BatchSubmitPlugin):
             args = args or default_arguments(queue)
         self.argv = [exe, *shlex.split(args)]
         self.monitor_url = ctx.monitor_url(queue)
-        self.backend = LocalBatch.for_dir(
-            ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
-        )
+        self.state_dir = ctx.settings.state_dir
+        self.view: LocalBatchView | None = None
+        self._backend: LocalBatch | None = None
+        if ctx.read_only:  # a reporting tool: the registry is opened read-only, nothing can change
+            self.view = LocalBatchView(self.state_dir)
+        else:
+            self._backend = LocalBatch.for_dir(
+                self.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
+            )
         self.host = socket.gethostname()
 
+    @property
+    def backend(self) -> LocalBatch:
+        """The writable local batch system; a read-only context has none."""
+        if self._backend is None:
+            raise ReadOnlyRegistry("local batch opened read-only: cannot submit, remove or start pilots")
+        return self._backend
+
     def concurrency_key(self) -> Hashable:
-        return ("Local", str(self.backend.state_dir))
+        return ("Local", str(self.state_dir.resolve()))
 
     def submit(self, n: int) -> list[PilotRecord]:
         logdir, url = pilot_log_dir(self.ctx.settings, self.apfqname)
@@ -69,7 +83,13 @@ class LocalSubmit(BatchSubmitPlugin):
         ]
 
     def list_pilots(self) -> list[PilotRef]:
-        return [PilotRef(p.id, p.submitted, p.state) for p in self.backend.store.active(self.apfqname)]
+        pilots = (
+            self.view.active(self.apfqname)
+            if self.view is not None
+            else self.backend.store.active(self.apfqname)
+        )
+        # a launch under way counts as pending, as in the status counts
+        return [PilotRef(p.id, p.submitted, "pending" if p.state == "starting" else p.state) for p in pilots]
 
     def remove(self, pilot_ids: Sequence[str]) -> None:
         self.backend.remove(pilot_ids)
