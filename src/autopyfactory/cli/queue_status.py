@@ -1,4 +1,5 @@
-"""``autopyfactory queue-status``: pilot counts per queue from the batch status plugins."""
+"""``autopyfactory queue-status``: pilot counts per queue from the batch status plugins (read-only:
+the plugins get a read-only context, so nothing is started, changed or settled)."""
 
 from __future__ import annotations
 
