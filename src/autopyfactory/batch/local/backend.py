@@ -250,14 +250,17 @@ class LocalBatch:
             self._signal_launcher(pid, signal.SIGTERM)
 
     def reap(self) -> None:
-        """Move pilots whose whole process group has ended to done, and escalate overdue kills."""
+        """Move pilots whose whole process group has ended to done, and escalate overdue kills
+        (only in the process that owns the registry)."""
         now = time.time()
         with self._lock:
+            if not self._own():
+                return
             table: ProcessTable | None = None
             for p in self.store.in_state("running"):
                 child = self._children.get(p.id)
                 if child is not None and child.poll() is None:
-                    self._escalate(p, now)
+                    self._escalate(p, now, None)
                     continue  # our own launcher still runs
                 if table is None:
                     table = ProcessTable.snapshot()
@@ -269,7 +272,7 @@ class LocalBatch:
                             p, "launcher gone, the pilot's process group still runs: counted as running"
                         )
                         log.warning("local pilot %s: launcher gone, its process group still runs", p.id)
-                    self._escalate(p, now)
+                    self._escalate(p, now, table)
                     continue
                 self._children.pop(p.id, None)
                 self._orphans.discard(p.id)
@@ -283,9 +286,9 @@ class LocalBatch:
                         done_with.unlink()  # only once the record says how it ended
                 self._event(p, f"exited rc={rc if rc is not None else 'unknown'} ({state})")
 
-    def _escalate(self, p: LocalPilot, now: float) -> None:
+    def _escalate(self, p: LocalPilot, now: float, table: ProcessTable | None) -> None:
         if p.kill_requested is not None and now - p.kill_requested > self.kill_grace:
-            self._signal_group(p, signal.SIGKILL)
+            self._signal_group(p, signal.SIGKILL, table)
 
     def _read_rc(self, pilot_id: str) -> int | None:
         path = self.layout.rc_file(pilot_id)
@@ -301,6 +304,7 @@ class LocalBatch:
         launcher, or to their process group when the launcher is gone), SIGKILL to the group after
         ``kill_grace`` seconds (by the registry's owner). Safe to call from any process."""
         now = time.time()
+        table: ProcessTable | None = None
         with self._lock:
             for pid_ in pilot_ids:
                 p = self.store.get(pid_)
@@ -313,19 +317,20 @@ class LocalBatch:
                 if p is None or p.state != "running":
                     continue
                 self._event(p, "removal requested: SIGTERM")
-                table = ProcessTable.snapshot()
+                table = table or ProcessTable.snapshot()
                 alive = liveness(p, table, self.boot)
                 if alive.launcher and p.pid is not None:
                     self._signal_launcher(p.pid, signal.SIGTERM)  # it passes the signal on to the pilot
                 elif alive.group:
-                    self._signal_group(p, signal.SIGTERM)
+                    self._signal_group(p, signal.SIGTERM, table)
 
     def _signal_launcher(self, pid: int, sig: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
 
-    def _signal_group(self, p: LocalPilot, sig: int) -> None:
-        if p.group is None or not liveness(p, ProcessTable.snapshot(), self.boot).running:
+    def _signal_group(self, p: LocalPilot, sig: int, table: ProcessTable | None = None) -> None:
+        """Signal the pilot's process group, only while the evidence says it is the pilot's."""
+        if p.group is None or not liveness(p, table or ProcessTable.snapshot(), self.boot).running:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(p.group, sig)
