@@ -33,13 +33,15 @@ def test_unknown_factory_is_404_with_the_url(mon: Mon) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "body"),
-    [("f1", b"[]"), ("f1", b"{"), ("f1", b'{"version": 3}'), ("a:b", b"{}"), ("x" * 65, b"{}")],
-)
-def test_bad_factory_registrations_are_400(mon: Mon, name: str, body: bytes) -> None:
+    ("name", "body", "status"),
+    [("f1", b"[]", 400), ("f1", b"{", 400), ("f1", b'{"version": 3}', 400), ("a:b", b"{}", 422),
+     ("x" * 65, b"{}", 422), ("a%2Fb", b"{}", 422), ("a b", b"{}", 422), ("%2E%2E", b"{}", 422)],
+)  # fmt: skip
+def test_bad_factory_registrations_are_refused(mon: Mon, name: str, body: bytes, status: int) -> None:
     r = mon.client().put(f"/api/factories/{name}", content=body)
-    assert r.status_code == 400
+    assert r.status_code == status
     assert r.text.startswith("Invalid data")
+    assert mon.client().get("/api/factories").json() == []
 
 
 def test_labels_put_reports_created_updated_and_skips_unknown_factories(mon: Mon) -> None:
@@ -92,13 +94,24 @@ def test_label_counts_mortality_and_status_messages(mon: Mon) -> None:
     assert c.get("/api/factories/f1").json()["last_cycle"] == "2023-11-14T22:20:20.000Z"
 
 
-def test_label_status_needs_a_status_field_and_a_known_label(mon: Mon) -> None:
+def test_label_status_needs_a_status_field_and_a_registered_factory(mon: Mon) -> None:
     c = mon.client()
     register(c)
     assert c.post("/api/labels/f1:Q1", data={"msg": "x"}).status_code == 400
-    assert c.post("/api/labels/f1:NOPE", data={"status": "x"}).status_code == 404
     assert c.post("/api/labels/missingcolon", data={"status": "x"}).status_code == 400
     assert c.get("/api/labels/f1:NOPE").status_code == 404
+    r = c.post("/api/labels/ghost:Q1", data={"status": "x"})
+    assert r.status_code == 404 and "factory 'ghost' is not registered" in r.text
+
+
+def test_label_status_of_a_queue_without_pilots_creates_its_label(mon: Mon) -> None:
+    # APF 2.4 registers a label with its first pilots only, but posts every queue's status each
+    # cycle: a queue with no activated jobs would otherwise never show
+    c = mon.client()
+    register(c)
+    assert c.post("/api/labels/f1:IDLE_Q", data={"status": "Ready:in=0,activated=0,ret=0"}).status_code == 200
+    lab = c.get("/api/labels/f1:IDLE_Q").json()
+    assert (lab["msg"], lab["ncreated"]) == ("Ready:in=0,activated=0,ret=0", 0)
 
 
 def test_list_labels_pages_and_orders(mon: Mon) -> None:

@@ -118,7 +118,7 @@ def test_state_machine(mon: Mon, src: JobState, dst: JobState) -> None:
             {"state": "exiting", "rc": "99999"},
             "parameter 'rc' needs to be an integer between -32768 and 32767",
         ),
-        ({"state": "created"}, "Invalid data: {'state': 'created'}"),
+        ({"state": "created"}, "Invalid state transition: running->created"),
         ({"state": "wrapperrunning"}, "Invalid data: {'state': 'wrapperrunning'}"),
         ({}, "Invalid data: {}"),
     ],
@@ -147,21 +147,24 @@ def test_update_of_an_unknown_job_is_404(mon: Mon) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "status"),
     [
-        b"not json",
-        b'{"cid": "1.0"}',
-        b'[{"cid": "1.0", "label": "Q1"}]',
-        b'[{"cid": 1, "label": "Q1", "factory": "f1"}]',
-        b'[{"cid": "a/b", "label": "Q1", "factory": "f1"}]',
+        (b"not json", 400),
+        (b'{"cid": "1.0"}', 400),
+        (b'[{"cid": "1.0", "label": "Q1"}]', 400),
+        (b'[{"cid": true, "label": "Q1", "factory": "f1"}]', 400),
+        (b'[{"cid": 1.5, "label": "Q1", "factory": "f1"}]', 400),
+        (b'[{"cid": "a/b", "label": "Q1", "factory": "f1"}]', 422),
+        (b'[{"cid": "1.0", "label": "Q1/x", "factory": "f1"}]', 422),
     ],
 )
-def test_bad_job_payloads_are_400(mon: Mon, body: bytes) -> None:
+def test_bad_job_payloads_are_refused(mon: Mon, body: bytes, status: int) -> None:
     c = mon.client()
     register(c)
     r = c.put("/api/jobs", content=body, headers={"content-type": "application/json"})
-    assert r.status_code == 400
+    assert r.status_code == status
     assert r.text.startswith("Invalid data: ")
+    assert c.get("/api/jobs").json() == []
 
 
 def test_list_jobs_filters_orders_and_pages(mon: Mon) -> None:

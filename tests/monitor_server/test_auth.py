@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from autopyfactory.monitor_server.settings import AuthMode
 
-from .conftest import FACTORY_IP, MonFactory, register
+from .conftest import FACTORY_IP, Mon, MonFactory, register
 
 FACTORY = {"version": "3.0", "email": "", "url": ""}
 
@@ -29,9 +31,8 @@ def test_token_mode_refuses_writes_without_the_factory_token(make_mon: MonFactor
     assert f2.post("/api/jobs/f1:1.0", data={"state": "fault"}).status_code == 403
     assert anon.get("/api/labels/f1:Q1").json()["msg"] == ""
     assert anon.get("/api/jobs/f1:1.0").json()["state"] == "created"
-    # a replaced token stops working
+    # a replaced token stops working at once
     mon.token_for("f1")
-    mon.app.state.services.auth._tokens._d.clear()  # the cache would keep it for a few seconds
     assert f1.post("/api/labels/f1:Q1", data={"status": "x"}).status_code == 403
 
 
@@ -103,3 +104,50 @@ def test_address_mode_another_process_cannot_take_over_a_newly_registered_factor
     assert intruder.put("/api/labels", json=[{"name": "X", "factory": "f1"}]).status_code == 403
     assert intruder.post("/api/jobs/f1:1.0", data={"state": "fault"}).status_code == 403
     assert b.client().get("/api/factories/f1").json()["ip"] == FACTORY_IP
+
+
+def _revocation_is_immediate(a: Mon, b: Mon) -> None:
+    """``a`` and ``b``: two server processes on one database (or one process twice)."""
+    old = a.token_for("f1")
+    register(a.client("10.1.1.1", old), cids=("1.0",))
+    via_b = b.client("10.1.1.1", old)
+    assert via_b.post("/api/labels/f1:Q1", data={"status": "warm"}).status_code == 200  # b has used it
+    new = a.token_for("f1")  # replaced through a
+    r = via_b.post("/api/labels/f1:Q1", data={"status": "stale token"})
+    assert r.status_code == 403 and "not this factory's" in r.text
+    assert via_b.post("/api/jobs/f1:1.0", data={"state": "fault"}).status_code == 403
+    assert b.client("10.1.1.1", new).post("/api/labels/f1:Q1", data={"status": "new"}).status_code == 200
+    assert a.admin().delete("/api/admin/tokens/f1").status_code == 200  # revoked through a
+    r = b.client("10.1.1.1", new).put("/api/jobs", json=[{"cid": "2.0", "label": "Q1", "factory": "f1"}])
+    assert r.status_code == 403
+    assert b.client().get("/api/labels/f1:Q1").json()["msg"] == "new"
+
+
+def test_a_replaced_or_revoked_token_stops_working_at_once(make_mon: MonFactory) -> None:
+    mon = make_mon(AuthMode.TOKEN)
+    _revocation_is_immediate(mon, mon)
+
+
+def test_a_token_revoked_through_another_server_process_stops_working_at_once(
+    make_mon: MonFactory, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path}/shared.db"
+    _revocation_is_immediate(make_mon(AuthMode.TOKEN, db_url=db), make_mon(AuthMode.TOKEN, db_url=db))
+
+
+@pytest.mark.postgres
+def test_a_token_revoked_through_another_server_process_stops_working_at_once_on_postgres(
+    make_mon: MonFactory, pg_url: str
+) -> None:
+    _revocation_is_immediate(make_mon(AuthMode.TOKEN, db_url=pg_url), make_mon(AuthMode.TOKEN, db_url=pg_url))
+
+
+def test_a_token_revoked_with_the_command_line_stops_working_at_once(make_mon: MonFactory, tmp_path: Path) -> None:
+    from autopyfactory.cli.main import main
+
+    db = f"sqlite:///{tmp_path}/cli.db"
+    mon = make_mon(AuthMode.TOKEN, db_url=db)
+    f1 = mon.client("10.1.1.1", mon.token_for("f1"))
+    register(f1)
+    assert main(["monitor", "token", "revoke", "f1", "--db", db]) == 0
+    assert f1.post("/api/labels/f1:Q1", data={"status": "x"}).status_code == 403

@@ -1,5 +1,5 @@
 """``autopyfactory monitor``: the APFMon-compatible monitor service (``serve``), its database
-(``migrate``) and factory tokens (``token create|list|revoke``)."""
+(``migrate``), factory tokens (``token create|list|revoke``) and factory addresses (``release``)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     s.add_argument("--port", type=int, help="port (default 8080)")
     s.add_argument("--workers", type=int, help="server processes (default 1)")
     s.add_argument("--auth-mode", choices=("token", "address"), help="how factories authenticate")
+    s.add_argument(
+        "--address-factory",
+        action="append",
+        metavar="FACTORY",
+        help="admit this factory without a token, bound to the address it registers from (repeatable; "
+        "adds to [auth] address_factories)",
+    )
+    s.add_argument(
+        "--trusted-network",
+        action="append",
+        metavar="CIDR",
+        help="admit writes of any factory from this network without a token (repeatable; adds to "
+        "[auth] trusted_networks)",
+    )
     s.add_argument("--no-expiry", action="store_true", help="do not run the expiry task")
     s.add_argument("--access-log", action="store_true", help="log every request")
 
@@ -42,6 +56,14 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     db_opts(t)
     t.add_argument("token_action", choices=("create", "list", "revoke"))
     t.add_argument("factory", nargs="?", help="factory name (create, revoke)")
+
+    r = msub.add_parser(
+        "release",
+        parents=[common],
+        help="forget the address a factory registered from (it may then register from a new one)",
+    )
+    db_opts(r)
+    r.add_argument("factory", help="factory name")
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -54,14 +76,27 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         port=getattr(args, "port", None),
         workers=getattr(args, "workers", None),
     )
+    from dataclasses import replace
+
+    from autopyfactory.monitor_server.settings import SettingsError, parse_factory_list, parse_network_list
+
     mode = getattr(args, "auth_mode", None)
     if mode:
-        from dataclasses import replace
-
         s = replace(s, auth=replace(s.auth, mode=AuthMode(mode)))
+    try:
+        more_factories = parse_factory_list(" ".join(getattr(args, "address_factory", None) or ()))
+        more_networks = parse_network_list(" ".join(getattr(args, "trusted_network", None) or ()))
+    except ValueError as exc:
+        raise SettingsError(f"command line: {exc}") from None
+    s = replace(
+        s,
+        auth=replace(
+            s.auth,
+            address_factories=s.auth.address_factories + more_factories,
+            trusted_networks=s.auth.trusted_networks + more_networks,
+        ),
+    )
     if getattr(args, "no_expiry", False):
-        from dataclasses import replace
-
         s = replace(s, expiry=replace(s.expiry, enabled=False))
     return s
 
@@ -81,7 +116,25 @@ def run(args: argparse.Namespace) -> int:
         return _serve(settings, args.access_log)
     if action == "migrate":
         return _migrate(settings)
+    if action == "release":
+        return _release(settings, args.factory)
     return _token(settings, args.token_action, args.factory)
+
+
+def _release(settings: Any, factory: str) -> int:
+    from autopyfactory.monitor_server.db.engine import make_engine
+    from autopyfactory.monitor_server.db.migrate import upgrade
+    from autopyfactory.monitor_server.db.tx import writing
+    from autopyfactory.monitor_server.store.factories import release_address
+
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    with writing(engine) as conn:
+        if not release_address(conn, factory):
+            print(f"monitor: no factory {factory}", file=sys.stderr)
+            return 1
+    print(f"monitor: released the address of factory {factory}; its next registration binds it again")
+    return 0
 
 
 def _migrate(settings: Any) -> int:
@@ -138,6 +191,10 @@ def _serve(settings: Any, access_log: bool) -> int:
         settings.auth.mode,
         settings.workers,
     )
+    if settings.auth.address_factories:
+        log.info("monitor: admitted by address: %s", ", ".join(settings.auth.address_factories))
+    if settings.auth.trusted_networks:
+        log.info("monitor: trusted networks: %s", ", ".join(settings.auth.trusted_networks))
     if not settings.auth.admin_token:
         log.warning("monitor: no admin token configured: deletes and admin actions are refused")
     common: dict[str, Any] = {

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from autopyfactory.monitor_server.api import admin, factories, jobs, labels
+from autopyfactory.monitor_server.api import admin, factories, jobs, labels, refused, v1
 from autopyfactory.monitor_server.api.common import ApiError, text
 from autopyfactory.monitor_server.api.state_update import StateUpdateFastPath
 from autopyfactory.monitor_server.auth import Authorizer
@@ -25,6 +25,7 @@ from autopyfactory.monitor_server.db.checkpoint import WalCheckpointer
 from autopyfactory.monitor_server.db.engine import is_sqlite, make_engine
 from autopyfactory.monitor_server.db.migrate import upgrade
 from autopyfactory.monitor_server.metrics import Metrics
+from autopyfactory.monitor_server.refusals import RefusalRecorder
 from autopyfactory.monitor_server.services import Services
 from autopyfactory.monitor_server.settings import ServerSettings
 from autopyfactory.monitor_server.timing import TimingMiddleware
@@ -78,13 +79,22 @@ def create_app(
     writer = StateWriter.for_engine(
         writer_engine, settings.db_url, clock, on_batch=metrics.batch_size.observe
     )
-    app.state.services = Services(settings, engine, clock, Authorizer(settings.auth, engine), writer, metrics)
+    app.state.services = Services(
+        settings,
+        engine,
+        clock,
+        Authorizer(settings.auth, engine),
+        writer,
+        metrics,
+        RefusalRecorder(engine, clock, metrics),
+    )
     app.state.expiry = expiry
 
-    for mod in (factories, labels, jobs, admin):
+    for mod in (factories, labels, jobs, admin, refused):
         app.include_router(mod.router, prefix="/api")
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(v1.router)  # last: its <fid>/<cid>/rn/ paths are the most general
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:

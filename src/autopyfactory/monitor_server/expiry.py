@@ -3,7 +3,8 @@
 created longer than ``created_flag_after`` -> flagged; running longer than ``running_flag_after`` ->
 flagged; exiting longer than ``exiting_done_after`` -> done; flagged and untouched for
 ``flagged_fault_after`` -> fault. Retention: done/fault jobs older than ``keep_finished`` are deleted,
-then labels and factories unmodified for ``keep_inactive`` that have no jobs left."""
+then labels and factories unmodified for ``keep_inactive`` that have no jobs left, and records of
+refused factory writes not refused again for ``keep_inactive``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from autopyfactory.monitor_server.settings import ExpirySettings
 from autopyfactory.monitor_server.states import ACTIVE_STATES, TERMINAL_STATES, JobState
 from autopyfactory.monitor_server.store.factories import delete_inactive_factories
 from autopyfactory.monitor_server.store.labels import delete_inactive_labels
+from autopyfactory.monitor_server.store.refused_writes import delete_old_refused
 
 SOURCE = "expiry"
 
@@ -29,6 +31,7 @@ class ExpiryReport:
     deleted_jobs: int = 0
     deleted_labels: int = 0
     deleted_factories: int = 0
+    deleted_refused: int = 0  # refused-write records not refused again for keep_inactive
 
     def items(self) -> list[tuple[str, int]]:
         return [(f.name, int(getattr(self, f.name))) for f in fields(self)]
@@ -113,4 +116,5 @@ def run_expiry(conn: Connection, rules: ExpirySettings, now: float) -> ExpiryRep
         deleted_jobs=deleted,
         deleted_labels=delete_inactive_labels(conn, before),
         deleted_factories=delete_inactive_factories(conn, before),
+        deleted_refused=delete_old_refused(conn, before),
     )

@@ -76,6 +76,12 @@ class Metrics:
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
             registry=reg,
         )
+        self.refused_writes = Counter(
+            "apfmon_refused_writes",
+            "Factory writes refused (admission, names, unknown factory), by action and status",
+            ["action", "status"],
+            registry=reg,
+        )
         self.expiry = Counter(
             "apfmon_expiry_actions",
             "Jobs and records changed by the expiry task, by action",

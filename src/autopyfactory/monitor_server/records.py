@@ -21,6 +21,8 @@ class Factory:
     last_startup: float
     last_cycle: float | None
     last_ncreated: int
+    previous_ip: str = ""  # the address before its last move
+    ip_changed: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Label:
     msg: str
     created: float
     last_modified: float
+    data: str | None = None  # JSON object sent with the last status (Harvester), as stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,37 @@ class JobEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class JobRefusal:
+    """Refused updates of one job for one reason: how often, when first and last, the last caller."""
+
+    reason: str
+    count: int
+    first_at: float
+    last_at: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedWrite:
+    """Refused writes of one factory, action and subject (e.g. a queue), for the dashboard."""
+
+    factory: str
+    action: str
+    subject: str
+    address: str
+    status: int
+    reason: str
+    fix: str
+    count: int
+    first_at: float
+    last_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class LabelMessage:
     at: float
     text: str
+    data: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from starlette.requests import Request
 
-from autopyfactory.monitor_server.auth import Authorizer, Caller, bearer_token
+from autopyfactory.monitor_server.auth import Authorizer, Caller, bearer_token, normal_address
 from autopyfactory.monitor_server.clock import Clock
 from autopyfactory.monitor_server.metrics import Metrics
+from autopyfactory.monitor_server.refusals import RefusalRecorder
 from autopyfactory.monitor_server.settings import ServerSettings
 from autopyfactory.monitor_server.writer import StateWriter
 
@@ -22,6 +23,7 @@ class Services:
     auth: Authorizer
     writer: StateWriter
     metrics: Metrics
+    refusals: RefusalRecorder
 
 
 def services(request: Request) -> Services:
@@ -30,5 +32,5 @@ def services(request: Request) -> Services:
 
 
 def caller(request: Request) -> Caller:
-    addr = request.client.host if request.client is not None else ""
+    addr = normal_address(request.client.host) if request.client is not None else ""
     return Caller(addr, bearer_token(request.headers.get("authorization")))

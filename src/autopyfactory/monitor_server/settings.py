@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 import re
 from collections.abc import Callable
@@ -31,6 +32,12 @@ class AuthMode(StrEnum):
 class AuthSettings:
     mode: AuthMode = AuthMode.TOKEN
     admin_token: str = ""  # empty: admin actions are refused
+    # factories that send no token (APF 2.4's APF plugin, Harvester), admitted by address in
+    # token mode: bound to the address they register from, as in address mode
+    address_factories: tuple[str, ...] = ()
+    # networks (CIDR) whose hosts may write for any factory without a token; a factory that
+    # re-registers from one of them moves there (its address is updated)
+    trusted_networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +127,38 @@ def _parse_mode(text: str) -> AuthMode:
         raise ValueError("expected 'token' or 'address'") from None
 
 
+def _split(text: str) -> list[str]:
+    return [x for x in re.split(r"[,\s]+", text.strip()) if x]
+
+
+def parse_factory_list(text: str) -> tuple[str, ...]:
+    """Factory ids, separated by commas or spaces; each must be a name the monitor takes."""
+    from autopyfactory.monitor_server.names import NameKind, name_problem
+
+    out = []
+    for name in _split(text):
+        problem = name_problem(NameKind.FACTORY, name)
+        if problem is not None:
+            raise ValueError(problem)
+        out.append(name)
+    return tuple(out)
+
+
+def parse_network_list(text: str) -> tuple[str, ...]:
+    """Networks (``192.0.2.0/24``, ``2001:db8::/48``) or single addresses, separated by commas or
+    spaces; returned in their normal form (host bits cleared)."""
+    out = []
+    for item in _split(text):
+        try:
+            net = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{item!r} is not a network: write an address or a CIDR such as 192.0.2.0/24 or 2001:db8::/48"
+            ) from None
+        out.append(str(net))
+    return tuple(out)
+
+
 def load_settings(path: str | Path | None) -> ServerSettings:
     """Settings from ``path`` (missing keys keep their defaults); defaults when ``path`` is None.
 
@@ -144,7 +183,12 @@ def load_settings(path: str | Path | None) -> ServerSettings:
         workers=mon.get_int("workers", b.workers),
         activity_hours=mon.get_float("activity_hours", b.activity_hours),
         label_messages_kept=mon.get_int("label_messages_kept", b.label_messages_kept),
-        auth=AuthSettings(mode=au.conv("mode", _parse_mode, a.mode), admin_token=admin),
+        auth=AuthSettings(
+            mode=au.conv("mode", _parse_mode, a.mode),
+            admin_token=admin,
+            address_factories=au.conv("address_factories", parse_factory_list, a.address_factories),
+            trusted_networks=au.conv("trusted_networks", parse_network_list, a.trusted_networks),
+        ),
         expiry=ExpirySettings(
             interval=ex.get_duration("interval", e.interval),
             created_flag_after=ex.get_duration("created_flag_after", e.created_flag_after),
@@ -170,7 +214,13 @@ def settings_from_json(text: str) -> ServerSettings:
     import json
 
     d = json.loads(text)
-    auth = AuthSettings(mode=AuthMode(d["auth"]["mode"]), admin_token=d["auth"]["admin_token"])
+    au = d["auth"]
+    auth = AuthSettings(
+        mode=AuthMode(au["mode"]),
+        admin_token=au["admin_token"],
+        address_factories=tuple(au.get("address_factories", ())),
+        trusted_networks=tuple(au.get("trusted_networks", ())),
+    )
     expiry = ExpirySettings(**d["expiry"])
     rest = {k: v for k, v in d.items() if k not in ("auth", "expiry")}
     return ServerSettings(auth=auth, expiry=expiry, **rest)

@@ -1,4 +1,5 @@
-"""``/api/admin/...``: factory tokens and an immediate expiry pass (admin token only)."""
+"""``/api/admin/...``: factory tokens, releasing a factory's address, an immediate expiry pass
+(admin token only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from autopyfactory.monitor_server.api.common import ApiError, iso, json_response, text
 from autopyfactory.monitor_server.db.tx import reading, writing
 from autopyfactory.monitor_server.services import caller, services
+from autopyfactory.monitor_server.store.factories import release_address
 from autopyfactory.monitor_server.store.tokens import create_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/admin")
@@ -46,6 +48,17 @@ def drop_token(factory: str, request: Request) -> Response:
         if not revoke_token(conn, factory):
             raise ApiError(404, f"Not found: no token for factory '{factory}'")
     return text(f"Revoked the token of factory {factory}")
+
+
+@router.delete("/factories/{factory}/address")
+def release(factory: str, request: Request) -> Response:
+    """Forget the address ``factory`` registered from: its next registration binds it again
+    (address authentication), whatever address it comes from."""
+    _require_admin(request)
+    with writing(services(request).engine) as conn:
+        if not release_address(conn, factory):
+            raise ApiError(404, f"Not found: no factory '{factory}'")
+    return text(f"Released the address of factory {factory}: its next registration binds it again")
 
 
 @router.post("/expire")

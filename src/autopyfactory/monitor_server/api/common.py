@@ -86,13 +86,7 @@ async def read_form(request: Request) -> dict[str, str]:
     if ctype.startswith("multipart/"):
         form = await request.form()
         return {k: v for k, v in form.items() if isinstance(v, str)}
-    raw = await read_body(request)
-    try:
-        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError(
-            400, "Invalid data: the body is not a form (application/x-www-form-urlencoded)"
-        ) from None
+    return form_from_bytes(await read_body(request))
 
 
 def query_int(request: Request, name: str, default: int, minimum: int = 0) -> int:
@@ -113,6 +107,16 @@ def query_choice(request: Request, name: str, default: str, choices: tuple[str, 
     if v not in choices:
         raise ApiError(400, f"Invalid data: parameter '{name}' needs to be one of {', '.join(choices)}")
     return v
+
+
+def form_from_bytes(raw: bytes) -> dict[str, str]:
+    """An urlencoded body as fields (the last value of a repeated key); 400 when it is not one."""
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(
+            400, "Invalid data: the body is not a form (application/x-www-form-urlencoded)"
+        ) from None
 
 
 def split_key(key: str, what: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from autopyfactory.monitor_server.api.common import (
     read_json,
     text,
 )
+from autopyfactory.monitor_server.api.factory_writes import register
 from autopyfactory.monitor_server.api.serialize import factory_json
 from autopyfactory.monitor_server.db.tx import reading, writing
 from autopyfactory.monitor_server.services import caller, services
@@ -24,12 +25,10 @@ from autopyfactory.monitor_server.store.factories import (
     delete_factory,
     get_factory,
     list_factories,
-    register_factory,
 )
 from autopyfactory.monitor_server.store.stats import created_activity
 
 router = APIRouter()
-NAME_MAX = 64
 
 
 class FactoryIn(Payload):
@@ -52,7 +51,7 @@ def get_all(request: Request) -> Response:
     return json_response([factory_json(f, act.get(f.id), now) for f in facs])
 
 
-@router.get("/factories/{name}")
+@router.get("/factories/{name:path}")
 def get_one(name: str, request: Request) -> Response:
     svc = services(request)
     now = svc.clock.now()
@@ -64,30 +63,22 @@ def get_one(name: str, request: Request) -> Response:
     return json_response(factory_json(f, act[f.id], now))
 
 
-@router.put("/factories/{name}")
+@router.put("/factories/{name:path}")
 async def put(name: str, request: Request) -> Response:
+    """Register or update (APF 2.4 sends its JSON with a form content type; any is accepted)."""
     svc = services(request)
-    if len(name) > NAME_MAX or ":" in name:
-        raise ApiError(400, f"Invalid data: a factory name has at most {NAME_MAX} characters and no ':'")
     data = await read_json(request, _ADAPTER)
     who = caller(request)
+    info = FactoryInfo(data.version, data.email, data.url, data.type or "AutoPyFactory")
 
     def work() -> Response:
-        if not svc.auth.may_write(who, name):
-            raise ApiError(403, f"Forbidden: {svc.auth.refusal(name)}")
-        now = svc.clock.now()
-        info = FactoryInfo(data.version, data.email, data.url, data.type or "AutoPyFactory")
-        with writing(svc.engine) as conn:
-            if not svc.auth.may_register(conn, who, name):
-                raise ApiError(403, f"Forbidden: {svc.auth.refusal(name)}")
-            fac, created = register_factory(conn, name, info, who.address, now)
-        svc.auth.forget(name)
-        return json_response([factory_json(fac, None, now)], 201 if created else 200)
+        fac, created = register(svc, who, name, info)
+        return json_response([factory_json(fac, None, svc.clock.now())], 201 if created else 200)
 
     return await run_in_threadpool(work)
 
 
-@router.delete("/factories/{name}")
+@router.delete("/factories/{name:path}")
 def remove(name: str, request: Request) -> Response:
     svc = services(request)
     if not svc.auth.is_admin(caller(request)):
@@ -95,5 +86,4 @@ def remove(name: str, request: Request) -> Response:
     with writing(svc.engine) as conn:
         if not delete_factory(conn, name):
             raise not_found(request)
-    svc.auth.forget(name)
     return text(f"Deleted factory {name}")

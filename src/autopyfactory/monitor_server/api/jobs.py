@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from fastapi import APIRouter
-from pydantic import Field, TypeAdapter
+from pydantic import BeforeValidator, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from autopyfactory.monitor_server.api.batch import parse_batch
 from autopyfactory.monitor_server.api.common import (
     ApiError,
     Payload,
@@ -15,21 +18,22 @@ from autopyfactory.monitor_server.api.common import (
     not_found,
     query_choice,
     query_int,
+    read_body,
     read_form,
-    read_json,
     text,
 )
+from autopyfactory.monitor_server.api.factory_writes import REGISTER_PILOTS, record_problems, register_pilots
 from autopyfactory.monitor_server.api.serialize import job_json, job_summary_json
 from autopyfactory.monitor_server.api.state_update import apply_state_update
 from autopyfactory.monitor_server.db.tx import reading, writing
+from autopyfactory.monitor_server.names import NameKind
 from autopyfactory.monitor_server.services import caller, services
 from autopyfactory.monitor_server.states import parse_state
-from autopyfactory.monitor_server.store.factories import factory_addresses, get_factory, record_created
+from autopyfactory.monitor_server.store.job_refusals import refusals
 from autopyfactory.monitor_server.store.jobs import (
     ORDERS,
     JobFilter,
     JobInfo,
-    create_jobs,
     delete_job,
     events,
     get_job,
@@ -40,8 +44,16 @@ router = APIRouter()
 MAX_ITEMS = 5000
 
 
+def _id_text(value: Any) -> Any:
+    """A pilot id may come as a JSON number (Harvester sends a Slurm or HTCondor batch id as it
+    has it): an integer is taken as its decimal text. Booleans and fractions are not ids."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 class JobIn(Payload):
-    cid: str = Field(min_length=1, max_length=128, pattern=r"^[^:/\s]+$")
+    cid: Annotated[str, BeforeValidator(_id_text)] = Field(min_length=1, max_length=128)
     label: str = Field(min_length=1, max_length=128)
     factory: str = Field(min_length=1, max_length=64)
     stdouturl: str = Field(default="", max_length=512)
@@ -50,7 +62,8 @@ class JobIn(Payload):
     jdlurl: str = Field(default="", max_length=512)
 
 
-_ADAPTER = TypeAdapter(list[JobIn])
+def _names(i: JobIn) -> list[tuple[NameKind, str]]:
+    return [(NameKind.FACTORY, i.factory), (NameKind.LABEL, i.label), (NameKind.PILOT, i.cid)]
 
 
 @router.get("/jobs")
@@ -75,40 +88,32 @@ def get_all(request: Request) -> Response:
 
 @router.put("/jobs")
 async def put(request: Request) -> Response:
+    """Register pilots; an item with a bad shape or name is refused alone (400/422 when none is left).
+    Every factory named must be registered (404) and the caller admitted for it (403)."""
     svc = services(request)
-    items = await read_json(request, _ADAPTER)
-    if len(items) > MAX_ITEMS:
-        raise ApiError(400, f"Invalid data: at most {MAX_ITEMS} jobs per request")
+    batch = parse_batch(await read_body(request), JobIn, _names, lambda i: i.label, MAX_ITEMS, "jobs")
     who = caller(request)
 
     def work() -> Response:
-        names = sorted({i.factory for i in items})
-        with reading(svc.engine) as conn:
-            known = factory_addresses(conn, names)
-        for name in names:
-            if name not in known:
-                raise ApiError(404, f"Factory not found: {name}")
-            if not svc.auth.may_write(who, name):
-                raise ApiError(403, f"Forbidden: {svc.auth.refusal(name)}")
+        if batch.problems:
+            record_problems(svc, who, batch.problems, REGISTER_PILOTS)
+        if not batch.items:
+            raise batch.all_refused()
         infos = [
-            JobInfo(i.cid, i.label, i.factory, i.stdouturl, i.stderrurl, i.logurl, i.jdlurl) for i in items
+            JobInfo(i.cid, i.label, i.factory, i.stdouturl, i.stderrurl, i.logurl, i.jdlurl)
+            for i in batch.items
         ]
-        now = svc.clock.now()
-        with writing(svc.engine) as conn:
-            res = create_jobs(conn, infos, now)
-            if len(names) == 1 and res.created:
-                fac = get_factory(conn, names[0])
-                if fac is not None:
-                    record_created(conn, fac.id, res.created, now)
-        return text(
-            f"Created {res.created}/{res.total} job(s), {res.not_created} not created",
-            201 if res.created else 200,
-        )
+        res = register_pilots(svc, who, infos)
+        total = res.total + len(batch.problems)
+        reply = f"Created {res.created}/{total} job(s), {total - res.created} not created"
+        if batch.problems:
+            reply += f"; refused {len(batch.problems)}: {batch.summary()}"
+        return text(reply, 201 if res.created else 200)
 
     return await run_in_threadpool(work)
 
 
-@router.get("/jobs/{jid}")
+@router.get("/jobs/{jid:path}")
 def get_one(jid: str, request: Request) -> Response:
     svc = services(request)
     with reading(svc.engine) as conn:
@@ -116,10 +121,11 @@ def get_one(jid: str, request: Request) -> Response:
         if job is None:
             raise not_found(request)
         evs = events(conn, job.id)
-    return json_response(job_json(job, evs))
+        refs = refusals(conn, job.id)
+    return json_response(job_json(job, evs, refs))
 
 
-@router.post("/jobs/{jid}")
+@router.post("/jobs/{jid:path}")
 async def post(jid: str, request: Request) -> Response:
     """A state update (multipart bodies; urlencoded ones are served by ``StateUpdateFastPath``)."""
     form = await read_form(request)
@@ -131,7 +137,7 @@ async def post(jid: str, request: Request) -> Response:
     raise ApiError(reply.status, reply.text)
 
 
-@router.delete("/jobs/{jid}")
+@router.delete("/jobs/{jid:path}")
 def remove(jid: str, request: Request) -> Response:
     svc = services(request)
     if not svc.auth.is_admin(caller(request)):

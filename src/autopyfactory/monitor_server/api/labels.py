@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import APIRouter
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from autopyfactory.monitor_server.api.batch import parse_batch
 from autopyfactory.monitor_server.api.common import (
     ApiError,
     Payload,
+    form_from_bytes,
     json_response,
     not_found,
     query_choice,
     query_int,
-    read_form,
-    read_json,
+    read_body,
     split_key,
     text,
 )
+from autopyfactory.monitor_server.api.factory_writes import (
+    REGISTER_LABELS,
+    label_status,
+    record_problems,
+)
+from autopyfactory.monitor_server.api.refuse import not_admitted, refused
 from autopyfactory.monitor_server.api.serialize import label_json
 from autopyfactory.monitor_server.db.tx import reading, writing
+from autopyfactory.monitor_server.names import NameKind
+from autopyfactory.monitor_server.records import Label
+from autopyfactory.monitor_server.refusals import Refusal
 from autopyfactory.monitor_server.services import Services, caller, services
-from autopyfactory.monitor_server.store.factories import record_cycle
 from autopyfactory.monitor_server.store.labels import (
     ORDERS,
     LabelInfo,
@@ -31,13 +43,14 @@ from autopyfactory.monitor_server.store.labels import (
     get_label,
     list_labels,
     messages,
-    post_status,
     register_labels,
 )
 from autopyfactory.monitor_server.store.stats import counts_by_label, created_activity
+from autopyfactory.monitor_server.web.links import label_api_url
 
 router = APIRouter()
 MAX_ITEMS = 1000
+DATA_MAX = 64 * 1024  # characters of the JSON "data" sent with a status
 
 
 class LabelIn(Payload):
@@ -49,11 +62,8 @@ class LabelIn(Payload):
     localqueue: str = Field(default="", max_length=128)
 
 
-_ADAPTER = TypeAdapter(list[LabelIn])
-
-
-def _url(request: Request, factory: str, name: str) -> str:
-    return str(request.url_for("label_one", key=f"{factory}:{name}"))
+def _names(i: LabelIn) -> list[tuple[NameKind, str]]:
+    return [(NameKind.FACTORY, i.factory), (NameKind.LABEL, i.name)]
 
 
 @router.get("/labels")
@@ -70,35 +80,53 @@ def get_all(request: Request) -> Response:
         counts = counts_by_label(conn, ids)
         act = created_activity(conn, "label", ids, now, svc.settings.activity_hours)
     return json_response(
-        [label_json(lab, counts[lab.id], act[lab.id], _url(request, lab.factory, lab.name)) for lab in labs]
+        [
+            label_json(lab, counts[lab.id], act[lab.id], label_api_url(request, lab.factory, lab.name))
+            for lab in labs
+        ]
     )
 
 
 @router.put("/labels")
 async def put(request: Request) -> Response:
+    """Register or update labels; an item with a bad shape or name is refused alone (422 when none
+    is left)."""
     svc = services(request)
-    items = await read_json(request, _ADAPTER)
-    if len(items) > MAX_ITEMS:
-        raise ApiError(400, f"Invalid data: at most {MAX_ITEMS} labels per request")
+    batch = parse_batch(
+        await read_body(request), LabelIn, _names, lambda i: i.name, MAX_ITEMS, "labels"
+    )  # fmt: skip
     who = caller(request)
 
     def work() -> Response:
-        for fac in sorted({i.factory for i in items}):
-            if not svc.auth.may_write(who, fac):
-                raise ApiError(403, f"Forbidden: {svc.auth.refusal(fac)}")
+        if batch.problems:
+            record_problems(svc, who, batch.problems, REGISTER_LABELS)
+        if not batch.items:
+            raise batch.all_refused()
         infos = [
-            LabelInfo(i.name, i.factory, i.wmsqueue, i.batchqueue, i.resource, i.localqueue) for i in items
+            LabelInfo(i.name, i.factory, i.wmsqueue, i.batchqueue, i.resource, i.localqueue)
+            for i in batch.items
         ]
+        refusal: Refusal | None = None
         with writing(svc.engine) as conn:
-            res = register_labels(conn, infos, svc.clock.now())
-        return text(
-            f"Created {res.created}/{res.total} label(s), {res.updated} updated", 201 if res.created else 200
-        )
+            for fac in sorted({i.factory for i in infos}):
+                d = svc.auth.decide(conn, who, fac)
+                if not d.allowed:
+                    refusal = not_admitted(fac, REGISTER_LABELS, d)
+                    break
+            if refusal is None:
+                res = register_labels(conn, infos, svc.clock.now())
+        if refusal is not None:
+            raise refused(svc, who, refusal)
+        total = res.total + len(batch.problems)
+        reply = f"Created {res.created}/{total} label(s), {res.updated} updated"
+        if batch.problems:
+            reply += f"; refused {len(batch.problems)}: {batch.summary()}"
+        return text(reply, 201 if res.created else 200)
 
     return await run_in_threadpool(work)
 
 
-def _label_or_404(svc: Services, request: Request, key: str):  # type: ignore[no-untyped-def]
+def _label_or_404(svc: Services, request: Request, key: str) -> Label:
     factory, name = split_key(key, "label")
     with reading(svc.engine) as conn:
         lab = get_label(conn, factory, name)
@@ -107,7 +135,7 @@ def _label_or_404(svc: Services, request: Request, key: str):  # type: ignore[no
     return lab
 
 
-@router.get("/labels/{key}", name="label_one")
+@router.get("/labels/{key:path}", name="label_one")
 def get_one(key: str, request: Request) -> Response:
     svc = services(request)
     lab = _label_or_404(svc, request, key)
@@ -115,32 +143,65 @@ def get_one(key: str, request: Request) -> Response:
         counts = counts_by_label(conn, [lab.id])[lab.id]
         act = created_activity(conn, "label", [lab.id], svc.clock.now(), svc.settings.activity_hours)[lab.id]
         msgs = [m.text for m in messages(conn, lab.id)]
-    return json_response(label_json(lab, counts, act, _url(request, lab.factory, lab.name), msgs))
+    return json_response(label_json(lab, counts, act, label_api_url(request, lab.factory, lab.name), msgs))
 
 
-@router.post("/labels/{key}")
-async def post(key: str, request: Request) -> Response:
-    svc = services(request)
-    form = await read_form(request)
+def status_body(raw: bytes, content_type: str) -> tuple[str, str | None]:
+    """(status, data as JSON text or None) from a form (``status=...``, APF) or a JSON object
+    (``{"status": ..., "data": {...}}``, Harvester, which sends no content type)."""
+    if content_type.startswith("application/json") or raw.lstrip()[:1] == b"{":
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ApiError(400, f"Invalid data: the body is not JSON ({exc})") from None
+        if not isinstance(body, dict) or "status" not in body:
+            raise ApiError(400, 'Invalid data: expected a JSON object {"status": ..., "data": {...}}')
+        return _status_text(body["status"]), _data_text(body.get("data"))
+    form = form_from_bytes(raw)
     if "status" not in form:
         raise ApiError(400, f"Invalid data: expected a form field 'status', got {sorted(form)}")
+    return form["status"], None
+
+
+def _status_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ApiError(400, f"Invalid data: 'status' needs to be a string, got {type(value).__name__}")
+    return value
+
+
+def _data_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ApiError(400, f"Invalid data: 'data' needs to be a JSON object, got {type(value).__name__}")
+    out = json.dumps(value, sort_keys=True)
+    if len(out) > DATA_MAX:
+        raise ApiError(400, f"Invalid data: 'data' has {len(out)} characters, more than {DATA_MAX}")
+    return out
+
+
+@router.post("/labels/{key:path}")
+async def post(key: str, request: Request) -> Response:
+    """A queue's status message: form ``status=`` (APF) or JSON ``{"status", "data"}`` (Harvester)."""
+    svc = services(request)
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        if "status" not in form:
+            raise ApiError(400, f"Invalid data: expected a form field 'status', got {sorted(form)}")
+        status, data = form["status"], None
+    else:
+        status, data = status_body(await read_body(request), request.headers.get("content-type", ""))
+    factory, name = split_key(key, "label")
     who = caller(request)
 
     def work() -> Response:
-        factory, _ = split_key(key, "label")
-        if not svc.auth.may_write(who, factory):
-            raise ApiError(403, f"Forbidden: {svc.auth.refusal(factory)}")
-        lab = _label_or_404(svc, request, key)
-        now = svc.clock.now()
-        with writing(svc.engine) as conn:
-            post_status(conn, lab, form["status"], now, svc.settings.label_messages_kept)
-            record_cycle(conn, lab.factory_id, now)
-        return text(_url(request, lab.factory, lab.name))
+        label_status(svc, who, factory, name, status, data)
+        return text(label_api_url(request, factory, name))
 
     return await run_in_threadpool(work)
 
 
-@router.delete("/labels/{key}")
+@router.delete("/labels/{key:path}")
 def remove(key: str, request: Request) -> Response:
     svc = services(request)
     if not svc.auth.is_admin(caller(request)):

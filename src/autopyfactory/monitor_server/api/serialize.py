@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from autopyfactory.monitor_server.api.common import iso
-from autopyfactory.monitor_server.records import Activity, Factory, Job, JobEvent, Label, StateCounts
+from autopyfactory.monitor_server.records import (
+    Activity,
+    Factory,
+    Job,
+    JobEvent,
+    JobRefusal,
+    Label,
+    RefusedWrite,
+    StateCounts,
+)
 
 ACTIVE_DAYS = 10
 
@@ -19,6 +30,8 @@ def factory_json(f: Factory, activity: Activity | None, now: float) -> dict[str,
         "version": f.version,
         "type": f.factory_type,
         "ip": f.ip,
+        "previous_ip": f.previous_ip,
+        "ip_changed": iso(f.ip_changed),
         "last_modified": iso(f.last_modified),
         "last_startup": iso(f.last_startup),
         "last_cycle": iso(f.last_cycle),
@@ -50,10 +63,20 @@ def label_json(
         "mortality": None if counts.mortality is None else round(counts.mortality, 1),
         "url": url,
         "activity": list(activity.created) if activity else [],
+        "data": _data(lab.data),
     }
     if messages is not None:
         out["messages"] = messages
     return out
+
+
+def _data(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def job_summary_json(j: Job) -> dict[str, Any]:
@@ -71,7 +94,36 @@ def event_text(e: JobEvent) -> str:
     return f"{e.at:.3f} {e.source} {e.text}"
 
 
-def job_json(j: Job, events: list[JobEvent]) -> dict[str, Any]:
+def refusal_text(r: JobRefusal) -> str:
+    """APFMon's message format, ``<time> <address> <text>``; a repeated refusal says how often."""
+    if r.count == 1:
+        return f"{r.first_at:.3f} {r.source} {r.reason}"
+    return f"{r.first_at:.3f} {r.source} {r.reason} (refused {r.count} times, last {iso(r.last_at)})"
+
+
+def history(events: Sequence[JobEvent], refusals: Sequence[JobRefusal]) -> list[str]:
+    """Events and refusals in time order (a refusal placed at its first time)."""
+    rows = [(e.at, 0, i, event_text(e)) for i, e in enumerate(events)]
+    rows += [(r.first_at, 1, i, refusal_text(r)) for i, r in enumerate(refusals)]
+    return [t for *_, t in sorted(rows)]
+
+
+def refused_write_json(r: RefusedWrite) -> dict[str, Any]:
+    return {
+        "factory": r.factory,
+        "action": r.action,
+        "subject": r.subject,
+        "address": r.address,
+        "status": r.status,
+        "reason": r.reason,
+        "fix": r.fix,
+        "count": r.count,
+        "first": iso(r.first_at),
+        "last": iso(r.last_at),
+    }
+
+
+def job_json(j: Job, events: list[JobEvent], refusals: Sequence[JobRefusal] = ()) -> dict[str, Any]:
     return {
         **job_summary_json(j),
         "cid": j.cid,
@@ -81,5 +133,5 @@ def job_json(j: Job, events: list[JobEvent]) -> dict[str, Any]:
         "stderrurl": j.stderrurl,
         "logurl": j.logurl,
         "jdlurl": j.jdlurl,
-        "messages": [event_text(e) for e in events],
+        "messages": history(events, refusals),
     }

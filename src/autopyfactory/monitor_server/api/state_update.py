@@ -1,19 +1,21 @@
 """``POST /api/jobs/<jid>``: a job's state update, and the ASGI fast path that serves it.
 
 ``state=running`` and ``state=exiting&rc=N`` are accepted from anyone (the wrapper on the worker
-node); ``state=done`` and ``state=fault`` only from the job's factory or an admin. Every pilot calls
+node); ``state=done`` and ``state=fault`` only from the job's factory or an admin; ``state=created``
+(Harvester's "submitted") is acknowledged for a job that is still created. Every pilot calls
 this twice, so urlencoded requests (what ``curl -d`` sends) are answered by :class:`StateUpdateFastPath`
 before the framework's routing; other bodies reach the ordinary route, which uses the same logic."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from autopyfactory.monitor_server.auth import Caller, bearer_token
+from autopyfactory.monitor_server.api.factory_writes import state_refused
+from autopyfactory.monitor_server.auth import Caller, bearer_token, normal_address
 from autopyfactory.monitor_server.services import Services
 from autopyfactory.monitor_server.states import FACTORY_STATES, JobState, parse_state
 from autopyfactory.monitor_server.store.transition_plan import Outcome, StateUpdate
@@ -29,9 +31,24 @@ class Reply:
     text: str  # empty on success: the caller answers with the job's URL
 
 
-async def apply_state_update(svc: Services, jid: str, form: dict[str, str], who: Caller) -> Reply:
+FORBIDDEN_TEXT = "only the job's factory (or an admin) may set state={state}"
+
+
+def parse_rc(text: str | None) -> int | None:
+    """An exit code: an integer that fits the result column; None when it is not one."""
+    try:
+        rc = int(text or "")
+    except ValueError:
+        return None
+    return rc if -32768 <= rc <= 32767 else None
+
+
+async def apply_state_update(
+    svc: Services, jid: str, form: dict[str, str], who: Caller, note: str = ""
+) -> Reply:
+    """Apply one update from form fields ``state``, ``rc``, ``wrapper``, ``ids``; the reply to send."""
     state = parse_state(form.get("state", ""))
-    if state is None or state is JobState.CREATED:
+    if state is None:
         return Reply(400, f"Invalid data: {form}")
     rc: int | None = None
     if state is JobState.EXITING:
@@ -41,15 +58,29 @@ async def apply_state_update(svc: Services, jid: str, form: dict[str, str], who:
             return Reply(400, "parameter 'rc' needs to be an integer")
         if not -32768 <= rc <= 32767:
             return Reply(400, "parameter 'rc' needs to be an integer between -32768 and 32767")
+    update = StateUpdate(jid, state, who.address, rc, form.get("wrapper", ""), form.get("ids", ""), note)
+    return await submit_update(svc, update, who)
+
+
+async def submit_update(svc: Services, update: StateUpdate, who: Caller) -> Reply:
+    """Check who may set the state, then hand the update to the writer. A refused ``done`` or
+    ``fault`` is recorded on the job (counted, not repeated) and, when it came from the factory's
+    own address, with the factory's refused writes."""
+    state = update.state
     if state in FACTORY_STATES:
-        factory = jid.rpartition(":")[0]
-        if not factory or not await run_in_threadpool(svc.auth.may_write, who, factory):
-            return Reply(
-                403,
-                f"Forbidden: only the job's factory (or an admin) may set state={state}: {svc.auth.refusal(factory)}",
-            )
+        factory = update.jid.partition(":")[0]
+        decision = await run_in_threadpool(svc.auth.check, who, factory)
+        if not decision.allowed:
+            why = FORBIDDEN_TEXT.format(state=state)
+            await run_in_threadpool(state_refused, svc, who, factory, state, decision)
+            try:
+                await svc.writer.submit(replace(update, refused=f"Refused state={state}: {why}"))
+            except WriterUnavailable:
+                pass  # the reply is the same; only the note on the job is lost
+            svc.metrics.state_updates.labels(state.value, Outcome.FORBIDDEN.value).inc()
+            return Reply(403, f"Forbidden: {why}: {decision.text()}")
     try:
-        result = await svc.writer.submit(StateUpdate(jid, state, who.address, rc, form.get("wrapper", "")))
+        result = await svc.writer.submit(update)
     except WriterUnavailable as exc:
         return Reply(503, f"Service unavailable: {exc}")
     svc.metrics.state_updates.labels(state.value, result.outcome.value).inc()
@@ -129,7 +160,7 @@ class StateUpdateFastPath:
             )
             return
         client = scope.get("client")
-        who = Caller(client[0] if client else "", bearer_token(auth))
+        who = Caller(normal_address(client[0]) if client else "", bearer_token(auth))
         reply = await apply_state_update(self.svc, path[len(PREFIX) :], form, who)
         if reply.status == 200:
             await _respond(send, 200, _url(scope))

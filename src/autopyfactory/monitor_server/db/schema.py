@@ -5,6 +5,7 @@ Changing this file means adding an Alembic revision under ``monitor_server/migra
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Double,
@@ -37,6 +38,9 @@ factories = Table(
     Column("last_startup", Double, nullable=False),
     Column("last_cycle", Double, nullable=True),
     Column("last_ncreated", Integer, nullable=False, server_default="0"),
+    # the address it registered from before its last move (a registration from another address)
+    Column("previous_ip", String(64), nullable=False, server_default=""),
+    Column("ip_changed", Double, nullable=True),
 )
 
 labels = Table(
@@ -50,6 +54,7 @@ labels = Table(
     Column("resource", String(255), nullable=False, server_default=""),
     Column("localqueue", String(128), nullable=False, server_default=""),
     Column("msg", String(255), nullable=False, server_default=""),
+    Column("data", Text, nullable=True),  # JSON object sent with the last status (Harvester)
     Column("created", Double, nullable=False),
     Column("last_modified", Double, nullable=False),
     UniqueConstraint("factory_id", "name", name="uq_labels_factory_name"),
@@ -62,6 +67,7 @@ label_messages = Table(
     Column("label_id", Integer, ForeignKey("labels.id", ondelete="CASCADE"), nullable=False),
     Column("at", Double, nullable=False),
     Column("text", String(1024), nullable=False),
+    Column("data", Text, nullable=True),
     Index("ix_label_messages_label_id", "label_id", "id"),
 )
 
@@ -101,6 +107,41 @@ job_events = Table(
     Column("state", String(16), nullable=True),  # the state entered, when the event is a transition
     Column("text", Text, nullable=False),
     Index("ix_job_events_job_id", "job_id", "id"),
+)
+
+# refused state updates of a job, one row per reason (with a count): a job's history stays bounded
+# however often a caller repeats a refused update
+job_refusals = Table(
+    "job_refusals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", Integer, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(255), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("first_at", Double, nullable=False),
+    Column("last_at", Double, nullable=False),
+    Column("source", String(64), nullable=False),  # the last caller's address
+    UniqueConstraint("job_id", "reason", name="uq_job_refusals_job_reason"),
+)
+
+# refused factory writes (admission, names), one row per factory, action and subject, for the
+# dashboard; bounded in number (store/refused_writes.py)
+refused_writes = Table(
+    "refused_writes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("factory", String(64), nullable=False),  # as the caller named it (maybe not a valid name)
+    Column("action", String(64), nullable=False),
+    Column("subject", String(128), nullable=False, server_default=""),  # e.g. the queue (label)
+    Column("address", String(64), nullable=False),  # the last caller's address
+    Column("status", SmallInteger, nullable=False),
+    Column("reason", String(1024), nullable=False),
+    Column("fix", String(1024), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("first_at", Double, nullable=False),
+    Column("last_at", Double, nullable=False),
+    UniqueConstraint("factory", "action", "subject", name="uq_refused_writes_key"),
+    Index("ix_refused_writes_last_at", "last_at"),
 )
 
 factory_tokens = Table(

@@ -36,6 +36,8 @@ def _factory(row: Row[tuple[object, ...]]) -> Factory:
         last_startup=m["last_startup"],
         last_cycle=m["last_cycle"],
         last_ncreated=m["last_ncreated"],
+        previous_ip=m["previous_ip"],
+        ip_changed=m["ip_changed"],
     )
 
 
@@ -49,11 +51,13 @@ def list_factories(conn: Connection) -> list[Factory]:
 
 
 def register_factory(
-    conn: Connection, name: str, info: FactoryInfo, ip: str, now: float
+    conn: Connection, name: str, info: FactoryInfo, ip: str | None, now: float
 ) -> tuple[Factory, bool]:
-    """Create or update; returns (factory, created)."""
-    values = {
-        "ip": ip,
+    """Create or update; returns (factory, created). A registration from another address than the
+    one on record moves the factory there (the old address is kept as ``previous_ip``): whether the
+    caller may do that is the authorizer's decision, taken before. ``ip`` None: keep the address on
+    record (none for a new factory)."""
+    values: dict[str, object] = {
         "email": info.email,
         "url": info.url,
         "version": info.version,
@@ -63,8 +67,12 @@ def register_factory(
     }
     existing = get_factory(conn, name)
     if existing is None:
-        conn.execute(insert(factories).values(name=name, created=now, **values))
+        conn.execute(insert(factories).values(name=name, created=now, ip=ip or "", **values))
     else:
+        if ip is not None:
+            values["ip"] = ip
+        if ip is not None and existing.ip and existing.ip != ip:
+            values.update(previous_ip=existing.ip, ip_changed=now)
         conn.execute(update(factories).where(factories.c.id == existing.id).values(**values))
     fac = get_factory(conn, name)
     assert fac is not None
@@ -86,6 +94,19 @@ def record_created(conn: Connection, factory_id: int, n: int, now: float) -> Non
     conn.execute(
         update(factories).where(factories.c.id == factory_id).values(last_ncreated=n, last_modified=now)
     )
+
+
+def release_address(conn: Connection, name: str) -> bool:
+    """Forget the address ``name`` registered from: its next registration, from anywhere, binds it
+    again (address authentication). False when there is no such factory."""
+    fac = get_factory(conn, name)
+    if fac is None:
+        return False
+    values: dict[str, object] = {"ip": ""}
+    if fac.ip:
+        values.update(previous_ip=fac.ip)
+    conn.execute(update(factories).where(factories.c.id == fac.id).values(**values))
+    return True
 
 
 def factory_addresses(conn: Connection, names: Sequence[str]) -> dict[str, str]:

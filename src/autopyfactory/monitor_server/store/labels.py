@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from autopyfactory.monitor_server.db.schema import factories, jobs, label_messages, labels
 from autopyfactory.monitor_server.records import Label, LabelMessage
@@ -51,6 +52,7 @@ def _label(row: Row[tuple[object, ...]]) -> Label:
         msg=m["msg"],
         created=m["created"],
         last_modified=m["last_modified"],
+        data=m["data"],
     )
 
 
@@ -103,21 +105,55 @@ def register_labels(conn: Connection, items: Sequence[LabelInfo], now: float) ->
         )
         if res.rowcount:
             updated += 1
-        else:
-            conn.execute(insert(labels).values(factory_id=fid, name=it.name, created=now, **values))
+            continue
+        try:
+            with conn.begin_nested():  # another server process may create it at the same moment
+                conn.execute(insert(labels).values(factory_id=fid, name=it.name, created=now, **values))
             created += 1
+        except IntegrityError:
+            conn.execute(
+                update(labels).where(labels.c.factory_id == fid, labels.c.name == it.name).values(**values)
+            )
+            updated += 1
     return LabelsResult(created, updated, len(items))
 
 
-def post_status(conn: Connection, label: Label, msg: str, now: float, keep: int) -> None:
-    """Store a status message (first 255 characters on the label, the last ``keep`` in full)."""
-    conn.execute(
-        update(labels).where(labels.c.id == label.id).values(msg=msg[:MSG_STORED], last_modified=now)
-    )
-    conn.execute(insert(label_messages).values(label_id=label.id, at=now, text=msg[:MSG_KEPT]))
+def ensure_label(conn: Connection, factory_id: int, name: str, now: float, batchqueue: str = "") -> int:
+    """The id of label ``name`` of the factory, created when missing (APF 2.4 registers a label only
+    with its first pilots, yet posts every queue's status each cycle; APFMon v1 had no label calls)."""
+    find = select(labels.c.id).where(labels.c.factory_id == factory_id, labels.c.name == name)
+    row = conn.execute(find).first()
+    if row is None:
+        try:
+            with conn.begin_nested():  # another server process may create it at the same moment
+                conn.execute(
+                    insert(labels).values(
+                        factory_id=factory_id,
+                        name=name,
+                        batchqueue=batchqueue,
+                        created=now,
+                        last_modified=now,
+                    )
+                )
+        except IntegrityError:
+            pass
+        row = conn.execute(find).one()
+    return int(row.id)
+
+
+def post_status(
+    conn: Connection, label_id: int, msg: str, now: float, keep: int, data: str | None = None
+) -> None:
+    """Store a status message (first 255 characters on the label, the last ``keep`` in full) and,
+    when given, the JSON ``data`` sent with it."""
+    values: dict[str, object] = {"msg": msg[:MSG_STORED], "last_modified": now}
+    if data is not None:
+        values["data"] = data
+    conn.execute(update(labels).where(labels.c.id == label_id).values(**values))
+    conn.execute(insert(label_messages).values(label_id=label_id, at=now, text=msg[:MSG_KEPT], data=data))
     old = (
         select(label_messages.c.id)
-        .where(label_messages.c.label_id == label.id)
+        .where(label_messages.c.label_id == label_id)
         .order_by(label_messages.c.id.desc())
         .offset(max(keep, 1))
     )
@@ -128,11 +164,11 @@ def post_status(conn: Connection, label: Label, msg: str, now: float, keep: int)
 
 def messages(conn: Connection, label_id: int) -> list[LabelMessage]:
     rows = conn.execute(
-        select(label_messages.c.at, label_messages.c.text)
+        select(label_messages.c.at, label_messages.c.text, label_messages.c.data)
         .where(label_messages.c.label_id == label_id)
         .order_by(label_messages.c.id.desc())
     )
-    return [LabelMessage(r.at, r.text) for r in rows]
+    return [LabelMessage(r.at, r.text, r.data) for r in rows]
 
 
 def delete_label(conn: Connection, label_id: int) -> None:

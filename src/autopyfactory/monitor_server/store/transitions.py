@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from autopyfactory.monitor_server.db.schema import job_events, jobs
 from autopyfactory.monitor_server.states import JobState
+from autopyfactory.monitor_server.store.job_refusals import record_refusals
 from autopyfactory.monitor_server.store.transition_plan import (
     Outcome,
     StateUpdate,
@@ -30,7 +31,7 @@ _LOG = insert(job_events)
 
 
 def apply_updates(conn: Connection, updates: Sequence[StateUpdate], now: float) -> list[UpdateResult]:
-    """Apply ``updates`` in order inside the caller's transaction; rejected ones are logged on the job."""
+    """Apply ``updates`` in order inside the caller's transaction; refused ones are counted on the job."""
     stmt = _SELECT if conn.dialect.name == "sqlite" else _SELECT_LOCKED
     rows = conn.execute(stmt, {"jids": sorted({u.jid for u in updates})})
     p = plan({r.jid: (r.id, JobState(r.state)) for r in rows}, updates, now)
@@ -42,6 +43,7 @@ def apply_updates(conn: Connection, updates: Sequence[StateUpdate], now: float) 
             conn.execute(_MOVE_RC, {**params, "rc": rc})
     if p.events:
         conn.execute(_LOG, [asdict(e) for e in p.events])
+    record_refusals(conn, p.refusals)
     return p.results
 
 

@@ -22,6 +22,13 @@ LOG = (
     "INSERT INTO job_events (job_id, at, source, state, text) "
     "SELECT * FROM unnest(%s::integer[], %s::double precision[], %s::varchar[], %s::varchar[], %s::text[])"
 )
+REFUSE = (
+    "INSERT INTO job_refusals (job_id, reason, count, first_at, last_at, source) "
+    "SELECT j, r, n, t, t, s FROM unnest(%s::integer[], %s::varchar[], %s::bigint[], %s::double precision[], "
+    "%s::varchar[]) AS u(j, r, n, t, s) "
+    "ON CONFLICT (job_id, reason) DO UPDATE SET count = job_refusals.count + EXCLUDED.count, "
+    "last_at = EXCLUDED.last_at, source = EXCLUDED.source"
+)
 
 
 def conninfo(sqlalchemy_url: str) -> str:
@@ -70,6 +77,13 @@ class AsyncPgApplier:
                     LOG,
                     ([e.job_id for e in ev], [e.at for e in ev], [e.source for e in ev], [e.state for e in ev],
                      [e.text for e in ev]),
+                )  # fmt: skip
+            if p.refusals:
+                rf = p.refusals
+                await conn.execute(
+                    REFUSE,
+                    ([r.job_id for r in rf], [r.reason[:255] for r in rf], [r.count for r in rf],
+                     [r.at for r in rf], [r.source[:64] for r in rf]),
                 )  # fmt: skip
         return p.results
 

@@ -15,6 +15,7 @@ from autopyfactory.monitor_server.api.common import ApiError, query_int
 from autopyfactory.monitor_server.db.tx import reading
 from autopyfactory.monitor_server.states import JobState, parse_state
 from autopyfactory.monitor_server.web import filters, svg
+from autopyfactory.monitor_server.web.links import link
 from autopyfactory.monitor_server.web.views import factories_view, factory_view, job_view, label_view
 
 HERE = Path(__file__).parent
@@ -27,6 +28,7 @@ templates.env.globals.update(
     state_bar=svg.state_bar,
     timeline=svg.timeline,
     age=filters.age,
+    link=link,
     states=list(JobState),
     colours={s.value: c for s, c in svg.STATE_COLOURS.items()},
 )
@@ -54,22 +56,12 @@ def index(request: Request) -> Response:
     svc = request.app.state.services
     now = svc.clock.now()
     with reading(svc.engine) as conn:
-        rows = factories_view(conn, now, svc.settings.activity_hours)
-    return _render(request, "index.html", rows=rows, now=now)
+        page = factories_view(conn, now, svc.settings.activity_hours)
+    return _render(request, "index.html", rows=page.rows, refused=page.refused, now=now)
 
 
-@router.get("/factory/{name}", name="dash_factory")
-def factory(name: str, request: Request) -> Response:
-    svc = request.app.state.services
-    now = svc.clock.now()
-    with reading(svc.engine) as conn:
-        page = factory_view(conn, name, now, svc.settings.activity_hours)
-    if page is None:
-        return _missing(f"Factory {name}")
-    return _render(request, "factory.html", p=page, now=now)
-
-
-@router.get("/factory/{name}/label/{label}", name="dash_label")
+# names are percent-encoded in links (web/links.py); ":path" takes a stored name that holds a "/"
+@router.get("/factory/{name}/label/{label:path}", name="dash_label")
 def label(name: str, label: str, request: Request) -> Response:
     svc = request.app.state.services
     raw = request.query_params.get("state") or ""
@@ -85,7 +77,18 @@ def label(name: str, label: str, request: Request) -> Response:
     return _render(request, "label.html", p=page, now=now)
 
 
-@router.get("/job/{jid}", name="dash_job")
+@router.get("/factory/{name:path}", name="dash_factory")
+def factory(name: str, request: Request) -> Response:
+    svc = request.app.state.services
+    now = svc.clock.now()
+    with reading(svc.engine) as conn:
+        page = factory_view(conn, name, now, svc.settings.activity_hours)
+    if page is None:
+        return _missing(f"Factory {name}")
+    return _render(request, "factory.html", p=page, now=now)
+
+
+@router.get("/job/{jid:path}", name="dash_job")
 def job(jid: str, request: Request) -> Response:
     svc = request.app.state.services
     now = svc.clock.now()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -11,14 +13,18 @@ from autopyfactory.monitor_server.records import (
     Factory,
     Job,
     JobEvent,
+    JobRefusal,
     Label,
     LabelMessage,
+    RefusedWrite,
     StateCounts,
 )
 from autopyfactory.monitor_server.states import JobState
 from autopyfactory.monitor_server.store.factories import get_factory, list_factories
+from autopyfactory.monitor_server.store.job_refusals import refusals
 from autopyfactory.monitor_server.store.jobs import JobFilter, events, get_job, list_jobs
 from autopyfactory.monitor_server.store.labels import get_label, list_labels, messages
+from autopyfactory.monitor_server.store.refused_writes import recent_refused
 from autopyfactory.monitor_server.store.stats import (
     counts_by_factory,
     counts_by_label,
@@ -29,6 +35,8 @@ from autopyfactory.monitor_server.web.logs import log_links
 from autopyfactory.monitor_server.web.svg import TimelinePoint
 
 PAGE = 100
+REFUSED_WINDOW = 24 * 3600.0  # refused writes shown on the pages: those of the last day
+REFUSED_SHOWN = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +54,18 @@ class LabelRow:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexPage:
+    rows: list[FactoryRow]
+    refused: list[RefusedWrite]
+
+
+@dataclass(frozen=True, slots=True)
 class FactoryPage:
     factory: Factory
     counts: StateCounts
     activity: Activity
     labels: list[LabelRow]
+    refused: list[RefusedWrite]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,23 +85,37 @@ class LabelPage:
     state: JobState | None
     page: int
     more: bool
+    data: dict[str, Any] | None  # sent with the last status (Harvester)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One line of a pilot's history: an event, or a refused update with how often it came."""
+
+    at: float
+    source: str
+    text: str
+    state: str | None = None
+    count: int = 1
+    last_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class JobPage:
     job: Job
     factory: Factory | None
-    events: list[JobEvent]
+    history: list[HistoryRow]
     timeline: list[TimelinePoint]
     timeline_end: float
     logs: list[tuple[str, str]]
 
 
-def factories_view(conn: Connection, now: float, hours: float) -> list[FactoryRow]:
+def factories_view(conn: Connection, now: float, hours: float) -> IndexPage:
     facs = list_factories(conn)
     counts = counts_by_factory(conn)
     act = created_activity(conn, "factory", [f.id for f in facs], now, hours)
-    return [FactoryRow(f, counts.get(f.id, StateCounts()), act[f.id]) for f in facs]
+    rows = [FactoryRow(f, counts.get(f.id, StateCounts()), act[f.id]) for f in facs]
+    return IndexPage(rows, recent_refused(conn, now - REFUSED_WINDOW, limit=REFUSED_SHOWN))
 
 
 def factory_view(conn: Connection, name: str, now: float, hours: float) -> FactoryPage | None:
@@ -100,7 +129,8 @@ def factory_view(conn: Connection, name: str, now: float, hours: float) -> Facto
     fact = created_activity(conn, "factory", [fac.id], now, hours)[fac.id]
     total = StateCounts.from_pairs({s.value: sum(c.get(s) for c in counts.values()) for s in JobState})
     rows = [LabelRow(lab, counts[lab.id], act[lab.id]) for lab in labs]
-    return FactoryPage(fac, total, fact, rows)
+    refused = recent_refused(conn, now - REFUSED_WINDOW, name, limit=REFUSED_SHOWN)
+    return FactoryPage(fac, total, fact, rows, refused)
 
 
 def label_view(
@@ -132,7 +162,24 @@ def label_view(
         state,
         page,
         len(jobs) > PAGE,
+        _json_object(lab.data),
     )
+
+
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def history(evs: list[JobEvent], refs: list[JobRefusal]) -> list[HistoryRow]:
+    rows = [HistoryRow(e.at, e.source, e.text, e.state) for e in evs]
+    rows += [HistoryRow(r.first_at, r.source, r.reason, None, r.count, r.last_at) for r in refs]
+    return sorted(rows, key=lambda r: (r.at, r.state is None))
 
 
 def job_view(conn: Connection, jid: str, now: float) -> JobPage | None:
@@ -144,4 +191,5 @@ def job_view(conn: Connection, jid: str, now: float) -> JobPage | None:
     points = [TimelinePoint(job.created, JobState.CREATED)]
     points += [TimelinePoint(e.at, JobState(e.state)) for e in evs if e.state]
     end = job.last_modified if job.state in (JobState.DONE, JobState.FAULT) else now
-    return JobPage(job, fac, evs, points, max(end, points[-1].at), log_links(job, fac.url if fac else ""))
+    rows = history(evs, refusals(conn, job.id))
+    return JobPage(job, fac, rows, points, max(end, points[-1].at), log_links(job, fac.url if fac else ""))
