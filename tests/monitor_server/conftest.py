@@ -63,11 +63,15 @@ def make_mon(tmp_path: Path) -> Iterator[MonFactory]:
     made: list[Mon] = []
 
     def make(
-        mode: AuthMode = AuthMode.ADDRESS, db_url: str | None = None, expiry: ExpirySettings | None = None
+        mode: AuthMode = AuthMode.ADDRESS,
+        db_url: str | None = None,
+        expiry: ExpirySettings | None = None,
+        address_factories: tuple[str, ...] = (),
+        trusted_networks: tuple[str, ...] = (),
     ) -> Mon:
         settings = ServerSettings(
             db_url=db_url or f"sqlite:///{tmp_path}/mon{len(made)}.db",
-            auth=AuthSettings(mode=mode, admin_token=ADMIN),
+            auth=AuthSettings(mode, ADMIN, address_factories, trusted_networks),
             expiry=expiry or ExpirySettings(),
         )
         clock = FakeClock()

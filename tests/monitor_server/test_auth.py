@@ -142,7 +142,9 @@ def test_a_token_revoked_through_another_server_process_stops_working_at_once_on
     _revocation_is_immediate(make_mon(AuthMode.TOKEN, db_url=pg_url), make_mon(AuthMode.TOKEN, db_url=pg_url))
 
 
-def test_a_token_revoked_with_the_command_line_stops_working_at_once(make_mon: MonFactory, tmp_path: Path) -> None:
+def test_a_token_revoked_with_the_command_line_stops_working_at_once(
+    make_mon: MonFactory, tmp_path: Path
+) -> None:
     from autopyfactory.cli.main import main
 
     db = f"sqlite:///{tmp_path}/cli.db"

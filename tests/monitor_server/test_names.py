@@ -55,7 +55,9 @@ def test_names_the_monitor_refuses_say_why_and_what_to_use(kind: NameKind, name:
     assert f"use only letters, digits, '.', '_' and '-' (at most {MAX_LENGTH[kind]} characters)" in problem
 
 
-def test_a_queue_name_with_a_slash_is_refused_with_the_fix_and_the_labels_list_still_answers(mon: Mon) -> None:
+def test_a_queue_name_with_a_slash_is_refused_with_the_fix_and_the_labels_list_still_answers(
+    mon: Mon,
+) -> None:
     c = mon.client()
     register(c)
     r = c.put("/api/labels", json=[{"name": "ANALY_X/ce01", "factory": "f1"}])
@@ -74,10 +76,16 @@ def test_one_bad_item_of_a_batch_is_refused_alone(mon: Mon) -> None:
     register(c)
     r = c.put(
         "/api/labels",
-        json=[{"name": "GOOD", "factory": "f1"}, {"name": "BAD/ce", "factory": "f1"}, {"name": "Q1", "factory": "f1"}],
+        json=[
+            {"name": "GOOD", "factory": "f1"},
+            {"name": "BAD/ce", "factory": "f1"},
+            {"name": "Q1", "factory": "f1"},
+        ],
     )
     assert r.status_code == 201
-    assert r.text.startswith("Created 1/3 label(s), 1 updated; refused 1: item 1: queue (label) name 'BAD/ce'")
+    assert r.text.startswith(
+        "Created 1/3 label(s), 1 updated; refused 1: item 1: queue (label) name 'BAD/ce'"
+    )
     r = c.put(
         "/api/jobs",
         json=[
@@ -91,7 +99,11 @@ def test_one_bad_item_of_a_batch_is_refused_alone(mon: Mon) -> None:
     assert "item 2: factory: Field required" in r.text
     assert [j["jid"] for j in c.get("/api/jobs").json()] == ["f1:1.0"]
     refused = {(x["action"], x["subject"], x["status"]) for x in c.get("/api/refused").json()}
-    assert refused == {("register queues", "BAD/ce", 422), ("register pilots", "Q1", 422), ("register pilots", "", 400)}
+    assert refused == {
+        ("register queues", "BAD/ce", 422),
+        ("register pilots", "Q1", 422),
+        ("register pilots", "", 400),
+    }
 
 
 @dataclass
@@ -106,7 +118,9 @@ class Live:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    settings = ServerSettings(db_url=f"sqlite:///{tmp_path}/live.db", auth=AuthSettings(AuthMode.ADDRESS, ADMIN))
+    settings = ServerSettings(
+        db_url=f"sqlite:///{tmp_path}/live.db", auth=AuthSettings(AuthMode.ADDRESS, ADMIN)
+    )
     clock = FakeClock()
     app = create_app(settings, clock=clock, run_expiry=False)
     with ThreadedServer(app) as srv:
@@ -118,17 +132,20 @@ def live(tmp_path: Path) -> Iterator[Live]:
 def _store_raw(live: Live, factory: str, label: str, cid: str, n: int) -> None:
     """Names as an older version, or another writer, may have stored them (no rule on the way in)."""
     with live.engine.begin() as conn:
-        fid = conn.execute(
-            text("SELECT id FROM factories WHERE name = :n"), {"n": factory}
-        ).scalar() or conn.execute(
-            text(
-                "INSERT INTO factories (name, ip, url, created, last_modified, last_startup) "
-                "VALUES (:n, '10.0.0.1', 'http://logs/f', 0, 0, 0) RETURNING id"
-            ),
-            {"n": factory},
-        ).scalar_one()
+        fid = (
+            conn.execute(text("SELECT id FROM factories WHERE name = :n"), {"n": factory}).scalar()
+            or conn.execute(
+                text(
+                    "INSERT INTO factories (name, ip, url, created, last_modified, last_startup) "
+                    "VALUES (:n, '10.0.0.1', 'http://logs/f', 0, 0, 0) RETURNING id"
+                ),
+                {"n": factory},
+            ).scalar_one()
+        )
         lid = conn.execute(
-            text("INSERT INTO labels (factory_id, name, created, last_modified) VALUES (:f, :n, 0, 0) RETURNING id"),
+            text(
+                "INSERT INTO labels (factory_id, name, created, last_modified) VALUES (:f, :n, 0, 0) RETURNING id"
+            ),
             {"f": fid, "n": label},
         ).scalar_one()
         conn.execute(
@@ -146,7 +163,18 @@ def _links(live: Live, html: str, prefix: str) -> list[str]:
     return [h for h in hrefs if h.startswith(base + prefix)]
 
 
-HOSTILE = ["ANALY_X/ce01", "/lead", "trail/", "a b", "q?x=1#frag", "100%", "%2F", "ü-queue", "<b>x</b>", "a:b"]
+HOSTILE = [
+    "ANALY_X/ce01",
+    "/lead",
+    "trail/",
+    "a b",
+    "q?x=1#frag",
+    "100%",
+    "%2F",
+    "ü-queue",
+    "<b>x</b>",
+    "a:b",
+]
 
 
 def test_names_stored_by_older_versions_never_make_a_page_fail(live: Live) -> None:
@@ -154,7 +182,14 @@ def test_names_stored_by_older_versions_never_make_a_page_fail(live: Live) -> No
         _store_raw(live, "f1", name, f"{i}.0", i)
     _store_raw(live, "odd/factory name", "Q", "1.0", 0)
     c = live.http
-    for path in ("/api/labels", "/api/labels?factory=f1", "/api/factories", "/api/jobs?limit=0", "/", "/metrics"):
+    for path in (
+        "/api/labels",
+        "/api/labels?factory=f1",
+        "/api/factories",
+        "/api/jobs?limit=0",
+        "/",
+        "/metrics",
+    ):
         r = c.get(path)
         assert r.status_code == 200, (path, r.text[:300])
     # every link on the pages leads to a page that answers
@@ -185,7 +220,11 @@ def test_names_stored_by_older_versions_never_make_a_page_fail(live: Live) -> No
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30))
+@given(
+    name=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30
+    )
+)
 def test_any_stored_queue_name_gives_working_pages(live: Live, name: str) -> None:
     n = len(live.http.get("/api/labels?limit=0").json())
     _store_raw(live, "f1", f"{name}#{n}", f"{n}.0", 0)

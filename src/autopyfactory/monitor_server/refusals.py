@@ -67,10 +67,11 @@ class RefusalRecorder:
             log.exception("cannot store a refused write of factory %r", r.factory)
 
     def admitted(self, factory: str) -> None:
-        """``factory`` has just registered: its admission refusals (403) are history."""
+        """``factory`` has just registered: its admission refusals (403, and 404: not registered)
+        are history."""
         try:
             with writing(self.engine) as conn:
-                clear_refused(conn, factory, (403,))
+                clear_refused(conn, factory, (403, 404))
         except Exception:
             log.exception("cannot clear the refused writes of factory %r", factory)
 
