@@ -174,3 +174,48 @@ def test_bad_admission_settings_name_the_key_and_the_value(tmp_path: Path, line:
     conf.write_text(f"[auth]\n{line}\n")
     with pytest.raises(SettingsError, match=message):
         load_settings(conf)
+
+
+@pytest.mark.postgres
+def test_admission_refusals_v1_and_label_data_on_postgres(make_mon: MonFactory, pg_url: str) -> None:
+    strict = make_mon(AuthMode.TOKEN, db_url=pg_url)
+    for _ in range(2):
+        assert _run_like_24(strict) == [403, 200, 403, 404, 403, 403]
+    counts = {x["action"]: x["count"] for x in strict.client().get("/api/refused").json()}
+    assert counts == {"register factory": 2, "register queues": 2, "register pilots": 2, "queue status": 2}
+    # the same database served with one more line of configuration
+    mon = make_mon(AuthMode.TOKEN, db_url=pg_url, address_factories=(FID,))
+    assert _run_like_24(mon) == [201, 200, 201, 201, 200, 200]
+    assert mon.client().get("/api/refused").json() == []
+    c = mon.client(HOME)
+    assert c.put("/api/jobs", json=[{"cid": 931049, "label": "ANALY_BNL", "factory": FID}]).status_code == 201
+    assert c.get(f"/apirn/{FID}/931049/").text == "OK"
+    assert c.get(f"/apiex/{FID}/931049/0").text == "OK"
+    assert c.get(f"/apiex/{FID}/931049/0").text == "ignored: Invalid state transition: exiting->exiting"
+    body = b'{"status": "3 workers", "data": {"ANY": {"running": 3}}}'
+    assert c.post(f"/api/labels/{FID}:ANALY_BNL", content=body).status_code == 200
+    lab = c.get(f"/api/labels/{FID}:ANALY_BNL").json()
+    assert (lab["msg"], lab["data"], lab["nexiting"]) == ("3 workers", {"ANY": {"running": 3}}, 1)
+    assert "running=3" in c.get(f"/factory/{FID}/label/ANALY_BNL").text
+
+
+def test_settings_reach_the_worker_processes_and_the_command_line_adds_to_them(tmp_path: Path) -> None:
+    import argparse
+
+    from autopyfactory.cli.monitor import _settings
+    from autopyfactory.monitor_server.settings import settings_from_json, settings_to_json
+
+    conf = tmp_path / "m.ini"
+    conf.write_text("[auth]\naddress_factories = a1\ntrusted_networks = 10.0.0.0/8\n")
+    args = argparse.Namespace(
+        config=str(conf), db=None, host=None, port=None, workers=None, auth_mode=None, no_expiry=False,
+        address_factory=["b2"], trusted_network=["192.0.2.1"],
+    )  # fmt: skip
+    s = _settings(args)
+    assert (s.auth.address_factories, s.auth.trusted_networks) == (
+        ("a1", "b2"),
+        ("10.0.0.0/8", "192.0.2.1/32"),
+    )
+    assert settings_from_json(settings_to_json(s)) == s
+    with pytest.raises(SettingsError, match="command line: 'nonsense' is not a network"):
+        _settings(argparse.Namespace(**{**vars(args), "trusted_network": ["nonsense"]}))
