@@ -165,6 +165,9 @@ def _links(live: Live, html: str, prefix: str) -> list[str]:
 
 HOSTILE = [
     "ANALY_X/ce01",
+    "new\nline",
+    "tab\there",
+    "cr\r",
     "/lead",
     "trail/",
     "a b",
@@ -227,11 +230,18 @@ def test_names_stored_by_older_versions_never_make_a_page_fail(live: Live) -> No
 )
 def test_any_stored_queue_name_gives_working_pages(live: Live, name: str) -> None:
     n = len(live.http.get("/api/labels?limit=0").json())
-    _store_raw(live, "f1", f"{name}#{n}", f"{n}.0", 0)
-    assert live.http.get("/api/labels?limit=0").status_code == 200
+    stored = f"{name}#{n}"
+    _store_raw(live, "f1", stored, f"{n}.0", 0)
+    labels = live.http.get("/api/labels?limit=0")
+    assert labels.status_code == 200
+    url = next(lab["url"] for lab in labels.json() if lab["name"] == stored)
+    assert live.http.get(url).json()["name"] == stored
     page = live.http.get("/factory/f1")
     assert page.status_code == 200
     hrefs = _links(live, page.text, "/factory/f1/label/")
     assert len(hrefs) == n + 1
-    for href in hrefs:
-        assert live.http.get(href).status_code == 200, (name, href)
+    href = next(h for h in hrefs if h.endswith(f"%23{n}"))  # this example's queue
+    r = live.http.get(href)
+    assert r.status_code == 200, (name, href)
+    for job_href in _links(live, r.text, "/job/"):
+        assert live.http.get(job_href).status_code == 200, (name, job_href)

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
 from autopyfactory.monitor_server.api.common import (
     ApiError,
     Payload,
@@ -51,7 +52,7 @@ def get_all(request: Request) -> Response:
     return json_response([factory_json(f, act.get(f.id), now) for f in facs])
 
 
-@router.get("/factories/{name:path}")
+@router.get("/factories/{name:anypath}")
 def get_one(name: str, request: Request) -> Response:
     svc = services(request)
     now = svc.clock.now()
@@ -63,7 +64,7 @@ def get_one(name: str, request: Request) -> Response:
     return json_response(factory_json(f, act[f.id], now))
 
 
-@router.put("/factories/{name:path}")
+@router.put("/factories/{name:anypath}")
 async def put(name: str, request: Request) -> Response:
     """Register or update (APF 2.4 sends its JSON with a form content type; any is accepted)."""
     svc = services(request)
@@ -78,7 +79,7 @@ async def put(name: str, request: Request) -> Response:
     return await run_in_threadpool(work)
 
 
-@router.delete("/factories/{name:path}")
+@router.delete("/factories/{name:anypath}")
 def remove(name: str, request: Request) -> Response:
     svc = services(request)
     if not svc.auth.is_admin(caller(request)):

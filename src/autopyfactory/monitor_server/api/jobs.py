@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
 from autopyfactory.monitor_server.api.batch import parse_batch
 from autopyfactory.monitor_server.api.common import (
     ApiError,
@@ -113,7 +114,7 @@ async def put(request: Request) -> Response:
     return await run_in_threadpool(work)
 
 
-@router.get("/jobs/{jid:path}")
+@router.get("/jobs/{jid:anypath}")
 def get_one(jid: str, request: Request) -> Response:
     svc = services(request)
     with reading(svc.engine) as conn:
@@ -125,7 +126,7 @@ def get_one(jid: str, request: Request) -> Response:
     return json_response(job_json(job, evs, refs))
 
 
-@router.post("/jobs/{jid:path}")
+@router.post("/jobs/{jid:anypath}")
 async def post(jid: str, request: Request) -> Response:
     """A state update (multipart bodies; urlencoded ones are served by ``StateUpdateFastPath``)."""
     form = await read_form(request)
@@ -137,7 +138,7 @@ async def post(jid: str, request: Request) -> Response:
     raise ApiError(reply.status, reply.text)
 
 
-@router.delete("/jobs/{jid:path}")
+@router.delete("/jobs/{jid:anypath}")
 def remove(jid: str, request: Request) -> Response:
     svc = services(request)
     if not svc.auth.is_admin(caller(request)):

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
 from autopyfactory.monitor_server.api.batch import parse_batch
 from autopyfactory.monitor_server.api.common import (
     ApiError,
@@ -135,7 +136,7 @@ def _label_or_404(svc: Services, request: Request, key: str) -> Label:
     return lab
 
 
-@router.get("/labels/{key:path}", name="label_one")
+@router.get("/labels/{key:anypath}", name="label_one")
 def get_one(key: str, request: Request) -> Response:
     svc = services(request)
     lab = _label_or_404(svc, request, key)
@@ -180,7 +181,7 @@ def _data_text(value: Any) -> str | None:
     return out
 
 
-@router.post("/labels/{key:path}")
+@router.post("/labels/{key:anypath}")
 async def post(key: str, request: Request) -> Response:
     """A queue's status message: form ``status=`` (APF) or JSON ``{"status", "data"}`` (Harvester)."""
     svc = services(request)
@@ -201,7 +202,7 @@ async def post(key: str, request: Request) -> Response:
     return await run_in_threadpool(work)
 
 
-@router.delete("/labels/{key:path}")
+@router.delete("/labels/{key:anypath}")
 def remove(key: str, request: Request) -> Response:
     svc = services(request)
     if not svc.auth.is_admin(caller(request)):

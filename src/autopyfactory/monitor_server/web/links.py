@@ -2,7 +2,7 @@
 
 Every name is percent-encoded, so that a name the monitor would no longer take in (one stored by an
 older version, with a ``/``, ``?``, ``#`` or a space) still gives a working link and never an error;
-the routes take the rest of the path as the name (``{label:path}``)."""
+the routes take the rest of the path as the name (``{label:anypath}``, see routing.py)."""
 
 from __future__ import annotations
 

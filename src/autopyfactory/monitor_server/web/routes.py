@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
 from autopyfactory.monitor_server.api.common import ApiError, query_int
 from autopyfactory.monitor_server.db.tx import reading
 from autopyfactory.monitor_server.states import JobState, parse_state
@@ -61,7 +62,7 @@ def index(request: Request) -> Response:
 
 
 # names are percent-encoded in links (web/links.py); ":path" takes a stored name that holds a "/"
-@router.get("/factory/{name}/label/{label:path}", name="dash_label")
+@router.get("/factory/{name}/label/{label:anypath}", name="dash_label")
 def label(name: str, label: str, request: Request) -> Response:
     svc = request.app.state.services
     raw = request.query_params.get("state") or ""
@@ -77,7 +78,7 @@ def label(name: str, label: str, request: Request) -> Response:
     return _render(request, "label.html", p=page, now=now)
 
 
-@router.get("/factory/{name:path}", name="dash_factory")
+@router.get("/factory/{name:anypath}", name="dash_factory")
 def factory(name: str, request: Request) -> Response:
     svc = request.app.state.services
     now = svc.clock.now()
@@ -88,7 +89,7 @@ def factory(name: str, request: Request) -> Response:
     return _render(request, "factory.html", p=page, now=now)
 
 
-@router.get("/job/{jid:path}", name="dash_job")
+@router.get("/job/{jid:anypath}", name="dash_job")
 def job(jid: str, request: Request) -> Response:
     svc = request.app.state.services
     now = svc.clock.now()
