@@ -214,15 +214,18 @@ def test_apfmon_v1_plugin_of_apf_21(server: str) -> None:
     )
     r = urllib2(server, "POST", f"{mon}h/", hello.encode())
     assert r.status == 201, r.body
-    created = 'data=[["931048.0", "BNL_CVMFS_1-condor", "BNL-gridui09-jhover", "BNL_CVMFS_1-gridgk06"]]'
+    created = (
+        'data=[["931048.0", "BNL_CVMFS_1-condor", "BNL-gridui09-jhover", "BNL_CVMFS_1-gridgk06"], '
+        '["931049.0", null, "BNL-gridui09-jhover", "BNL_CVMFS_1-gridgk06"]]'
+    )  # a queue without batchqueue sends null as its nick
     r = urllib2(server, "POST", f"{mon}c/", created.encode())
-    assert (r.status, r.body) == (201, "Created 1/1 job(s), 0 not created")
+    assert (r.status, r.body) == (201, "Created 2/2 job(s), 0 not created")
     msg = 'cycle=3&data=[["BNL_CVMFS_1-condor", "BNL-gridui09-jhover", "BNL_CVMFS_1-gridgk06", "Ready: 3+2 & more"]]'
     r = urllib2(server, "POST", f"{mon}m/", msg.encode())
     assert (r.status, r.body) == (200, "Stored 1/1 message(s)")
     with api(server) as c:
         lab = c.get(f"/labels/{APF21}:BNL_CVMFS_1-gridgk06").json()
-        assert (lab["prq"], lab["msg"], lab["ncreated"]) == ("BNL_CVMFS_1-condor", "Ready: 3+2 & more", 1)
+        assert (lab["prq"], lab["msg"], lab["ncreated"]) == ("BNL_CVMFS_1-condor", "Ready: 3+2 & more", 2)
         assert c.get(f"/factories/{APF21}").json()["url"] == "http://gridui09.usatlas.bnl.gov:25880"
 
 

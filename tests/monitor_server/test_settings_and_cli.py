@@ -71,3 +71,24 @@ def test_cli_migrate_and_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["monitor", "token", "revoke", "fac-1", "--db", db]) == 0
     assert main(["monitor", "token", "revoke", "fac-1", "--db", db]) == 1
     assert main(["monitor", "token", "create", "--db", db]) == 2
+
+
+def test_the_documented_example_configuration_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    monkeypatch.delenv("APFMON_ADMIN_TOKEN", raising=False)
+    doc = (Path(__file__).parents[2] / "docs" / "monitor.md").read_text()
+    example = re.search(r"```ini\n(\[monitor\].*?)```", doc, re.S)
+    assert example is not None
+    (tmp_path / "admin").write_text("s3cret\n")
+    conf = tmp_path / "monitor.ini"
+    conf.write_text(example.group(1).replace("/etc/apfmon/admin-token", str(tmp_path / "admin")))
+    s = load_settings(conf)
+    assert (s.workers, s.auth.mode, s.auth.admin_token, s.expiry.keep_finished) == (
+        2,
+        AuthMode.TOKEN,
+        "s3cret",
+        7 * 86400,
+    )
+    assert s.auth.address_factories == ("BNL-gridui11-apf24", "CERN_central_A")
+    assert s.auth.trusted_networks == ("192.0.2.0/24", "2001:db8::/48")

@@ -163,7 +163,8 @@ def load_settings(path: str | Path | None) -> ServerSettings:
     """Settings from ``path`` (missing keys keep their defaults); defaults when ``path`` is None.
 
     ``admin_token_file`` in ``[auth]`` or the ``APFMON_ADMIN_TOKEN`` variable give the admin token."""
-    cp = configparser.ConfigParser(interpolation=None)
+    # "key = value   ; comment", as the documented example writes it
+    cp = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     if path is not None and not cp.read(Path(path)):
         raise SettingsError(f"{path}: cannot read the monitor configuration")
     mon, au, ex = _Reader(cp, "monitor"), _Reader(cp, "auth"), _Reader(cp, "expiry")

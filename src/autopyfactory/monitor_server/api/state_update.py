@@ -78,7 +78,9 @@ async def submit_update(svc: Services, update: StateUpdate, who: Caller) -> Repl
             except WriterUnavailable:
                 pass  # the reply is the same; only the note on the job is lost
             svc.metrics.state_updates.labels(state.value, Outcome.FORBIDDEN.value).inc()
-            return Reply(403, f"Forbidden: {why}: {decision.text()}")
+            # no fix in the reply: most such calls are wrappers, for which there is none (a
+            # factory's own are recorded with the fix, see state_refused)
+            return Reply(403, f"Forbidden: {why}: {decision.reason}")
     try:
         result = await svc.writer.submit(update)
     except WriterUnavailable as exc:

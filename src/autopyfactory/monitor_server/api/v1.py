@@ -140,6 +140,14 @@ def _text(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
+def _fields(item: Any, nick_at: int) -> list[str | None]:
+    """The four fields of a v1 item as text; the PanDA queue ("nick", a queue's optional
+    ``batchqueue``) may be null."""
+    if not isinstance(item, list) or len(item) != 4:
+        return []
+    return ["" if i == nick_at and x is None else _text(x) for i, x in enumerate(item)]
+
+
 async def hello(request: Request) -> Response:
     """``h/``: the factory registers (as ``PUT /api/factories/<fid>``)."""
     svc = services(request)
@@ -167,7 +175,7 @@ async def created(request: Request) -> Response:
     labels: dict[tuple[str, str], PilotLabel] = {}
     problems: list[ItemProblem] = []
     for i, item in enumerate(items):
-        fields = [_text(x) for x in item] if isinstance(item, list) and len(item) == 4 else []
+        fields = _fields(item, nick_at=1)
         if not fields or any(f is None for f in fields):
             problems.append(ItemProblem(i, "", "", 400, "expected [cid, nick, factory, label] (strings)"))
             continue
@@ -212,7 +220,7 @@ async def message(request: Request) -> Response:
         stored = 0
         errors: list[ApiError] = []
         for i, item in enumerate(items):
-            fields = [_text(x) for x in item] if isinstance(item, list) and len(item) == 4 else []
+            fields = _fields(item, nick_at=0)
             if not fields or any(f is None for f in fields):
                 errors.append(ApiError(400, f"item {i}: expected [nick, factory, label, text] (strings)"))
                 continue
