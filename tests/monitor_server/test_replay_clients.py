@@ -266,6 +266,8 @@ def test_wrapper_09x_v1_pings_with_curl(server: str, apfmon: str) -> None:
     assert (r.returncode, r.stdout) == (0, "ignored: Invalid state transition: exiting->running")
     r = monping("rn", "999.0")
     assert r.returncode == 0 and r.stdout.startswith("ignored: Not found")
+    r = _curl("-fksS", f"{base}rn//100.0/")  # a wrapper without $APFFID
+    assert r.returncode == 0 and r.stdout.startswith("ignored: expected rn/<factory>/<pilot>/")
     # an exit code the shell left empty: the pilot still moves on, without a result
     assert monping("rn", "101.0").returncode == 0
     assert monping("ex", "101.0").returncode == 0

@@ -85,14 +85,14 @@ def _parts(rest: str) -> list[str]:
 async def running_verb_first(rest: str, request: Request) -> Response:
     parts = _parts(rest)
     if len(parts) != 2:
-        return text(f"Not found: expected rn/<factory>/<pilot>/, got rn/{rest}", 404)
+        return text(f"ignored: expected rn/<factory>/<pilot>/, got rn/{rest}")  # (200: see above)
     return await _ping(request, parts[0], parts[1], JobState.RUNNING)
 
 
 async def exiting_verb_first(rest: str, request: Request) -> Response:
     parts = _parts(rest)
     if len(parts) not in (2, 3):
-        return text(f"Not found: expected ex/<factory>/<pilot>/<rc>, got ex/{rest}", 404)
+        return text(f"ignored: expected ex/<factory>/<pilot>/<rc>, got ex/{rest}")
     return await _ping(request, parts[0], parts[1], JobState.EXITING, parts[2] if len(parts) == 3 else None)
 
 
