@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SITE_STATUSES = ("online", "offline", "test", "brokeroff")
+SITE_TYPES = ("production", "analysis", "unified")
 # job states, in PanDA's vocabulary: a job is queued as 'activated', handed to a pilot as 'sent'
 ACTIVE_STATES = ("defined", "assigned", "activated", "sent", "starting", "running", "holding", "transferring")
 FINAL_STATES = ("finished", "failed", "cancelled")
 PILOT_REPORTABLE = ("starting", "running", "holding", "transferring", "finished", "failed")
+# states in which PanDA expects heartbeats from the pilot (sent: the pilot's first word)
+HEARTBEAT_STATES = ("starting", "running", "holding", "transferring")
+DEFAULT_TIMEFLOOR = 10  # minutes: a pilot asks for another job while younger than this
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """One PanDA queue of the testbed (nickname = panda_resource = computing site)."""
+    """One PanDA queue of the testbed (nickname = panda_resource = computing site).
+
+    ``timefloor`` (minutes) is CRIC's: a pilot keeps asking for jobs while it has run less than
+    that (0: one job per pilot). ``type`` is CRIC's queue type (production, analysis, unified)."""
 
     name: str
     status: str = "online"
@@ -21,6 +28,13 @@ class Site:
     corecount: int = 1
     maxrss: int = 2000
     maxtime: int = 3600
+    type: str = "production"
+    timefloor: int = DEFAULT_TIMEFLOOR
+
+    @property
+    def resource_type(self) -> str:
+        """PanDA's resource type of the queue's jobs: SCORE for one core, MCORE otherwise."""
+        return "SCORE" if self.corecount <= 1 else "MCORE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +47,9 @@ class Job:
     attempt: int = 1
     exit_code: int | None = None
     pilot_id: str = ""
+    error_diag: str = ""
+    node: str = ""
+    retry_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +75,23 @@ class Summary:
         return next((s for s in self.sites if s.site == name), None)
 
 
-def parse_site_spec(spec: str) -> Site:
-    """``NAME`` or ``NAME:STATUS`` (status one of online, offline, test, brokeroff)."""
-    name, _, status = spec.strip().partition(":")
-    status = (status or "online").strip().lower()
+def parse_site_spec(spec: str, timefloor: int = DEFAULT_TIMEFLOOR) -> Site:
+    """``NAME[:STATUS[:TIMEFLOOR]]`` (status one of online, offline, test, brokeroff; timefloor in
+    minutes, default ``timefloor``)."""
+    parts = spec.strip().split(":")
+    if len(parts) > 3:
+        raise ValueError(f"site {spec!r}: expected NAME[:STATUS[:TIMEFLOOR]]")
+    name = parts[0].strip()
+    status = (parts[1] if len(parts) > 1 else "").strip().lower() or "online"
     if not name:
         raise ValueError(f"site {spec!r}: empty name")
     if status not in SITE_STATUSES:
         raise ValueError(f"site {spec!r}: status must be one of {', '.join(SITE_STATUSES)}")
-    return Site(name.strip(), status)
+    if len(parts) == 3:
+        try:
+            timefloor = int(parts[2])
+        except ValueError:
+            raise ValueError(f"site {spec!r}: timefloor must be a whole number of minutes") from None
+    if timefloor < 0:
+        raise ValueError(f"site {spec!r}: timefloor must not be negative")
+    return Site(name, status, timefloor=timefloor)

@@ -5,10 +5,15 @@ Standard library only, one file, so a wrapper can fetch and run it anywhere:
 
     python3 pilot.py -s SITE -r RESOURCE -q QUEUE --url SERVER_URL [--api v1|legacy] [--max-jobs N]
 
-Each job's payload (``jobPars``, a shell command) runs with ``/bin/sh -c`` in a fresh work directory;
-the pilot reports ``running`` before and ``finished`` (exit code 0) or ``failed`` (other exit codes)
-after, with the exit code. It exits 0 when the server has no job for it (or after ``--max-jobs``),
-3 when the server cannot be reached, and 128+N when stopped by signal N (reporting its job failed).
+Like the PanDA pilot's generic user, it downloads the job's ``transformation`` (a URL under one
+of ``--baseurls``, by default the server's) into a fresh work directory and runs
+``./<script> <jobPars>`` with ``/bin/sh``; a job whose transformation is not a URL runs ``jobPars``
+itself as a shell command. It reports ``running`` before and ``finished`` (exit code 0) or
+``failed`` (other exit codes) after, with the exit code. It takes another job while younger than
+the queue's ``timefloor`` (read from ``<server>/cache/schedconfig/<queue>.all.json``; 0: one job;
+unknown: until the server has none). It exits 0 when the server has no job for it (or after
+``--max-jobs``, or past the timefloor), 3 when the server cannot be reached, and 128+N when
+stopped by signal N (reporting its job failed).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import urllib.request
 from typing import Any
 
 EXIT_UNREACHABLE = 3
+EXIT_TRF = 64  # the job's transformation could not be had (reported as the job's exit code)
 
 
 class ServerError(RuntimeError):
@@ -113,9 +119,11 @@ class Panda:
             raise ServerError(f"getJob: StatusCode {code} {doc.get('errorDialog', '')}")
         return doc
 
-    def update(self, job_id: int, state: str, exit_code: int | None, node: str, diag: str = "") -> None:
+    def update(
+        self, job_id: int, state: str, exit_code: int | None, node: str, pilot_id: str, diag: str = ""
+    ) -> None:
         if self.api == "v1":
-            fields: dict[str, Any] = {"job_id": job_id, "job_status": state, "node": node}
+            fields: dict[str, Any] = {"job_id": job_id, "job_status": state, "node": node, "pilot_id": pilot_id}
             if exit_code is not None:
                 fields["trans_exit_code"] = exit_code
             if diag:
@@ -124,7 +132,13 @@ class Panda:
             if doc.get("success") is not True:
                 raise ServerError(f"update_job {job_id} {state}: {doc.get('message')}")
             return
-        legacy: dict[str, Any] = {"jobId": job_id, "state": state, "node": node, "transExitCode": exit_code}
+        legacy: dict[str, Any] = {
+            "jobId": job_id,
+            "state": state,
+            "node": node,
+            "transExitCode": exit_code,
+            "pilotID": pilot_id,
+        }
         if diag:
             legacy["pilotErrorDiag"] = diag
         doc = _json_or_query(self._post("/server/panda/updateJob", legacy))
@@ -147,6 +161,51 @@ def _json_or_query(body: bytes) -> dict[str, Any]:
     if text.startswith("{"):
         return _json(body)
     return {k: v[0] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items()}
+
+
+def timefloor_of(panda: Panda, queues: list[str]) -> int | None:
+    """The queue's timefloor (minutes) from the server's schedconfig cache; None if unknown."""
+    for q in dict.fromkeys(x for x in queues if x):
+        url = f"{panda.base}/cache/schedconfig/{urllib.parse.quote(q)}.all.json"
+        try:
+            with urllib.request.urlopen(url, timeout=panda.timeout) as r:
+                doc = json.loads(r.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and str(doc.get("timefloor", "")).strip().lstrip("-").isdigit():
+            return int(doc["timefloor"])
+    return None
+
+
+class Transformations:
+    """Transformation scripts, downloaded once per pilot from trusted base URLs."""
+
+    def __init__(self, baseurls: list[str], cache: str, timeout: float) -> None:
+        self.baseurls = [b.rstrip("/") + "/" for b in baseurls if b]
+        self.cache, self.timeout = cache, timeout
+        self.fetched: dict[str, str] = {}
+
+    def command(self, job: dict[str, Any], workdir: str) -> str:
+        """The shell command that runs the job in ``workdir``."""
+        trf = str(job.get("transformation") or "")
+        pars = str(job.get("jobPars") or "")
+        if "://" not in trf:
+            return pars
+        if not any(trf.startswith(b) for b in self.baseurls):
+            raise ServerError(f"invalid base URL: {trf} (trusted: {', '.join(self.baseurls)})")
+        name = trf.rsplit("/", 1)[-1] or "transformation"
+        if trf not in self.fetched:
+            path = os.path.join(self.cache, f"{len(self.fetched)}-{name}")
+            try:
+                with urllib.request.urlopen(trf, timeout=self.timeout) as r, open(path, "wb") as out:
+                    shutil.copyfileobj(r, out)
+            except (urllib.error.URLError, OSError) as exc:
+                raise ServerError(f"cannot download {trf}: {getattr(exc, 'reason', exc)}") from None
+            self.fetched[trf] = path
+        dest = os.path.join(workdir, name)
+        shutil.copyfile(self.fetched[trf], dest)
+        os.chmod(dest, 0o755)
+        return f"./{name} {pars}"
 
 
 class Stop(Exception):
@@ -175,7 +234,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-q", "--queue", required=True, help="PanDA queue / computing element")
     p.add_argument("--url", required=True, help="PanDA server base URL")
     p.add_argument("--api", choices=("v1", "legacy"), default="v1", help="PanDA API (default v1)")
-    p.add_argument("--max-jobs", type=int, default=0, help="stop after this many jobs (0: until no job)")
+    p.add_argument("--max-jobs", type=int, default=0, help="stop after this many jobs (0: no limit)")
+    p.add_argument(
+        "--timefloor",
+        type=int,
+        default=None,
+        help="minutes during which to take more jobs (default: the queue's; 0: one job)",
+    )
+    p.add_argument(
+        "--baseurls",
+        default="",
+        help="comma-separated URLs transformations may come from (default: the server's)",
+    )
     p.add_argument("--label", default="managed", help="prodSourceLabel to ask for")
     p.add_argument("--pilot-id", default="", help="identity reported to the server (default APFFID:APFCID)")
     p.add_argument("--workdir", default="", help="where payload work directories go (default: a temp dir)")
@@ -200,11 +270,25 @@ def main(argv: list[str]) -> int:
         signal.signal(s, on_signal)
     panda = Panda(args.url, args.api, args.timeout, args.retries)
     base = args.workdir or tempfile.mkdtemp(prefix="pilot-")
-    say(f"{pilot_id} for site={args.site} queue={args.queue} server={panda.base} api={args.api}")
+    os.makedirs(base, exist_ok=True)
+    trfs = Transformations(
+        [b.strip() for b in args.baseurls.split(",")] if args.baseurls else [panda.base], base, args.timeout
+    )
+    timefloor = args.timefloor if args.timefloor is not None else timefloor_of(panda, [args.resource, args.queue])
+    say(
+        f"{pilot_id} for site={args.site} queue={args.queue} server={panda.base} api={args.api}"
+        f" timefloor={'unknown' if timefloor is None else f'{timefloor} min'}"
+    )
+    started = time.monotonic()
     done = 0
     current: int | None = None
     try:
-        while args.max_jobs <= 0 or done < args.max_jobs:
+        while True:
+            if args.max_jobs > 0 and done >= args.max_jobs:
+                break
+            if done and timefloor is not None and time.monotonic() - started >= timefloor * 60:
+                say(f"past the timefloor ({timefloor} min): no more jobs")
+                break
             try:
                 job = panda.get_job(args.site, args.queue, args.resource, args.label, node, pilot_id)
             except ServerError as exc:
@@ -217,11 +301,16 @@ def main(argv: list[str]) -> int:
             workdir = os.path.join(base, f"PandaJob_{current}")
             os.makedirs(workdir, exist_ok=True)
             env = dict(os.environ, PandaID=str(current), PANDA_SITE=args.site)
-            _report(panda, current, "running", None, node)
+            _report(panda, current, "running", None, node, pilot_id)
             t0 = time.time()
-            rc = run_payload(str(job.get("jobPars", "")), workdir, env)
+            try:
+                rc = run_payload(trfs.command(job, workdir), workdir, env)
+                diag = ""
+            except ServerError as exc:
+                rc, diag = EXIT_TRF, str(exc)
+                say(f"job {current}: {diag}")
             state = "finished" if rc == 0 else "failed"
-            _report(panda, current, state, rc, node)
+            _report(panda, current, state, rc, node, pilot_id, diag)
             say(f"job {current} {state} rc={rc} in {time.time() - t0:.1f}s")
             current = None
             done += 1
@@ -229,7 +318,7 @@ def main(argv: list[str]) -> int:
     except Stop as stop:
         rc = 128 + stop.signum
         if current is not None:
-            _report(panda, current, "failed", rc, node, f"pilot stopped by signal {stop.signum}")
+            _report(panda, current, "failed", rc, node, pilot_id, f"pilot stopped by signal {stop.signum}")
         say(f"stopped by signal {stop.signum} after {done} job(s)")
         return rc
     finally:
@@ -239,9 +328,9 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _report(panda: Panda, job_id: int, state: str, rc: int | None, node: str, diag: str = "") -> None:
+def _report(panda: Panda, job_id: int, state: str, rc: int | None, node: str, pilot_id: str, diag: str = "") -> None:
     try:
-        panda.update(job_id, state, rc, node, diag)
+        panda.update(job_id, state, rc, node, pilot_id, diag)
     except ServerError as exc:
         say(f"could not report job {job_id} {state}: {exc}")
 

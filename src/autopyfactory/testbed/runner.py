@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from autopyfactory.testbed.client import TestbedClient
+from autopyfactory.testbed.heartbeat import Clock, HeartbeatPolicy
 from autopyfactory.testbed.model import Site
 from autopyfactory.testbed.server import create_app
 from autopyfactory.testbed.store import JobStore
@@ -25,24 +26,32 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def serve_forever(store: JobStore, host: str, port: int) -> None:
+def serve_forever(store: JobStore, host: str, port: int, storage: str | None = None) -> None:
     """Serve in the foreground until SIGINT/SIGTERM."""
     sock = bind(host, port)
-    uvicorn.Server(uvicorn.Config(create_app(store), log_level="warning", access_log=False)).run(
-        sockets=[sock]
-    )
+    app = create_app(store, storage)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
 
 
 class ThreadedTestbed:
     """The server on a free port in a background thread; ``store`` is shared with the caller."""
 
-    def __init__(self, sites: list[Site], db: Path | str = ":memory:", host: str = "127.0.0.1") -> None:
-        self.store = JobStore(db)
+    def __init__(
+        self,
+        sites: list[Site],
+        db: Path | str = ":memory:",
+        host: str = "127.0.0.1",
+        clock: Clock | None = None,
+        heartbeat: HeartbeatPolicy | None = None,
+        check_every: float = 30.0,
+    ) -> None:
+        self.store = JobStore(db, clock, heartbeat) if clock else JobStore(db, heartbeat=heartbeat)
         for s in sites:
             self.store.put_site(s)
         self._sock = bind(host, 0)
         self.url = f"http://{host}:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(self.store), log_level="warning", access_log=False)
+        app = create_app(self.store, check_every=check_every)
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
