@@ -30,12 +30,14 @@ def test_v1_dispatch_and_report(tb) -> None:  # type: ignore[no-untyped-def]
     doc = r.json()
     assert doc["success"] is True
     (job,) = doc["data"]["jobs"]
-    assert (job["PandaID"], job["jobPars"], job["prodSourceLabel"]) == (pid, "echo hello", "managed")
+    assert (job["PandaID"], job["jobPars"], job["prodSourceLabel"]) == (pid, "'echo hello'", "managed")
+    assert job["transformation"] == f"{tb.url}/trf/user/runtestbed.sh"
     upd = httpx.post(
         f"{tb.url}/api/v1/pilot/update_job",
         json={"job_id": pid, "job_status": "failed", "trans_exit_code": 3},
+        headers=JSON,
     )
-    assert upd.json()["data"] == {"StatusCode": 0, "command": None}
+    assert upd.json()["data"] == {"StatusCode": 0, "command": "NULL"}
     assert tb.store.job(pid).status == "failed"  # type: ignore[union-attr]
     assert tb.store.job(pid).exit_code == 3  # type: ignore[union-attr]
     none = httpx.post(f"{tb.url}/api/v1/pilot/acquire_jobs", json={"site_name": "A"}).json()
@@ -59,7 +61,7 @@ def test_invalid_update_status_is_refused_with_code_50(tb) -> None:  # type: ign
     doc = httpx.post(
         f"{tb.url}/api/v1/pilot/update_job", json={"job_id": pid, "job_status": "exploded"}
     ).json()
-    assert (doc["success"], doc["data"]) == (False, {"StatusCode": 50})
+    assert doc == {"success": False, "message": "Invalid job status: exploded", "data": {"StatusCode": 50}}
 
 
 def test_legacy_get_job_form_and_urlencoded_answer(tb) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +77,8 @@ def test_legacy_get_job_form_and_urlencoded_answer(tb) -> None:  # type: ignore[
     assert tb.store.job(pid).status == "finished"  # type: ignore[union-attr]
     r = httpx.post(f"{tb.url}/server/panda/getJob", data={"siteName": "T"}, headers=JSON)
     assert r.json() == {"StatusCode": 20, "errorDialog": "no jobs in PanDA"}
+    r = httpx.post(f"{tb.url}/server/panda/getJob", data={"siteName": "T"})
+    assert r.text == "StatusCode=20"
 
 
 def test_legacy_get_job_accepts_pilot3s_gzipped_json_body(tb) -> None:  # type: ignore[no-untyped-def]
@@ -97,6 +101,8 @@ def test_legacy_statistics_are_pickles(tb) -> None:  # type: ignore[no-untyped-d
     assert labels == {"A": {"managed": {"activated": 2}, "user": {"activated": 1}}}
     specs = pickle.loads(httpx.get(f"{tb.url}/server/panda/getSiteSpecs?siteType=all").content)
     assert specs["OFF"]["status"] == "offline"
+    # PanDA's default siteType is analysis; the fixture's sites are production queues
+    assert pickle.loads(httpx.get(f"{tb.url}/server/panda/getSiteSpecs").content) == {}
 
 
 def test_unknown_legacy_method_is_forbidden(tb) -> None:  # type: ignore[no-untyped-def]
