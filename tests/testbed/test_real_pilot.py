@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,9 +62,13 @@ def test_the_real_pilot_runs_testbed_jobs_until_the_queue_is_empty(source: Path,
 
 
 def test_with_timefloor_0_the_real_pilot_runs_one_job(source: Path, tmp_path: Path) -> None:
+    """Through ``autopyfactory testbed real-pilot``, as docs/testbed.md shows it."""
     with ThreadedTestbed([Site("ONE_Q", timefloor=0)]) as tb:
         first, second = tb.store.submit("ONE_Q", 2, "true")
-        r = run_pilot(source, tb.url, "ONE_Q", tmp_path, "http://logs.example.org/testbed/2.0.out")
+        cmd = [sys.executable, "-m", "autopyfactory", "testbed", "real-pilot", "--url", tb.url, "--queue", "ONE_Q"]
+        cmd += ["--workdir", str(tmp_path), "--cache", str(CACHE)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
         assert (tb.store.job(first).status, tb.store.job(second).status) == ("finished", "activated"), (  # type: ignore[union-attr]
             (r.stdout + r.stderr)[-3000:]
         )

@@ -1,17 +1,25 @@
 """``autopyfactory testbed``: a local PanDA-compatible server, and tools to feed it.
 
-testbed serve  [--host H] [--port P] [--db FILE] [--sites NAME[:STATUS] ...]
+testbed serve  [--host H] [--port P] [--db FILE] [--sites NAME[:STATUS[:TIMEFLOOR]] ...]
+               [--timefloor MIN] [--sent-timeout S] [--heartbeat-timeout S] [--max-attempts N]
 testbed submit --site S --jobs N --command '...' [--label L] [--url URL]
 testbed site   --site S --status online|offline|test|brokeroff [--url URL]
 testbed status [--url URL]
+testbed real-pilot --queue Q [--url URL] [--workdir DIR] [--pilot-version V] [-- PILOT ARGS]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+from autopyfactory.testbed.heartbeat import HEARTBEAT_TIMEOUT, MAX_ATTEMPTS, SENT_TIMEOUT
+from autopyfactory.testbed.model import DEFAULT_TIMEFLOOR
 
 DEFAULT_PORT = 25080
 
@@ -31,8 +39,32 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--sites",
         nargs="*",
         default=[],
-        metavar="NAME[:STATUS]",
-        help="sites to create, e.g. SITE_A:online SITE_B:test",
+        metavar="NAME[:STATUS[:TIMEFLOOR]]",
+        help="sites to create, e.g. SITE_A:online SITE_B:test:0 (timefloor in minutes)",
+    )
+    s.add_argument(
+        "--timefloor",
+        type=int,
+        default=DEFAULT_TIMEFLOOR,
+        help=f"minutes a pilot keeps taking jobs, for sites that do not say (default {DEFAULT_TIMEFLOOR})",
+    )
+    s.add_argument(
+        "--sent-timeout",
+        type=float,
+        default=SENT_TIMEOUT,
+        help=f"seconds a handed-out job waits for its pilot's first update (default {SENT_TIMEOUT:g}, PanDA's)",
+    )
+    s.add_argument(
+        "--heartbeat-timeout",
+        type=float,
+        default=HEARTBEAT_TIMEOUT,
+        help=f"seconds a started job may go without a heartbeat (default {HEARTBEAT_TIMEOUT:g}, PanDA's)",
+    )
+    s.add_argument(
+        "--max-attempts",
+        type=int,
+        default=MAX_ATTEMPTS,
+        help=f"a job lost that way is retried as a new job up to this attempt (default {MAX_ATTEMPTS})",
     )
 
     j = tsub.add_parser("submit", help="queue payload jobs at a site")
@@ -50,12 +82,32 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     st = tsub.add_parser("status", help="jobs per site and state, pilots seen")
     st.add_argument("--url", default=default_url, help=f"testbed URL (default {default_url})")
 
+    rp = tsub.add_parser(
+        "real-pilot",
+        help="run the real PanDA pilot (panda-pilot from PyPI) against a testbed queue",
+        description="Runs PanDA pilot 3 (its source fetched with pip into --cache) for one queue of a "
+        "running testbed, with PILOT_NOKILL set and every URL it reads pointing at the testbed. "
+        "Words after -- go to the pilot.",
+    )
+    rp.add_argument("--url", default=default_url, help=f"testbed URL (default {default_url})")
+    rp.add_argument("--queue", required=True, help="the testbed site (PanDA queue) to take jobs from")
+    rp.add_argument("--workdir", default=".", help="where the pilot makes its work directory (default .)")
+    rp.add_argument("--pilot-version", default=None, help="panda-pilot version (default: the installed one)")
+    rp.add_argument(
+        "--cache",
+        default=str(Path.home() / ".cache" / "autopyfactory" / "panda-pilot"),
+        help="where pilot sources are kept (default ~/.cache/autopyfactory/panda-pilot)",
+    )
+    rp.add_argument("pilot_args", nargs="*", metavar="PILOT_ARG", help="extra pilot.py arguments (after --)")
+
 
 def run(args: argparse.Namespace) -> int:
     from autopyfactory.testbed.client import TestbedClient, TestbedError
 
     if args.testbed_command == "serve":
         return _serve(args)
+    if args.testbed_command == "real-pilot":
+        return _real_pilot(args)
     try:
         with TestbedClient(args.url) as c:
             if args.testbed_command == "submit":
@@ -81,22 +133,24 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from autopyfactory.cli.logging_setup import setup_logging
+    from autopyfactory.testbed.heartbeat import HeartbeatPolicy
     from autopyfactory.testbed.model import parse_site_spec
     from autopyfactory.testbed.runner import serve_forever
     from autopyfactory.testbed.store import JobStore
 
     setup_logging(args.level if args.level != logging.WARNING else logging.INFO, args.log, False)
     try:
-        sites = [parse_site_spec(s) for s in args.sites]
+        if args.timefloor < 0:
+            raise ValueError("--timefloor must not be negative")
+        sites = [parse_site_spec(s, args.timefloor) for s in args.sites]
+        policy = HeartbeatPolicy(args.sent_timeout, args.heartbeat_timeout, args.max_attempts)
     except ValueError as exc:
         print(f"testbed serve: {exc}", file=sys.stderr)
         return 2
-    store = JobStore(args.db)
-    for s in sites:
+    store = JobStore(args.db, heartbeat=policy)
+    for s in sites:  # a site named again keeps its other settings, takes the given status and timefloor
         old = store.site(s.name)
-        store.put_site(s if old is None else old)
-        if old is not None and old.status != s.status:
-            store.set_status(s.name, s.status)
+        store.put_site(s if old is None else replace(old, status=s.status, timefloor=s.timefloor))
     print(
         f"testbed: serving http://{args.host}:{args.port} (database {args.db}; sites: "
         f"{', '.join(f'{s.name}={s.status}' for s in store.sites()) or 'none'})",
@@ -110,3 +164,23 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _real_pilot(args: argparse.Namespace) -> int:
+    from autopyfactory.testbed.client import TestbedClient, TestbedError
+    from autopyfactory.testbed.realpilot import RealPilotError, pilot_run, pilot_source
+
+    try:
+        with TestbedClient(args.url) as c:
+            if c.summary().site(args.queue) is None:
+                print(f"testbed real-pilot: the testbed at {args.url} has no queue {args.queue}", file=sys.stderr)
+                return 2
+        source = pilot_source(Path(args.cache), args.pilot_version)
+        workdir = Path(args.workdir).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        run = pilot_run(source, args.url, args.queue, workdir, extra=tuple(args.pilot_args))
+    except (TestbedError, RealPilotError) as exc:
+        print(f"testbed real-pilot: {exc}", file=sys.stderr)
+        return 1
+    print(f"testbed real-pilot: running {source.name} for {args.queue} in {workdir}", flush=True)
+    return subprocess.run(run.argv, env=run.env, cwd=workdir).returncode

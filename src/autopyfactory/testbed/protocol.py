@@ -17,6 +17,7 @@ NULL = "NULL"  # what PanDA's dispatcher sends for "nothing", never a JSON null
 TRF_NAME = "runtestbed.sh"
 TRF_PATH = "/trf/user"  # the transformation's base, as panda servers serve /trf/user/<script>
 DDM_ENDPOINT = "TESTBED_LOCALDISK"
+PROCESSING_TYPE = "testbed"
 
 
 def trf_base(server: str) -> str:
@@ -50,7 +51,7 @@ def job_description(job: Job, site: Site | None, server: str) -> dict[str, Any]:
         "swRelease": NULL,
         "homepackage": NULL,
         "cmtConfig": NULL,
-        "processingType": "testbed",
+        "processingType": PROCESSING_TYPE,
         "transferType": NULL,
         "sourceSite": NULL,
         "destinationSE": NULL,

@@ -86,6 +86,14 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
         labels = PRODUCTION_LABELS if kind == "production" else ANALYSIS_LABELS
         return _stats(request, S.by_cloud(store.counts(60.0 * S.DEFAULT_WINDOW), labels))
 
+    @r.api_route("/statistics/production_job_stats_by_cloud_and_processing_type", methods=both)
+    async def production_job_stats_by_cloud_and_processing_type(request: Request) -> Response:
+        if bad := _method(request, "GET"):
+            return bad
+        store.expire_lost()
+        rows = store.counts(60.0 * S.DEFAULT_WINDOW)
+        return _stats(request, S.by_cloud_and_processing_type(rows, PRODUCTION_LABELS))
+
     @r.api_route("/metaconfig/get_site_specs", methods=both)
     async def get_site_specs(request: Request) -> Response:
         if bad := _method(request, "GET"):

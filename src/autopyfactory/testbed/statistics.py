@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from autopyfactory.testbed.protocol import PROCESSING_TYPE
 from autopyfactory.testbed.store import CountRow
 
 # PanDA zero-fills these per (site, resource type) in its per-resource statistics
@@ -52,6 +53,19 @@ def by_cloud(rows: Iterable[CountRow], labels: frozenset[str]) -> dict[str, dict
     return out
 
 
+def by_cloud_and_processing_type(
+    rows: Iterable[CountRow], labels: frozenset[str]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """``{cloud: {processing type: {status: n}}}`` over the jobs of ``labels`` (testbed jobs'
+    processing type is ``testbed``)."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for r in rows:
+        if r.label in labels:
+            d = out.setdefault(r.cloud, {}).setdefault(PROCESSING_TYPE, {})
+            d[r.status] = d.get(r.status, 0) + r.n
+    return out
+
+
 def time_window(value: object) -> int | None:
     """A ``time_window`` parameter in minutes, as PanDA casts it; ValueError with PanDA's message
     when it is not a whole number from 0 to 10080."""
@@ -60,7 +74,9 @@ def time_window(value: object) -> int | None:
     try:
         minutes = int(float(str(value)))
     except ValueError:
-        minutes = -1
+        raise ValueError(
+            f"Type error: 'time_window' with value '{value}' could not be casted to type int from str."
+        ) from None
     if minutes < 0 or minutes > MAX_TIME_WINDOW:
         raise ValueError(
             f'Parameter "time_window" needs to be a positive integer smaller than {MAX_TIME_WINDOW} min (7 days)'
