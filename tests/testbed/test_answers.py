@@ -71,7 +71,9 @@ def test_is_alive(tb) -> None:  # type: ignore[no-untyped-def]
     r = httpx.get(f"{tb.url}/api/v1/system/is_alive", headers=V1)
     assert (r.status_code, r.json()) == (200, {"success": True, "message": "", "data": None})
     assert r.headers["content-type"].startswith("text/plain")
-    assert httpx.get(f"{tb.url}/api/v1/system/is_alive").text == "{'success': True, 'message': '', 'data': None}"
+    assert (
+        httpx.get(f"{tb.url}/api/v1/system/is_alive").text == "{'success': True, 'message': '', 'data': None}"
+    )
 
 
 def test_v1_acquire_without_site_is_refused_as_panda_does(tb) -> None:  # type: ignore[no-untyped-def]

@@ -92,7 +92,10 @@ def test_server_client_statistics_calls(tb) -> None:  # type: ignore[no-untyped-
 def test_server_client_site_specs_and_job_status(tb) -> None:  # type: ignore[no-untyped-def]
     # get_site_specs(site_type=None) sends no "type": analysis sites only
     assert set(server_client_get(tb, "metaconfig/get_site_specs", {})["data"]) == {"ANALY_Q"}
-    assert set(server_client_get(tb, "metaconfig/get_site_specs", {"type": "all"})["data"]) == {"PROD_Q", "ANALY_Q"}
+    assert set(server_client_get(tb, "metaconfig/get_site_specs", {"type": "all"})["data"]) == {
+        "PROD_Q",
+        "ANALY_Q",
+    }
     # get_job_status(job_ids) posts {"job_ids": [...]} as JSON
     r = httpx.post(f"{tb.url}/api/v1/pilot/get_job_status", json={"job_ids": [1, 99]}, headers=SERVER_CLIENT)
     assert [d["status"] for d in r.json()["data"]] == ["activated", "not found"]

@@ -23,7 +23,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def store(clock: FakeClock) -> Iterator[JobStore]:
-    s = JobStore(clock=clock, heartbeat=HeartbeatPolicy(sent_timeout=60, heartbeat_timeout=300, max_attempts=2))
+    s = JobStore(
+        clock=clock, heartbeat=HeartbeatPolicy(sent_timeout=60, heartbeat_timeout=300, max_attempts=2)
+    )
     s.put_site(Site("A"))
     yield s
     s.close()

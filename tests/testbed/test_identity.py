@@ -91,7 +91,10 @@ def test_identities_from_what_clients_send() -> None:
     assert asker_of({"pilot_id": "fac:1.0"}).key == "fac:1.0"
     assert asker_of({"node": "n"}).anonymous
     assert reported_identity({"pilot_id": "g|SLURM|PR|3.11"}, v1=True) == "g"
-    assert reported_identity({"pilotID": "unknown|PR|3.7", "batchID": "42", "schedulerID": "s"}, v1=False) == "s:42"
+    assert (
+        reported_identity({"pilotID": "unknown|PR|3.7", "batchID": "42", "schedulerID": "s"}, v1=False)
+        == "s:42"
+    )
     assert reported_identity({"pilotID": "unknown|PR|3.7"}, v1=False) == ""
 
 

@@ -25,7 +25,12 @@ def test_schedconfig_all_json_carries_what_the_pilot_reads(tb) -> None:  # type:
     r = httpx.get(f"{tb.url}/cache/schedconfig/Q1.all.json")
     assert r.status_code == 200
     doc = r.json()
-    assert (doc["nickname"], doc["panda_resource"], doc["state"], doc["status"]) == ("Q1", "Q1", "ACTIVE", "online")
+    assert (doc["nickname"], doc["panda_resource"], doc["state"], doc["status"]) == (
+        "Q1",
+        "Q1",
+        "ACTIVE",
+        "online",
+    )
     assert doc["timefloor"] == 30
     assert doc["acopytools"]["pl"] == ["mv"] and doc["astorages"]["pl"] == ["TESTBED_LOCALDISK"]
     assert r.text.startswith('{\n    "acopytools"')  # sorted keys, indent 4, as PanDA's cache writes it
@@ -52,8 +57,10 @@ def test_ddm_endpoints(tb) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_transformation_runs_the_payload_as_a_pilot_calls_it(tb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (pid,) = tb.store.submit("Q1", 1, 'echo "a b" > out; exit 3')
-    (job,) = httpx.post(f"{tb.url}/api/v1/pilot/acquire_jobs", json={"site_name": "Q1"}).json()["data"]["jobs"]
+    tb.store.submit("Q1", 1, 'echo "a b" > out; exit 3')
+    (job,) = httpx.post(f"{tb.url}/api/v1/pilot/acquire_jobs", json={"site_name": "Q1"}).json()["data"][
+        "jobs"
+    ]
     script = tmp_path / "runtestbed.sh"
     script.write_bytes(httpx.get(job["transformation"]).content)
     script.chmod(0o755)

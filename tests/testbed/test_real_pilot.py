@@ -37,7 +37,9 @@ def source() -> Path:
         pytest.skip(f"cannot fetch the pilot's source distribution: {exc}")
 
 
-def run_pilot(source: Path, url: str, queue: str, workdir: Path, gtag: str) -> subprocess.CompletedProcess[str]:
+def run_pilot(
+    source: Path, url: str, queue: str, workdir: Path, gtag: str
+) -> subprocess.CompletedProcess[str]:
     run = pilot_run(source, url, queue, workdir, env={**os.environ, "GTAG": gtag})
     assert run.env["PILOT_NOKILL"] == "1"
     return subprocess.run(run.argv, env=run.env, cwd=workdir, capture_output=True, text=True, timeout=600)
@@ -47,7 +49,10 @@ def test_the_real_pilot_runs_testbed_jobs_until_the_queue_is_empty(source: Path,
     marks = tmp_path / "marks"
     marks.mkdir()
     with ThreadedTestbed([Site("REAL_Q", timefloor=10)]) as tb:
-        ok = [tb.store.submit("REAL_Q", 1, f'echo "payload $0" > {marks}/job-{i}; sleep 1')[0] for i in (1, 2, 3)]
+        ok = [
+            tb.store.submit("REAL_Q", 1, f'echo "payload $0" > {marks}/job-{i}; sleep 1')[0]
+            for i in (1, 2, 3)
+        ]
         gtag = "http://logs.example.org/testbed/1.0.out"
         r = run_pilot(source, tb.url, "REAL_Q", tmp_path, gtag)
         log = r.stdout + r.stderr
@@ -65,7 +70,17 @@ def test_with_timefloor_0_the_real_pilot_runs_one_job(source: Path, tmp_path: Pa
     """Through ``autopyfactory testbed real-pilot``, as docs/testbed.md shows it."""
     with ThreadedTestbed([Site("ONE_Q", timefloor=0)]) as tb:
         first, second = tb.store.submit("ONE_Q", 2, "true")
-        cmd = [sys.executable, "-m", "autopyfactory", "testbed", "real-pilot", "--url", tb.url, "--queue", "ONE_Q"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "autopyfactory",
+            "testbed",
+            "real-pilot",
+            "--url",
+            tb.url,
+            "--queue",
+            "ONE_Q",
+        ]
         cmd += ["--workdir", str(tmp_path), "--cache", str(CACHE)]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]

@@ -24,7 +24,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def tb(clock: FakeClock) -> Iterator[ThreadedTestbed]:
-    sites = [Site("P", cloud="CA"), Site("M", cloud="CA", corecount=8), Site("U", cloud="DE", type="analysis")]
+    sites = [
+        Site("P", cloud="CA"),
+        Site("M", cloud="CA", corecount=8),
+        Site("U", cloud="DE", type="analysis"),
+    ]
     with ThreadedTestbed(sites, clock=clock) as t:
         yield t
 
@@ -51,9 +55,12 @@ def test_by_site_and_resource_type_counts_active_and_recent_final_jobs(tb, clock
     }
     clock.advance(61 * 60)
     # the finished job is older than a 60-minute window, but within the default 12 hours
-    assert get(tb, "statistics/job_stats_by_site_and_resource_type", time_window=60)["data"]["P"]["SCORE"][
-        "finished"
-    ] == 0
+    assert (
+        get(tb, "statistics/job_stats_by_site_and_resource_type", time_window=60)["data"]["P"]["SCORE"][
+            "finished"
+        ]
+        == 0
+    )
     assert get(tb, "statistics/job_stats_by_site_and_resource_type")["data"]["P"]["SCORE"]["finished"] == 1
 
 
@@ -109,7 +116,9 @@ def test_site_specs_default_to_analysis_sites(tb) -> None:  # type: ignore[no-un
 def test_job_type_production_selects_production_labels(tb) -> None:  # type: ignore[no-untyped-def]
     tb.store.submit("P", 2, "true")
     tb.store.submit("P", 3, "true", label="user")
-    per_site = pickle.loads(httpx.get(f"{tb.url}/server/panda/getJobStatisticsPerSite?jobType=production").content)
+    per_site = pickle.loads(
+        httpx.get(f"{tb.url}/server/panda/getJobStatisticsPerSite?jobType=production").content
+    )
     assert per_site == {"P": {"assigned": 0, "activated": 2, "running": 0}}
     per_site = pickle.loads(httpx.get(f"{tb.url}/server/panda/getJobStatisticsPerSite?jobType=user").content)
     assert per_site == {"P": {"assigned": 0, "activated": 3, "running": 0}}
@@ -121,6 +130,8 @@ def test_job_type_production_selects_production_labels(tb) -> None:  # type: ign
     ).json()["data"]["jobs"][0]
     assert job["prodSourceLabel"] == "user"
     job = httpx.post(
-        f"{tb.url}/server/panda/getJob", data={"siteName": "P", "jobType": "managed"}, headers={"Accept": "application/json"}
+        f"{tb.url}/server/panda/getJob",
+        data={"siteName": "P", "jobType": "managed"},
+        headers={"Accept": "application/json"},
     ).json()
     assert job["prodSourceLabel"] == "managed"

@@ -173,7 +173,10 @@ def _real_pilot(args: argparse.Namespace) -> int:
     try:
         with TestbedClient(args.url) as c:
             if c.summary().site(args.queue) is None:
-                print(f"testbed real-pilot: the testbed at {args.url} has no queue {args.queue}", file=sys.stderr)
+                print(
+                    f"testbed real-pilot: the testbed at {args.url} has no queue {args.queue}",
+                    file=sys.stderr,
+                )
                 return 2
         source = pilot_source(Path(args.cache), args.pilot_version)
         workdir = Path(args.workdir).resolve()

@@ -17,12 +17,22 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class DemoSites:
+    """The demo's PanDA queues. Their CRIC ``timefloor`` (minutes) decides how many jobs a pilot
+    takes, as for real PanDA pilots: at the online site pilots keep taking jobs for
+    ``online_timefloor`` minutes (longer than the demo drains in), at the test site one each."""
+
     online: str = "DEMO_ONLINE"
     test: str = "DEMO_TEST"
     offline: str = "DEMO_OFFLINE"
+    online_timefloor: int = 10
+    test_timefloor: int = 0
 
     def specs(self) -> list[str]:
-        return [f"{self.online}:online", f"{self.test}:test", f"{self.offline}:offline"]
+        return [
+            f"{self.online}:online:{self.online_timefloor}",
+            f"{self.test}:test:{self.test_timefloor}",
+            f"{self.offline}:offline",
+        ]
 
 
 AUTOPYFACTORY_CONF = """\
@@ -94,10 +104,10 @@ sched.statustest.pilots = 1
 sched.statusoffline.pilots = 0
 """,
     "10-test.conf": """\
-# a site in test mode gets sched.statustest.pilots per cycle; these pilots take one job each and
-# speak PanDA's legacy API
+# a site in test mode gets sched.statustest.pilots per cycle; its pilots take one job each (the
+# queue's timefloor is 0) and speak PanDA's legacy API
 [{test}]
-wrapper.pluginargs = --max-jobs=1 --api=legacy
+wrapper.pluginargs = --api=legacy
 """,
     "20-offline.conf": """\
 [{offline}]

@@ -38,10 +38,11 @@ class DemoOptions:
     payload: str = "sleep 0.2"
     sleep: float = 3.0  # seconds between cycles
     slots: int = 10  # local pilots running at once
-    # Pilots at the online site run jobs until none is left (as real pilots do while walltime lasts);
-    # the factory assumes about jobs_per_pilot each (CRIC's jobsperpilot: Scale divides by it) and
-    # keeps at most max_torun of them pending or running, so it never sends pilots after work that
-    # pilots already running will take.
+    # Pilots at the online site take jobs until none is left, as real PanDA pilots do while younger
+    # than the queue's timefloor (DemoSites.online_timefloor, longer than the demo lasts); the test
+    # site's timefloor is 0, one job per pilot. The factory assumes about jobs_per_pilot each
+    # (CRIC's jobsperpilot: Scale divides by it) and keeps at most max_torun of them pending or
+    # running, so it never sends pilots after work that pilots already running will take.
     jobs_per_pilot: float = 10
     max_jobs: int = 0
     max_torun: int = 8

@@ -123,7 +123,12 @@ class Panda:
         self, job_id: int, state: str, exit_code: int | None, node: str, pilot_id: str, diag: str = ""
     ) -> None:
         if self.api == "v1":
-            fields: dict[str, Any] = {"job_id": job_id, "job_status": state, "node": node, "pilot_id": pilot_id}
+            fields: dict[str, Any] = {
+                "job_id": job_id,
+                "job_status": state,
+                "node": node,
+                "pilot_id": pilot_id,
+            }
             if exit_code is not None:
                 fields["trans_exit_code"] = exit_code
             if diag:
@@ -274,7 +279,9 @@ def main(argv: list[str]) -> int:
     trfs = Transformations(
         [b.strip() for b in args.baseurls.split(",")] if args.baseurls else [panda.base], base, args.timeout
     )
-    timefloor = args.timefloor if args.timefloor is not None else timefloor_of(panda, [args.resource, args.queue])
+    timefloor = (
+        args.timefloor if args.timefloor is not None else timefloor_of(panda, [args.resource, args.queue])
+    )
     say(
         f"{pilot_id} for site={args.site} queue={args.queue} server={panda.base} api={args.api}"
         f" timefloor={'unknown' if timefloor is None else f'{timefloor} min'}"
@@ -328,7 +335,9 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _report(panda: Panda, job_id: int, state: str, rc: int | None, node: str, pilot_id: str, diag: str = "") -> None:
+def _report(
+    panda: Panda, job_id: int, state: str, rc: int | None, node: str, pilot_id: str, diag: str = ""
+) -> None:
     try:
         panda.update(job_id, state, rc, node, pilot_id, diag)
     except ServerError as exc:

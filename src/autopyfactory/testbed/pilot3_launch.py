@@ -15,6 +15,7 @@ Standard library only."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import runpy
 import sys
@@ -36,13 +37,13 @@ def main(argv: list[str]) -> None:
     if native:
         args += ["--baseurls", ",".join(bases)]
     else:
-        import pilot.user.generic.setup as generic  # type: ignore[import-not-found]
+        generic = importlib.import_module("pilot.user.generic.setup")
 
         def trusted(order: Any = None) -> list[str]:
             first = [order] if order in bases else []
             return first + [b for b in bases if b not in first]
 
-        generic.get_valid_base_urls = trusted
+        generic.get_valid_base_urls = trusted  # type: ignore[attr-defined]
     sys.argv = [script, *args]
     runpy.run_path(script, run_name="__main__")
 

@@ -56,7 +56,9 @@ def pilot_source(cache: Path, version: str | None = None) -> Path:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         archives = list(Path(tmp).glob("*.tar.gz"))
         if r.returncode != 0 or not archives:
-            raise RealPilotError(f"cannot download {PACKAGE}=={version}: {r.stderr.strip() or r.stdout.strip()}")
+            raise RealPilotError(
+                f"cannot download {PACKAGE}=={version}: {r.stderr.strip() or r.stdout.strip()}"
+            )
         with tarfile.open(archives[0]) as tar:
             tar.extractall(tmp, filter="data")
         unpacked = next((p.parent for p in Path(tmp).glob("*/pilot.py")), None)

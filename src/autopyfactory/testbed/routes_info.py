@@ -32,7 +32,9 @@ def info_router(store: JobStore, storage: str) -> APIRouter:
     @r.get("/cric/api/atlas/pandaqueue/query/")
     async def cric_pandaqueues(request: Request) -> Response:
         """Every queue, or only those named by ``pandaqueue=`` (repeatable, or a comma list)."""
-        wanted = {n.strip() for v in request.query_params.getlist("pandaqueue") for n in v.split(",") if n.strip()}
+        wanted = {
+            n.strip() for v in request.query_params.getlist("pandaqueue") for n in v.split(",") if n.strip()
+        }
         host = host_of(request)
         return JSONResponse(
             {s.name: P.pandaqueue(s, host) for s in store.sites() if not wanted or s.name in wanted}

@@ -53,11 +53,15 @@ def legacy_router(store: JobStore, server_url: Callable[[Request], str]) -> APIR
     def get_job(request: Request, params: dict[str, Any]) -> Response:
         site = str(params.get("siteName") or "")
         if not site:
-            return legacy_response(request, {"StatusCode": P.SC_INVALID, "errorDialog": "siteName is required"})
+            return legacy_response(
+                request, {"StatusCode": P.SC_INVALID, "errorDialog": "siteName is required"}
+            )
         try:
             n_jobs = int_param(params, "nJobs")
         except ValueError:
-            return legacy_response(request, {"StatusCode": P.SC_INVALID, "errorDialog": "nJobs must be a number"})
+            return legacy_response(
+                request, {"StatusCode": P.SC_INVALID, "errorDialog": "nJobs must be a number"}
+            )
         labels = labels_for(params.get("jobType"))
         jobs = store.acquire(site, asker_of(params), n=n_jobs or 1, labels=labels)
         as_json = "application/json" in request.headers.get("accept", "")

@@ -81,7 +81,9 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
             return bad
         kind = request.query_params.get("type", "production")
         if kind not in ("production", "analysis"):
-            return v1_response(request, False, 'Parameter "type" needs to be either "production" or "analysis" ', {})
+            return v1_response(
+                request, False, 'Parameter "type" needs to be either "production" or "analysis" ', {}
+            )
         store.expire_lost()
         labels = PRODUCTION_LABELS if kind == "production" else ANALYSIS_LABELS
         return _stats(request, S.by_cloud(store.counts(60.0 * S.DEFAULT_WINDOW), labels))
@@ -118,7 +120,10 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
         if not jobs:
             return v1_response(request, False, "No jobs in PanDA")
         spec = store.site(site)
-        data = {"StatusCode": P.SC_SUCCESS, "jobs": [P.job_description(j, spec, server_url(request)) for j in jobs]}
+        data = {
+            "StatusCode": P.SC_SUCCESS,
+            "jobs": [P.job_description(j, spec, server_url(request)) for j in jobs],
+        }
         return v1_response(request, True, "", data)
 
     @r.post("/pilot/update_job")

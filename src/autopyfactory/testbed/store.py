@@ -65,7 +65,9 @@ CREATE INDEX IF NOT EXISTS jobs_site_status ON jobs (site, status);
 CREATE INDEX IF NOT EXISTS jobs_pilot ON jobs (pilot_id);
 """
 SITE_COLUMNS = "name, status, cloud, corecount, maxrss, maxtime, type, timefloor"
-JOB_COLUMNS = "panda_id, site, status, label, command, attempt, exit_code, pilot_id, error_diag, node, retry_of"
+JOB_COLUMNS = (
+    "panda_id, site, status, label, command, attempt, exit_code, pilot_id, error_diag, node, retry_of"
+)
 
 
 class UnknownSite(LookupError):
@@ -165,9 +167,7 @@ class JobStore:
         now = self.clock()
         with self._lock:
             self._db.execute("BEGIN")
-            ids = [
-                self._insert_job(site, label, command, 1, now, spec.resource_type, None) for _ in range(n)
-            ]
+            ids = [self._insert_job(site, label, command, 1, now, spec.resource_type, None) for _ in range(n)]
             self._db.execute("COMMIT")
         return ids
 
@@ -254,7 +254,9 @@ class JobStore:
         final = state in FINAL_STATES
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            row = self._db.execute("SELECT status, pilot_id FROM jobs WHERE panda_id=?", (panda_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT status, pilot_id FROM jobs WHERE panda_id=?", (panda_id,)
+            ).fetchone()
             if row is None:
                 self._db.execute("ROLLBACK")
                 raise UnknownJob(str(panda_id))
@@ -368,7 +370,9 @@ class JobStore:
 
     def summary(self) -> Summary:
         with self._lock:
-            jobs = self._db.execute("SELECT site, status, COUNT(*) FROM jobs GROUP BY site, status").fetchall()
+            jobs = self._db.execute(
+                "SELECT site, status, COUNT(*) FROM jobs GROUP BY site, status"
+            ).fetchall()
             pilots = self._db.execute(
                 "SELECT site, COUNT(*), SUM(CASE WHEN jobs=0 THEN 1 ELSE 0 END) FROM pilots GROUP BY site"
             ).fetchall()
