@@ -93,3 +93,25 @@ def test_the_server_applies_the_timeouts_on_its_own(clock) -> None:  # type: ign
         summary = httpx.get(f"{tb.url}/testbed/summary").json()
         assert summary[0]["jobs"] == {"failed": 1, "activated": 1}
         assert httpx.get(f"{tb.url}/testbed/jobs/{pid}").json()["status"] == "failed"
+
+
+def test_a_database_of_an_older_testbed_is_upgraded_in_place(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from autopyfactory.testbed.store import SCHEMA
+
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as con:
+        con.executescript(SCHEMA)
+        con.execute("INSERT INTO sites VALUES ('OLD', 'online', 'LOCAL', 1, 2000, 3600)")
+        con.execute(
+            "INSERT INTO jobs (site, status, label, command, created) VALUES ('OLD', 'activated', 'managed', 'true', 1)"
+        )
+    store = JobStore(db)
+    try:
+        assert store.site("OLD") == Site("OLD")
+        (job,) = store.acquire("OLD", "p")
+        assert (job.panda_id, job.command) == (1, "true")
+        assert store.summary().jobs("sent") == 1
+    finally:
+        store.close()
