@@ -124,3 +124,24 @@ def test_stopping_pilots_kills_those_that_ignore_sigterm(conf_tree) -> None:  # 
     assert backend.store.active() == []
     assert [pid for pid in pids if pid is not None and Path(f"/proc/{pid}").exists()] == []
     f.shutdown()
+
+
+def test_the_real_pilot_option_configures_the_wrapper_for_pilot_3(tmp_path: Path) -> None:
+    import configparser
+    import shlex
+
+    from autopyfactory.demo.embedded import write_tree
+
+    conf = write_tree(tmp_path, "tester", "http://127.0.0.1:4321", sys.executable, real_pilot=True)
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(conf / "cric-defaults.conf")
+    d = cp["DEFAULT"]
+    assert d["wrapper.pilotcode"].endswith("/testbed/pilot3.tar.gz")
+    args = shlex.split(d["wrapper.pluginargs"])
+    assert args[:2] == ["--pilot-entry", "pilot3_launch.py"]
+    assert "http://127.0.0.1:4321/cache/schedconfig/{pandaqueue}.all.json" in args
+    env = dict(w.split("=", 1) for w in shlex.split(d["batchsubmit.local.environ"]))
+    assert env["PILOT_NOKILL"] == "1"
+    assert env["http_proxy"] == "http://127.0.0.1:9"
+    # the test site's pilots take their one job from the queue's timefloor, not a pilot option
+    assert "wrapper.pluginargs" not in (conf / "queues.d" / "10-test.conf").read_text()

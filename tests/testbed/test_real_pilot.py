@@ -19,11 +19,17 @@ from pathlib import Path
 import pytest
 
 from autopyfactory.testbed.model import Site
-from autopyfactory.testbed.realpilot import RealPilotError, installed_version, pilot_run, pilot_source
+from autopyfactory.testbed.realpilot import (
+    RealPilotError,
+    default_cache,
+    installed_version,
+    pilot_run,
+    pilot_source,
+)
 from autopyfactory.testbed.runner import ThreadedTestbed
 
 pytestmark = pytest.mark.slow
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autopyfactory" / "panda-pilot"
+CACHE = default_cache()
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +93,22 @@ def test_with_timefloor_0_the_real_pilot_runs_one_job(source: Path, tmp_path: Pa
         assert (tb.store.job(first).status, tb.store.job(second).status) == ("finished", "activated"), (  # type: ignore[union-attr]
             (r.stdout + r.stderr)[-3000:]
         )
+
+
+def test_the_testbed_serves_the_pilot_with_its_launcher(source: Path, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    import httpx
+
+    from autopyfactory.testbed.realpilot import pilot_tarball
+
+    with ThreadedTestbed([], pilot3=pilot_tarball(source)) as tb:
+        r = httpx.get(f"{tb.url}/testbed/pilot3.tar.gz")
+    assert r.status_code == 200
+    with tarfile.open(fileobj=io.BytesIO(r.content)) as tar:
+        names = tar.getnames()
+    assert {"pilot3/pilot.py", "pilot3/pilot3_launch.py", "pilot3/PILOTVERSION"} <= set(names)
+    assert not [n for n in names if "__pycache__" in n]
+    with ThreadedTestbed([]) as tb:
+        assert httpx.get(f"{tb.url}/testbed/pilot3.tar.gz").status_code == 404

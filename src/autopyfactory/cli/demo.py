@@ -12,6 +12,7 @@ import argparse
 import getpass
 import logging
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--keep", action="store_true", help="keep an existing demo directory (default: start afresh)"
     )
     p.add_argument("--verbose", action="store_true", help="factory log on the console too")
+    p.add_argument(
+        "--real-pilot",
+        action="store_true",
+        help="pilots run the real PanDA pilot (panda-pilot, fetched with pip) instead of the testbed's"
+        " reference pilot; slower (see docs/testbed.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +54,15 @@ def run(args: argparse.Namespace) -> int:
     level = args.level if args.level != logging.WARNING else logging.INFO
     log_target = args.log if args.log != "stdout" or args.verbose else str(base / "factory.log")
     setup_logging(level, log_target, args.verbose and log_target != "stdout")
+    real_pilot = None
+    if args.real_pilot:
+        from autopyfactory.testbed.realpilot import RealPilotError, default_cache, pilot_source
+
+        try:
+            real_pilot = pilot_source(default_cache())
+        except RealPilotError as exc:
+            print(f"demo: --real-pilot: {exc}", file=sys.stderr)
+            return 2
     opts = DemoOptions(
         base=base,
         user=getpass.getuser(),
@@ -57,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         sleep=args.sleep,
         slots=args.slots,
         timeout=args.timeout,
+        real_pilot=real_pilot,
     )
     print(f"demo: configuration in {base / 'etc'}; factory log {log_target}; pilot logs in {base / 'logs'}")
     print(

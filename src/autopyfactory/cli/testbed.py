@@ -2,6 +2,7 @@
 
 testbed serve  [--host H] [--port P] [--db FILE] [--sites NAME[:STATUS[:TIMEFLOOR]] ...]
                [--timefloor MIN] [--sent-timeout S] [--heartbeat-timeout S] [--max-attempts N]
+               [--pilot3 DIR]
 testbed submit --site S --jobs N --command '...' [--label L] [--url URL]
 testbed site   --site S --status online|offline|test|brokeroff [--url URL]
 testbed status [--url URL]
@@ -41,6 +42,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME[:STATUS[:TIMEFLOOR]]",
         help="sites to create, e.g. SITE_A:online SITE_B:test:0 (timefloor in minutes)",
+    )
+    s.add_argument(
+        "--pilot3",
+        default="",
+        metavar="DIR",
+        help="a PanDA pilot 3 source tree to serve as /testbed/pilot3.tar.gz (with its launcher)",
     )
     s.add_argument(
         "--timefloor",
@@ -95,7 +102,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     rp.add_argument("--pilot-version", default=None, help="panda-pilot version (default: the installed one)")
     rp.add_argument(
         "--cache",
-        default=str(Path.home() / ".cache" / "autopyfactory" / "panda-pilot"),
+        default="",
         help="where pilot sources are kept (default ~/.cache/autopyfactory/panda-pilot)",
     )
     rp.add_argument("pilot_args", nargs="*", metavar="PILOT_ARG", help="extra pilot.py arguments (after --)")
@@ -135,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
     from autopyfactory.cli.logging_setup import setup_logging
     from autopyfactory.testbed.heartbeat import HeartbeatPolicy
     from autopyfactory.testbed.model import parse_site_spec
+    from autopyfactory.testbed.realpilot import pilot_tarball
     from autopyfactory.testbed.runner import serve_forever
     from autopyfactory.testbed.store import JobStore
 
@@ -144,6 +152,11 @@ def _serve(args: argparse.Namespace) -> int:
             raise ValueError("--timefloor must not be negative")
         sites = [parse_site_spec(s, args.timefloor) for s in args.sites]
         policy = HeartbeatPolicy(args.sent_timeout, args.heartbeat_timeout, args.max_attempts)
+        pilot3 = None
+        if args.pilot3:
+            if not (Path(args.pilot3) / "pilot.py").is_file():
+                raise ValueError(f"--pilot3 {args.pilot3}: no pilot.py there (give a pilot 3 source tree)")
+            pilot3 = pilot_tarball(Path(args.pilot3))
     except ValueError as exc:
         print(f"testbed serve: {exc}", file=sys.stderr)
         return 2
@@ -157,7 +170,7 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        serve_forever(store, args.host, args.port)
+        serve_forever(store, args.host, args.port, pilot3=pilot3)
     except OSError as exc:
         print(f"testbed serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -168,7 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _real_pilot(args: argparse.Namespace) -> int:
     from autopyfactory.testbed.client import TestbedClient, TestbedError
-    from autopyfactory.testbed.realpilot import RealPilotError, pilot_run, pilot_source
+    from autopyfactory.testbed.realpilot import RealPilotError, default_cache, pilot_run, pilot_source
 
     try:
         with TestbedClient(args.url) as c:
@@ -178,7 +191,7 @@ def _real_pilot(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
-        source = pilot_source(Path(args.cache), args.pilot_version)
+        source = pilot_source(Path(args.cache) if args.cache else default_cache(), args.pilot_version)
         workdir = Path(args.workdir).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         run = pilot_run(source, args.url, args.queue, workdir, extra=tuple(args.pilot_args))

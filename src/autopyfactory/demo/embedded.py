@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import shlex
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+
+from autopyfactory.testbed.realpilot import pilot_arguments, pilot_environment
 
 
 def free_port() -> int:
@@ -71,7 +74,7 @@ wmsstatusplugin = Panda
 wmsstatus.panda.url = {panda}
 wmsstatus.panda.api = v1
 batchsubmitplugin = Local
-batchsubmit.local.environ = APF_PYTHON={python}
+batchsubmit.local.environ = APF_PYTHON={python}{environ}
 apfqueue.sleep = {sleep}
 # Ready then Scale: one pilot per jobsperpilot activated jobs; KeepNRunning (no keep_running) turns
 # that target into "minus the pilots already there", MinPerCycle keeps it from going negative.
@@ -81,8 +84,8 @@ sched.maxtorun.maximum = {max_torun}
 monitorsection = demo-monitor
 wrapper.plugin = panda
 wrapper.serverurl = {panda}
-wrapper.pilotcode = %(wrapper.serverurl)s/testbed/pilot.py
-wrapper.pluginargs = --max-jobs={max_jobs}
+wrapper.pilotcode = %(wrapper.serverurl)s/testbed/{pilotcode}
+wrapper.pluginargs = {pluginargs}
 """
 
 QUEUES_CONF = """\
@@ -105,10 +108,9 @@ sched.statusoffline.pilots = 0
 """,
     "10-test.conf": """\
 # a site in test mode gets sched.statustest.pilots per cycle; its pilots take one job each (the
-# queue's timefloor is 0) and speak PanDA's legacy API
+# queue's timefloor is 0){test_note}
 [{test}]
-wrapper.pluginargs = --api=legacy
-""",
+{test_args}""",
     "20-offline.conf": """\
 [{offline}]
 """,
@@ -131,8 +133,11 @@ def write_tree(
     jobs_per_pilot: float = 10,
     max_jobs: int = 0,
     max_torun: int = 8,
+    real_pilot: bool = False,
 ) -> Path:
-    """Write the demo configuration under ``base``; return the conf directory."""
+    """Write the demo configuration under ``base``; return the conf directory. With
+    ``real_pilot`` the wrapper runs the real PanDA pilot (the testbed's ``pilot3.tar.gz``) instead
+    of the reference pilot."""
     conf = base / "etc"
     (conf / "queues.d").mkdir(parents=True, exist_ok=True)
     names = {"online": sites.online, "test": sites.test, "offline": sites.offline}
@@ -140,11 +145,21 @@ def write_tree(
     (conf / "autopyfactory.conf").write_text(
         AUTOPYFACTORY_CONF.format(base=base, logport=free_port(), user=user, slots=slots, **common)
     )
+    if real_pilot:
+        pilot = {
+            "pilotcode": "pilot3.tar.gz",
+            "pluginargs": shlex.join(["--pilot-entry", "pilot3_launch.py", *pilot_arguments(panda_url)]),
+            "environ": "".join(f" {k}={shlex.quote(v)}" for k, v in pilot_environment(panda_url).items()),
+        }
+        test_note, test_args = "", ""
+    else:
+        pilot = {"pilotcode": "pilot.py", "pluginargs": f"--max-jobs={max_jobs}", "environ": ""}
+        test_note, test_args = " and speak PanDA's legacy API", "wrapper.pluginargs = --api=legacy\n"
     (conf / "cric-defaults.conf").write_text(
-        CRIC_DEFAULTS.format(python=python, sleep=sleep, max_jobs=max_jobs, max_torun=max_torun, **common)
+        CRIC_DEFAULTS.format(python=python, sleep=sleep, max_torun=max_torun, **pilot, **common)
     )
     (conf / "queues.conf").write_text(QUEUES_CONF.format(**names))
     for name, text in QUEUES_D.items():
-        (conf / "queues.d" / name).write_text(text.format(**names))
+        (conf / "queues.d" / name).write_text(text.format(test_note=test_note, test_args=test_args, **names))
     (conf / "monitor.conf").write_text(MONITOR_CONF)
     return conf

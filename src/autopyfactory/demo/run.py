@@ -50,6 +50,8 @@ class DemoOptions:
     timeout: float = 900.0  # give up draining after this long
     pilot_grace: float = 60.0  # how long pilots get to finish once the work is done
     sites: DemoSites = field(default_factory=DemoSites)
+    # the real PanDA pilot's source tree (testbed real-pilot's cache) instead of the reference pilot
+    real_pilot: Path | None = None
 
 
 def run_demo(opts: DemoOptions, on_row: Callable[[CycleRow], None] | None = None) -> DemoResult:
@@ -57,7 +59,12 @@ def run_demo(opts: DemoOptions, on_row: Callable[[CycleRow], None] | None = None
     for old in opts.base.glob("testbed.sqlite*"):  # every run starts with an empty testbed
         old.unlink()
     res = DemoResult(opts.sites)
-    server = TestbedProcess(opts.base / "testbed.sqlite", opts.sites.specs(), opts.base / "testbed.log")
+    server = TestbedProcess(
+        opts.base / "testbed.sqlite",
+        opts.sites.specs(),
+        opts.base / "testbed.log",
+        extra=("--pilot3", str(opts.real_pilot)) if opts.real_pilot else (),
+    )
     saved = {s: signal.getsignal(s) for s in SIGNALS}
     factory: Factory | None = None
     try:
@@ -73,6 +80,7 @@ def run_demo(opts: DemoOptions, on_row: Callable[[CycleRow], None] | None = None
             opts.jobs_per_pilot,
             opts.max_jobs,
             opts.max_torun,
+            opts.real_pilot is not None,
         )
         with TestbedClient(server.url) as client:
             _queue_jobs(client, opts, res)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import os
 import subprocess
 import sys
@@ -31,6 +32,11 @@ CLOSED_PROXY = "http://127.0.0.1:9"
 
 class RealPilotError(RuntimeError):
     pass
+
+
+def default_cache() -> Path:
+    """Where pilot sources are kept: ``$XDG_CACHE_HOME/autopyfactory/panda-pilot``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autopyfactory" / "panda-pilot"
 
 
 def installed_version() -> str | None:
@@ -68,6 +74,45 @@ def pilot_source(cache: Path, version: str | None = None) -> Path:
     return dest
 
 
+def pilot_tarball(source: Path) -> bytes:
+    """``pilot3.tar.gz``: the pilot tree under ``pilot3/`` with ``pilot3_launch.py`` beside
+    ``pilot.py``, as a wrapper fetches pilot code (entry ``pilot3_launch.py``)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(source, arcname="pilot3", filter=_no_bytecode)
+        tar.add(LAUNCHER, arcname=f"pilot3/{LAUNCHER.name}")
+    return buf.getvalue()
+
+
+def _no_bytecode(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    return None if "__pycache__" in info.name or info.name.endswith(".pyc") else info
+
+
+def pilot_arguments(server: str, label: str = "managed", max_getjob: int = 50) -> list[str]:
+    """The pilot.py options that point the pilot at the testbed ``server`` (besides ``--url``, the
+    queue and the work directory): generic user and workflow, queuedata and DDM endpoints from the
+    testbed, no Rucio traces, no proxy check, stop at the first request that finds no job."""
+    return [
+        "--joblabel", label, "--pilot-user", "generic", "--workflow", "generic",
+        "--queuedata-url", f"{server}/cache/schedconfig/{{pandaqueue}}.all.json",
+        "--storagedata-url", f"{server}/cache/ddmendpoints.json",
+        "--use-rucio-traces", "false", "--noproxyverification",
+        "--getjobrequests", str(max_getjob), "--getjobfailures", "1",
+    ]  # fmt: skip
+
+
+def pilot_environment(server: str, queue: str = "") -> dict[str, str]:
+    """The environment the pilot needs against the testbed: PILOT_NOKILL, its CRIC source, and
+    proxies that keep anything else it might try on this machine."""
+    host = urlsplit(server).hostname or "127.0.0.1"
+    exempt = ",".join(dict.fromkeys([host, "127.0.0.1", "localhost", "::1"]))
+    cric = f"{server}/cric/api/atlas/pandaqueue/query/?json" + (f"&pandaqueue={queue}" if queue else "")
+    env = {"PILOT_NOKILL": "1", "LOCAL_AGIS_SCHEDCONF": cric, "no_proxy": exempt, "NO_PROXY": exempt}
+    for key in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        env[key] = CLOSED_PROXY
+    return env
+
+
 @dataclass(frozen=True)
 class PilotRun:
     argv: list[str]
@@ -92,22 +137,8 @@ def pilot_run(
         raise RealPilotError(f"the testbed URL must be http://HOST:PORT, not {server!r}")
     base = f"{u.scheme}://{u.hostname}:{u.port}"
     argv = [sys.executable, str(LAUNCHER), str(source), trf_base(base)]
-    argv += ["-q", queue, "-r", queue, "-s", queue, "-j", label, "--pilot-user", "generic", "-w", "generic"]
-    argv += ["--url", f"http://{u.hostname}", "-p", str(u.port), "-a", str(workdir)]
-    argv += ["--queuedata-url", f"{base}/cache/schedconfig/{{pandaqueue}}.all.json"]
-    argv += ["--storagedata-url", f"{base}/cache/ddmendpoints.json"]
-    argv += ["--use-rucio-traces", "false", "-t", "-v", str(max_getjob), "-x", "1", *extra]
-    exempt = ",".join(dict.fromkeys([u.hostname, "127.0.0.1", "localhost", "::1"]))
+    argv += ["-q", queue, "-r", queue, "-s", queue, "--url", f"http://{u.hostname}", "-p", str(u.port)]
+    argv += ["-a", str(workdir), *pilot_arguments(base, label, max_getjob), *extra]
     run_env = dict(env if env is not None else os.environ)
-    run_env.update(
-        PILOT_NOKILL="1",
-        LOCAL_AGIS_SCHEDCONF=f"{base}/cric/api/atlas/pandaqueue/query/?json&pandaqueue={queue}",
-        http_proxy=CLOSED_PROXY,
-        https_proxy=CLOSED_PROXY,
-        HTTP_PROXY=CLOSED_PROXY,
-        HTTPS_PROXY=CLOSED_PROXY,
-        ALL_PROXY=CLOSED_PROXY,
-        no_proxy=exempt,
-        NO_PROXY=exempt,
-    )
+    run_env.update(pilot_environment(base, queue))
     return PilotRun(argv, run_env)

@@ -1,5 +1,5 @@
 """The testbed's own endpoints: queue jobs, add sites and change their status, counts, the
-reference pilot's code."""
+reference pilot's code, the real pilot's when given."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from autopyfactory.testbed.store import JobStore, UnknownSite
 log = logging.getLogger(__name__)
 
 
-def own_router(store: JobStore) -> APIRouter:
+def own_router(store: JobStore, pilot3: bytes | None = None) -> APIRouter:
     r = APIRouter(prefix="/testbed")
 
     @r.get("/health")
@@ -102,6 +102,13 @@ def own_router(store: JobStore) -> APIRouter:
                 "retry_of": j.retry_of,
             }
         )
+
+    @r.get("/pilot3.tar.gz")
+    async def pilot3_code() -> Response:
+        """The real PanDA pilot with the launcher (``testbed serve --pilot3 DIR``)."""
+        if pilot3 is None:
+            return PlainTextResponse("no pilot 3 here: start the testbed with --pilot3 DIR", status_code=404)
+        return Response(pilot3, media_type="application/gzip")
 
     @r.get("/pilot.py")
     async def pilot_code() -> Response:

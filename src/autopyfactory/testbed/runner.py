@@ -26,10 +26,12 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def serve_forever(store: JobStore, host: str, port: int, storage: str | None = None) -> None:
+def serve_forever(
+    store: JobStore, host: str, port: int, storage: str | None = None, pilot3: bytes | None = None
+) -> None:
     """Serve in the foreground until SIGINT/SIGTERM."""
     sock = bind(host, port)
-    app = create_app(store, storage)
+    app = create_app(store, storage, pilot3=pilot3)
     uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
 
 
@@ -44,13 +46,14 @@ class ThreadedTestbed:
         clock: Clock | None = None,
         heartbeat: HeartbeatPolicy | None = None,
         check_every: float = 30.0,
+        pilot3: bytes | None = None,
     ) -> None:
         self.store = JobStore(db, clock, heartbeat) if clock else JobStore(db, heartbeat=heartbeat)
         for s in sites:
             self.store.put_site(s)
         self._sock = bind(host, 0)
         self.url = f"http://{host}:{self._sock.getsockname()[1]}"
-        app = create_app(self.store, check_every=check_every)
+        app = create_app(self.store, check_every=check_every, pilot3=pilot3)
         config = uvicorn.Config(app, log_level="warning", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -74,14 +77,16 @@ class TestbedProcess:
     """``autopyfactory testbed serve`` as a child process in its own session (so a Ctrl-C in the
     terminal reaches only the caller, which then stops it)."""
 
-    def __init__(self, db: Path, sites: list[str], log_file: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, db: Path, sites: list[str], log_file: Path, host: str = "127.0.0.1", extra: tuple[str, ...] = ()
+    ) -> None:
         with socket.socket() as s:
             s.bind((host, 0))
             self.port = int(s.getsockname()[1])
         self.url = f"http://{host}:{self.port}"
         self.cmd = [
             sys.executable, "-m", "autopyfactory", "testbed", "serve",
-            "--host", host, "--port", str(self.port), "--db", str(db), "--sites", *sites,
+            "--host", host, "--port", str(self.port), "--db", str(db), *extra, "--sites", *sites,
         ]  # fmt: skip
         self.log_file = log_file
         self.proc: subprocess.Popen[bytes] | None = None

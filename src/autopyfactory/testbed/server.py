@@ -8,7 +8,8 @@ Implemented, with PanDA's paths and encodings (details in docs/testbed.md):
   getJobStatisticsWithLabel, getSiteSpecs;
 - information (``routes_info``): CRIC pandaqueue and ddmendpoint JSON, the schedconfig cache, the
   transformation script;
-- the testbed's own (``routes_own``): /testbed/health, jobs, sites, summary, pilot.py.
+- the testbed's own (``routes_own``): /testbed/health, jobs, sites, summary, pilot.py, and
+  pilot3.tar.gz (the real pilot, when given).
 
 Jobs whose pilot stopped reporting are failed (and retried) as PanDA's watcher does: on every
 dispatcher, statistics and summary call, and every ``check_every`` seconds."""
@@ -39,7 +40,9 @@ def server_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def create_app(store: JobStore, storage: str | None = None, check_every: float = 30.0) -> FastAPI:
+def create_app(
+    store: JobStore, storage: str | None = None, check_every: float = 30.0, pilot3: bytes | None = None
+) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_watch(store, check_every))
@@ -56,7 +59,7 @@ def create_app(store: JobStore, storage: str | None = None, check_every: float =
     app.include_router(v1_router(store, server_url))
     app.include_router(legacy_router(store, server_url))
     app.include_router(info_router(store, storage or tempfile.gettempdir()))
-    app.include_router(own_router(store))
+    app.include_router(own_router(store, pilot3))
     return app
 
 
