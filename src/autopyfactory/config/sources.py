@@ -34,9 +34,12 @@ def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]
     if is_url(spec):
         import httpx
 
+        from autopyfactory.net.deadline import http_client
+
         try:
-            r = httpx.get(spec.strip(), timeout=HTTP_TIMEOUT, follow_redirects=True)
-            r.raise_for_status()
+            with http_client(HTTP_TIMEOUT, follow_redirects=True) as client:
+                r = client.get(spec.strip())
+                r.raise_for_status()
         except httpx.HTTPError as exc:
             raise error(*named_by, f"cannot download {spec}: {exc}", value=spec) from exc
         return decode(r.content), spec.strip()

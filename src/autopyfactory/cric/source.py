@@ -16,6 +16,7 @@ import httpx
 
 from autopyfactory.config.sources import is_url, resolve_path
 from autopyfactory.cric.model import parse_document
+from autopyfactory.net.deadline import http_client
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,10 @@ class CRICSource:
 
     def _read(self) -> bytes:
         if is_url(self.spec):
-            r = httpx.get(
-                self.spec, timeout=self.timeout, follow_redirects=True, headers={"Accept": "application/json"}
-            )
-            r.raise_for_status()
-            return r.content
+            with http_client(self.timeout, follow_redirects=True) as client:
+                r = client.get(self.spec, headers={"Accept": "application/json"})
+                r.raise_for_status()
+                return r.content
         return resolve_path(self.spec, self.conf_dir).read_bytes()
 
     def _from_disk(self) -> tuple[bytes, float] | None:

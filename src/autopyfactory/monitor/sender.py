@@ -16,8 +16,11 @@ from typing import Any
 
 import httpx
 
+from autopyfactory.net.deadline import http_client
+
 log = logging.getLogger(__name__)
 RETRYABLE = {408, 425, 429}
+ANSWER_LIMIT = 1 << 20  # the monitor's answers are small; a longer one is an error
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +54,7 @@ class Sender:
         self.retries = retries
         self.stats = SenderStats()
         self._q: queue.Queue[Call | None] = queue.Queue(maxsize)
-        self._client = httpx.Client(headers=headers, timeout=timeout)
+        self._client = http_client(timeout, max_bytes=ANSWER_LIMIT, headers=headers)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"monitor-{name}", daemon=True)
         self._thread.start()

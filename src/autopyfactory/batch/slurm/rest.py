@@ -14,6 +14,7 @@ from autopyfactory.batch.slurm.request import SubmitRequest
 from autopyfactory.batch.slurm.rest_jobs import job_description, parse_rest_job
 from autopyfactory.batch.slurm.runner import SlurmError
 from autopyfactory.batch.slurm.settings import SlurmEndpoint
+from autopyfactory.net.deadline import http_client
 
 PILOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -34,7 +35,7 @@ class SlurmRest:
         if transport is None and self.socket is not None:
             transport = httpx.HTTPTransport(uds=self.socket)
         base = "http://localhost" if self.socket is not None else endpoint.rest_url.rstrip("/")
-        self.client = httpx.Client(base_url=base, transport=transport, timeout=endpoint.timeout)
+        self.client = http_client(endpoint.timeout, base_url=base, transport=transport)
         self.prefix = f"/slurm/{endpoint.rest_version}"
 
     def _headers(self) -> dict[str, str]:

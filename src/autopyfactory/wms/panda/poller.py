@@ -9,9 +9,8 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
-import httpx
-
 from autopyfactory.model.wms import SiteInfo
+from autopyfactory.net.deadline import http_client
 from autopyfactory.plugins.context import AuthLookup
 from autopyfactory.wms.panda.auth import PandaAuth
 from autopyfactory.wms.panda.fetch import FetchLimits, with_retries
@@ -96,7 +95,7 @@ class PandaPoller:
             self._failed("stats", f"credentials: {exc}")
             self._failed("sites", f"credentials: {exc}")
             return
-        with httpx.Client(cert=cert, verify=verify, follow_redirects=True) as client:
+        with http_client(self.limits.timeout, cert=cert, verify=verify, follow_redirects=True) as client:
             t0 = time.time()
             try:
                 stats = with_retries(
