@@ -60,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from autopyfactory.engine.factory import Factory, FactoryConfigError, RunOptions
 
     opts = RunOptions(
-        conf=args.conf, cycles=getattr(args, "cycles", None), sleep=getattr(args, "sleep", None)
+        conf=args.conf,
+        cycles=getattr(args, "cycles", None),
+        sleep=getattr(args, "sleep", None),
+        hard_exit=True,
     )
     try:
         factory = Factory(opts)
@@ -68,4 +71,14 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot start: %s", exc)
         print(f"autopyfactory: cannot start: {exc}", file=sys.stderr)
         return 1
-    return factory.run()
+    rc = factory.run()
+    if rc and factory.exit_reason:
+        print(f"autopyfactory: {factory.exit_reason}", file=sys.stderr)
+    if factory.abandoned:
+        # plugin calls past their deadline still run in daemon threads: end the process now, before
+        # interpreter shutdown could trip over them (they are named in the log)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc

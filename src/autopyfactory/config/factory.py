@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from autopyfactory.config.keys import BOOL, INT, LIST, NONNEG_FLOAT, NONNEG_INT, STR, URL, Key
+from autopyfactory.config.keys import (
+    BOOL,
+    INT,
+    LIST,
+    NONNEG_FLOAT,
+    NONNEG_INT,
+    STR,
+    URL,
+    BadValue,
+    Key,
+    KeyType,
+)
 from autopyfactory.config.section import ConfigSection
 
 FACTORY_SECTION = "Factory"
@@ -21,6 +34,35 @@ def _default_user() -> str:
     except Exception:
         return "autopyfactory"
 
+
+def _positive_int(raw: str) -> int:
+    try:
+        v = float(raw.strip())
+    except ValueError:
+        raise BadValue("an integer >= 1") from None
+    if not (math.isfinite(v) and v.is_integer() and v >= 1):
+        raise BadValue("an integer >= 1")
+    return int(v)
+
+
+def _seconds(positive: bool) -> KeyType:
+    expected = "a finite number of seconds " + ("> 0" if positive else ">= 0")
+
+    def parse(raw: str) -> float:
+        try:
+            v = float(raw.strip())
+        except ValueError:
+            raise BadValue(expected) from None
+        if not math.isfinite(v) or v < 0 or (positive and v == 0):
+            raise BadValue(expected)
+        return v
+
+    return KeyType("seconds>0" if positive else "seconds>=0", expected, parse)
+
+
+POSITIVE_INT = KeyType("int>=1", "an integer >= 1", _positive_int)
+DEADLINE = _seconds(positive=True)
+GRACE = _seconds(positive=False)
 
 FACTORY_ID = Key("factoryId", STR, None, "unique factory name (APFMon, APFFID, PANDA_JSID)")
 ADMIN_EMAIL = Key("factoryAdminEmail", STR, "", "where alerts go (comma list)")
@@ -62,6 +104,36 @@ SUBMIT_CONCURRENCY = Key("batchsubmit.concurrency", NONNEG_INT, 4, "concurrent s
 STATUS_TIMEOUT = Key(
     "status.timeout", NONNEG_FLOAT, 120, "longest a status query may take before its data counts as missing"
 )
+SUBMIT_MAX_PER_CYCLE = Key(
+    "batchsubmit.maxpercycle",
+    POSITIVE_INT,
+    1000,
+    "safety cap: most pilots one queue submits in one cycle, whatever its sched chain decides",
+)
+SUBMIT_BATCH = Key(
+    "batchsubmit.batchsize",
+    POSITIVE_INT,
+    100,
+    "most pilots one submit call creates (a bigger decision is split)",
+)
+SUBMIT_TIMEOUT = Key(
+    "batchsubmit.timeout",
+    DEADLINE,
+    300,
+    "longest one submit, retire or cleanup call may take; then the queue is skipped until it returns",
+)
+MONITOR_TIMEOUT = Key(
+    "monitor.timeout",
+    DEADLINE,
+    30,
+    "longest one monitor plugin call may take; then that monitor is skipped until it returns",
+)
+SHUTDOWN_GRACE = Key(
+    "shutdown.grace",
+    GRACE,
+    30,
+    "at SIGTERM/SIGINT: seconds in-flight submissions and closing plugins may take before the process exits",
+)
 
 FACTORY_KEYS: tuple[Key, ...] = (
     FACTORY_ID, ADMIN_EMAIL, SMTP_SERVER, EMAIL_REPEAT, FACTORY_USER, ENABLE_QUEUES, QUEUE_CONF, QUEUE_DIR_CONF,
@@ -69,6 +141,7 @@ FACTORY_KEYS: tuple[Key, ...] = (
     CYCLES, CLEANLOGS_KEEPDAYS, FACTORY_SLEEP, BASE_LOG_DIR, BASE_LOG_URL, LOGSERVER_ENABLED, LOGSERVER_INDEX,
     LOGSERVER_ROBOTS, RECONFIG, RECONFIG_INTERVAL, QUEUES_PLUGIN, AUTH_PLUGIN, ABORT_NO_QUEUES, FACTORY_MONITOR,
     MONITOR_SECTION, MONITOR_INTERVAL, VERSION_TAG, STATE_DIR, SUBMIT_CONCURRENCY, STATUS_TIMEOUT,
+    SUBMIT_MAX_PER_CYCLE, SUBMIT_BATCH, SUBMIT_TIMEOUT, MONITOR_TIMEOUT, SHUTDOWN_GRACE,
 )  # fmt: skip
 
 
@@ -94,6 +167,11 @@ class FactorySettings:
     submit_concurrency: int
     status_timeout: float
     conf_dir: Path
+    submit_max_per_cycle: int = SUBMIT_MAX_PER_CYCLE.default
+    submit_batch: int = SUBMIT_BATCH.default
+    submit_timeout: float = SUBMIT_TIMEOUT.default
+    monitor_timeout: float = MONITOR_TIMEOUT.default
+    shutdown_grace: float = SHUTDOWN_GRACE.default
 
     @classmethod
     def from_section(cls, s: ConfigSection, conf_dir: Path) -> FactorySettings:
@@ -126,4 +204,15 @@ class FactorySettings:
             submit_concurrency=max(1, s.get(SUBMIT_CONCURRENCY)),
             status_timeout=s.get(STATUS_TIMEOUT),
             conf_dir=conf_dir,
+            submit_max_per_cycle=_or_default(s, SUBMIT_MAX_PER_CYCLE),
+            submit_batch=_or_default(s, SUBMIT_BATCH),
+            submit_timeout=_or_default(s, SUBMIT_TIMEOUT),
+            monitor_timeout=_or_default(s, MONITOR_TIMEOUT),
+            shutdown_grace=_or_default(s, SHUTDOWN_GRACE),
         )
+
+
+def _or_default(s: ConfigSection, key: Key) -> Any:
+    """The key's value; its default when the section says ``None``."""
+    v = s.get(key)
+    return key.default if v is None else v

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from autopyfactory.config.loader import QueueConfig
 from autopyfactory.config.queue import (
@@ -16,6 +18,7 @@ from autopyfactory.config.queue import (
     WMSSTATUS_PLUGIN,
     batchstatus_plugin_name,
 )
+from autopyfactory.engine.calls import RunningCall
 from autopyfactory.engine.status_hub import StatusHub, StatusKey
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.snapshot import QueueSnapshot
@@ -40,6 +43,8 @@ class Outcome:
     submitted: int = 0
     retired: int = 0
     error: str = ""
+    target: int = 0  # what the action aims at: the decision, cut to the safety cap
+    cap: str = ""  # set when the safety cap cut the decision (for the decision line)
 
 
 class QueueRuntime:
@@ -77,6 +82,19 @@ class QueueRuntime:
         self.last_attempt_at: float | None = None
         self.last_batch_at: float | None = None
         self.cycles = 0
+        self.action: Future[Any] | None = None  # this queue's submission/retirement under way
+        self.overrun: RunningCall | None = None  # a plugin call past its deadline, still running
+
+    def busy(self) -> str:
+        """Why the queue cannot start a cycle now ("" when it can): a plugin call that overran
+        its deadline and has not returned (or the queue's action still under way)."""
+        if self.overrun is not None:
+            if not self.overrun.done:
+                return self.overrun.describe()
+            self.overrun = None
+        if self.action is not None and not self.action.done():
+            return "its submission of the last cycle is still under way"
+        return ""
 
     @property
     def status_keys(self) -> list[StatusKey]:

@@ -6,12 +6,12 @@ import logging
 import threading
 import time
 from collections.abc import Hashable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.engine.pool import DaemonPool
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
 from autopyfactory.plugins.context import FactoryContext
@@ -21,6 +21,7 @@ from autopyfactory.plugins.status import StatusPlugin
 log = logging.getLogger(__name__)
 
 StatusKey = tuple[str, str, Hashable]  # (category, plugin name, instance key)
+CLOSE_WAIT = 10.0  # seconds a status plugin's close() may take before it is left to finish alone
 
 
 @dataclass
@@ -32,17 +33,114 @@ class PollResult:
     seconds: float = 0.0
 
 
+class PollRound:
+    """The polls of one cycle, started together. A queue can go on as soon as its own sources
+    are :meth:`ready`; a source still running ``timeout`` seconds after the start counts as
+    missing (its poll goes on in its thread, and is not started again until it returns)."""
+
+    def __init__(self, hub: StatusHub, keys: Iterable[StatusKey], timeout: float) -> None:
+        self.hub = hub
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self._changed = threading.Event()
+        self._futures: dict[StatusKey, Future[Any]] = {}
+        self._results: dict[StatusKey, PollResult] = {}
+        for key in set(keys):
+            self._start(key)
+
+    def _start(self, key: StatusKey) -> None:
+        hub = self.hub
+        inst = hub._instances.get(key)
+        if inst is None:
+            self._results[key] = PollResult(None, "no such status instance")
+            return
+        prev = hub._inflight.get(key)
+        if prev is not None and not prev[0].done():
+            running = time.monotonic() - prev[1]
+            self._results[key] = PollResult(
+                None, f"plugin={key[1]} call=poll still running after {running:.0f}s (status.timeout)"
+            )
+            return
+        fut = hub._pool.submit(lambda: _timed_poll(inst))
+        hub._inflight[key] = (fut, time.monotonic())
+        hub.poll_counts[key] = hub.poll_counts.get(key, 0) + 1
+        fut.add_done_callback(lambda _f: self._changed.set())
+        self._futures[key] = fut
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() - self.started >= self.timeout
+
+    def ready(self, key: StatusKey) -> bool:
+        """The key's result is known (answered, failed, or past the timeout)."""
+        if key in self._results:
+            return True
+        fut = self._futures.get(key)
+        return fut is None or fut.done() or self.expired
+
+    def result(self, key: StatusKey) -> PollResult:
+        r = self._results.get(key)
+        if r is not None:
+            return r
+        fut = self._futures.get(key)
+        if fut is None:
+            return PollResult(None, "not polled")
+        if not fut.done():
+            if not self.expired:
+                return PollResult(None, "query still running")
+            r = PollResult(
+                None,
+                f"plugin={key[1]} call=poll took longer than {self.timeout:g}s (status.timeout)",
+                time.monotonic() - self.started,
+            )
+            log.error(
+                "status source %s/%s: poll still running after %.0fs (status.timeout); its data "
+                "counts as missing, and it is not polled again until it returns",
+                key[0],
+                key[1],
+                self.timeout,
+            )
+        elif (exc := fut.exception()) is not None:
+            r = PollResult(None, f"{type(exc).__name__}: {exc}")
+            log.error("status source %s/%s failed: %s: %s", key[0], key[1], type(exc).__name__, exc)
+        else:
+            view, seconds = fut.result()
+            r = PollResult(view, "", seconds)
+            log.debug("status source %s/%s polled in %.3fs", key[0], key[1], seconds)
+        self._results[key] = r
+        return r
+
+    def wait(self, stop: threading.Event | None = None, slice_: float = 0.2) -> None:
+        """Until a poll ends, the timeout passes, or ``stop`` is set (looked at every ``slice_`` s)."""
+        left = self.timeout - (time.monotonic() - self.started)
+        if left > 0 and not (stop is not None and stop.is_set()):
+            self._changed.wait(min(slice_, left) if stop is not None else left)
+        self._changed.clear()
+
+    def all_ready(self) -> bool:
+        return all(self.ready(k) for k in (*self._futures, *self._results))
+
+    def results(self) -> dict[StatusKey, PollResult]:
+        return {k: self.result(k) for k in (*self._futures, *self._results)}
+
+
+def _timed_poll(inst: StatusPlugin) -> tuple[Any, float]:
+    t0 = time.monotonic()
+    view = inst.poll()  # type: ignore[attr-defined]
+    return view, time.monotonic() - t0
+
+
 class StatusHub:
     """Creates each status plugin instance once (per its instance key) and polls the instances a
     cycle needs, concurrently, each at most once. A poll still running from an earlier cycle is
     not started again; its instance reports no data until it returns."""
 
-    def __init__(self, ctx: FactoryContext, reg: Registry, max_workers: int = 8) -> None:
+    def __init__(self, ctx: FactoryContext, reg: Registry) -> None:
         self.ctx = ctx
         self.reg = reg
         self._instances: dict[StatusKey, StatusPlugin] = {}
-        self._inflight: dict[StatusKey, Future[Any]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="status")
+        self._inflight: dict[StatusKey, tuple[Future[Any], float]] = {}
+        self._pool = DaemonPool("status")
         self._lock = threading.Lock()
         self.poll_counts: dict[StatusKey, int] = {}
 
@@ -58,64 +156,34 @@ class StatusHub:
     def get(self, key: StatusKey) -> StatusPlugin | None:
         return self._instances.get(key)
 
+    def begin(self, keys: Iterable[StatusKey], timeout: float) -> PollRound:
+        return PollRound(self, keys, timeout)
+
     def poll(self, keys: Iterable[StatusKey], timeout: float) -> dict[StatusKey, PollResult]:
-        started = time.monotonic()
-        futures: dict[StatusKey, Future[Any]] = {}
-        results: dict[StatusKey, PollResult] = {}
-        for key in set(keys):
-            inst = self._instances.get(key)
-            if inst is None:
-                results[key] = PollResult(None, "no such status instance")
-                continue
-            prev = self._inflight.get(key)
-            if prev is not None and not prev.done():
-                results[key] = PollResult(None, "previous query still running")
-                continue
-            fut = self._pool.submit(self._timed_poll, inst)
-            self._inflight[key] = fut
-            futures[key] = fut
-            self.poll_counts[key] = self.poll_counts.get(key, 0) + 1
-        if futures:
-            wait_futures(list(futures.values()), timeout=timeout)
-        for key, fut in futures.items():
-            if not fut.done():
-                results[key] = PollResult(
-                    None, f"query took longer than {timeout:.0f}s", time.monotonic() - started
-                )
-                log.error(
-                    "status source %s/%s: query still running after %.0fs; its data counts as missing",
-                    key[0],
-                    key[1],
-                    timeout,
-                )
-                continue
-            exc = fut.exception()
-            if exc is not None:
-                results[key] = PollResult(None, f"{type(exc).__name__}: {exc}")
-                log.error("status source %s/%s failed: %s: %s", key[0], key[1], type(exc).__name__, exc)
-                continue
-            view, seconds = fut.result()
-            results[key] = PollResult(view, "", seconds)
-            log.debug("status source %s/%s polled in %.3fs", key[0], key[1], seconds)
-        return results
+        """Poll ``keys`` and wait for all of them (at most ``timeout`` seconds)."""
+        rnd = self.begin(keys, timeout)
+        while not rnd.all_ready():
+            rnd.wait()
+        return rnd.results()
 
-    @staticmethod
-    def _timed_poll(inst: StatusPlugin) -> tuple[Any, float]:
-        t0 = time.monotonic()
-        view = inst.poll()  # type: ignore[attr-defined]
-        return view, time.monotonic() - t0
-
-    def retain(self, used: set[StatusKey]) -> None:
-        """Close instances no queue uses any more."""
+    def retain(self, used: set[StatusKey], wait: float = CLOSE_WAIT) -> None:
+        """Close instances no queue uses any more (each close waited for at most ``wait`` s)."""
         with self._lock:
-            for key in [k for k in self._instances if k not in used]:
-                inst = self._instances.pop(key)
+            gone = [(k, self._instances.pop(k)) for k in list(self._instances) if k not in used]
+            for key, _ in gone:
                 self._inflight.pop(key, None)
-                try:
-                    inst.close()
-                except Exception:
-                    log.exception("closing status source %s/%s", key[0], key[1])
+        futures = [(key, self._pool.submit(inst.close)) for key, inst in gone]
+        end = time.monotonic() + wait
+        for key, fut in futures:
+            try:
+                fut.result(timeout=max(0.0, end - time.monotonic()))
+            except TimeoutError:
+                log.error(
+                    "closing status source %s/%s: still running after %.0fs; left", key[0], key[1], wait
+                )
+            except Exception:
+                log.exception("closing status source %s/%s", key[0], key[1])
 
-    def close(self) -> None:
-        self.retain(set())
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: float = CLOSE_WAIT) -> None:
+        self.retain(set(), wait)
+        self._pool.close()

@@ -1,0 +1,99 @@
+"""Plugin calls with a deadline the engine enforces.
+
+Every call the engine makes into a plugin (status poll, submit, retire, cleanup, monitor calls,
+close) runs on a :class:`~autopyfactory.engine.pool.DaemonPool` thread while the caller waits at
+most the call's deadline. A call that overruns is not abandoned silently: :class:`Overran` carries
+the :class:`RunningCall`, which the engine keeps on the queue (or monitor) so that nothing else is
+started there until that call returns, and which logs when it finally does."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from autopyfactory.engine.pool import DaemonPool
+
+log = logging.getLogger("autopyfactory.factory")
+T = TypeVar("T")
+
+
+@dataclass
+class RunningCall:
+    """A plugin call under way: who, what, since when, and its deadline (seconds)."""
+
+    owner: str  # "queue=Q" or "monitor=M"
+    plugin: str
+    call: str
+    deadline: float
+    key: str  # the [Factory] key that sets the deadline
+    future: Future[Any]
+    started: float = field(default_factory=time.monotonic)
+    waiting_for: str = ""  # set while the call waits for something before it starts (a slot)
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def done(self) -> bool:
+        return self.future.done()
+
+    def describe(self) -> str:
+        what = f"plugin={self.plugin} call={self.call}"
+        if self.waiting_for:
+            what += f" (waiting for {self.waiting_for})"
+        return f"{what} running for {self.seconds():.0f}s, deadline {self.deadline:g}s ({self.key})"
+
+
+class Overran(Exception):
+    """A plugin call did not return within its deadline; it goes on in its thread."""
+
+    def __init__(self, running: RunningCall) -> None:
+        self.running = running
+        super().__init__(
+            f"plugin={running.plugin} call={running.call} did not return within its deadline of "
+            f"{running.deadline:g}s ({running.key})"
+            + (f" while waiting for {running.waiting_for}" if running.waiting_for else "")
+        )
+
+
+def call_with_deadline(
+    pool: DaemonPool,
+    owner: str,
+    plugin: str,
+    call: str,
+    fn: Callable[[RunningCall], T],
+    deadline: float,
+    key: str,
+) -> T:
+    """``fn(running)`` on a pool thread; its result, its exception, or :class:`Overran` after
+    ``deadline`` seconds. When it overruns, the call's end is logged (with how late it was)."""
+    running = RunningCall(owner, plugin, call, deadline, key, Future())
+    fut: Future[T] = pool.submit(lambda: fn(running))
+    running.future = fut
+    try:
+        return fut.result(timeout=deadline)
+    except FutureTimeout:
+        fut.add_done_callback(lambda f: _late(running, f))
+        raise Overran(running) from None
+
+
+def _late(running: RunningCall, fut: Future[Any]) -> None:
+    exc = fut.exception()
+    outcome = f"failed: {type(exc).__name__}: {exc}" if exc is not None else "returned"
+    result = None if exc is not None else fut.result()
+    if isinstance(result, list):
+        outcome += f" {len(result)} item(s)"
+    log.warning(
+        "%s plugin=%s call=%s %s after %.0fs, %.0fs past its deadline; no longer skipped",
+        running.owner,
+        running.plugin,
+        running.call,
+        outcome,
+        running.seconds(),
+        running.seconds() - running.deadline,
+    )
