@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
 CORE    = src/autopyfactory/model src/autopyfactory/sched src/autopyfactory/config \
-          src/autopyfactory/plugins src/autopyfactory/engine
+          src/autopyfactory/plugins src/autopyfactory/engine src/autopyfactory/net
 
 .PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Hashable, Sequence
@@ -38,6 +39,22 @@ class World:
         self.monitor_calls: list[tuple[str, str, object]] = []
         self.fail_monitor = False
         self.lock = threading.Lock()
+        # "submit:Q", "cleanup:Q", "poll:<schedd>", "monitor:<call>": the call blocks until set
+        self.hang: dict[str, threading.Event] = {}
+        self.calls: dict[str, int] = {}  # the same names: how often each call started
+        self.refuse_over: int | None = None  # submit(n) with a larger n raises at once
+
+    def enter(self, name: str) -> None:
+        """Count the call and block while a hang is set up for it."""
+        with self.lock:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            gate = self.hang.get(name)
+        if gate is not None:
+            gate.wait()
+
+    def release(self) -> None:
+        for gate in self.hang.values():
+            gate.set()
 
 
 WORLD = World()
@@ -80,6 +97,7 @@ class FakeBatch(BatchStatusPlugin):
         self.schedd = queue.get(SCHEDD)
 
     def poll(self) -> BatchView:
+        WORLD.enter(f"poll:{self.schedd}")
         with WORLD.lock:
             WORLD.batch_polls[self.schedd] = WORLD.batch_polls.get(self.schedd, 0) + 1
         ts = WORLD.batch_frozen_at if WORLD.batch_frozen_at is not None else time.time()
@@ -109,6 +127,10 @@ class FakeSubmit(BatchSubmitPlugin):
         return ("FakeSubmit", self.backend)
 
     def submit(self, n: int) -> list[PilotRecord]:
+        if WORLD.refuse_over is not None and n > WORLD.refuse_over:
+            raise MemoryError(f"asked for {n} pilots in one call")
+        logging.getLogger("tests.fakes").info("fake submit queue=%s n=%d started", self.apfqname, n)
+        WORLD.enter(f"submit:{self.apfqname}")
         with WORLD.lock:
             WORLD.concurrent += 1
             WORLD.max_concurrent = max(WORLD.max_concurrent, WORLD.concurrent)
@@ -133,14 +155,19 @@ class FakeSubmit(BatchSubmitPlugin):
         return list(self.live)
 
     def remove(self, pilot_ids: Sequence[str]) -> None:
+        WORLD.enter(f"retire:{self.apfqname}")
         self.live = [p for p in self.live if p.pilot_id not in pilot_ids]
         WORLD.retired.append((self.apfqname, list(pilot_ids)))
+
+    def cleanup(self) -> None:
+        WORLD.enter(f"cleanup:{self.apfqname}")
 
 
 class FakeMonitor(MonitorPlugin):
     name = "FakeMonitor"
 
     def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None:
+        WORLD.enter("monitor:register_pilots")
         if WORLD.fail_monitor:
             raise ConnectionError("monitor is down")
         WORLD.monitor_calls.append(("pilots", queue.name, [p.pilot_id for p in pilots]))

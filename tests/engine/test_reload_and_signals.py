@@ -55,14 +55,17 @@ def test_reload_with_a_broken_factory_file_keeps_the_running_configuration(conf_
     f.shutdown()
 
 
-def _wait_for(path: Path, text: str, timeout: float = 20) -> str:
+def _wait_for(path: Path, text: str, timeout: float = 60, count: int = 1) -> str:
+    """The file's text once ``text`` occurs in it ``count`` times."""
     end = time.time() + timeout
     while time.time() < end:
         content = path.read_text() if path.exists() else ""
-        if text in content:
+        if content.count(text) >= count:
             return content
         time.sleep(0.1)
-    raise AssertionError(f"{text!r} not in {path}:\n{path.read_text() if path.exists() else ''}")
+    raise AssertionError(
+        f"{text!r} not {count} time(s) in {path}:\n{path.read_text() if path.exists() else ''}"
+    )
 
 
 def test_sighup_reloads_and_sigterm_exits_zero(conf_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -88,6 +88,7 @@ class Factory:
         self._finished_lock = threading.Lock()
         self._auth_running = False
         self._saved_signals: dict[int, Any] = {}
+        self._shut = False
         self._apply(self.cfg, initial=True)
 
     @property
@@ -599,10 +600,13 @@ class Factory:
         ``shutdown.grace`` (closing gets at least CLOSE_FLOOR seconds); what is still running then
         is named in the log and left behind (the process can exit: every plugin call runs on a
         daemon thread)."""
-        if (
-            not self.stop_event.is_set()
-        ):  # the cycle limit: the last actions finish (each call has a deadline)
-            self._wait_actions(None)  # (returns early when a stop signal comes meanwhile)
+        if self._shut:
+            return
+        self._shut = True
+        if not self.stop_event.is_set():
+            # the cycle limit was reached: the last actions finish (each call has a deadline),
+            # unless a stop signal comes meanwhile
+            self._wait_actions(None)
         stopping = self.stop_event.is_set()
         grace = self.settings.shutdown_grace
         end = time.time() + grace
