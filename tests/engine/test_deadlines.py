@@ -82,8 +82,8 @@ def test_a_call_past_its_deadline_marks_the_queue_which_says_why_and_is_skipped(
     assert by["Q1"].action == "submitted 2"
     assert world.calls["submit:Q0"] == 1  # not started again while it runs
     world.release()
-    wait_for(lambda: f.queues["Q0"].busy() == "")
-    assert "queue=Q0 plugin=FakeSubmit call=submit returned 2 item(s) after" in caplog.text
+    wait_for(lambda: "queue=Q0 plugin=FakeSubmit call=submit returned 2 item(s) after" in caplog.text)
+    assert f.queues["Q0"].busy() == ""
     assert {o.queue: o for o in f.run_cycle().outcomes}["Q0"].action == "submitted 2"
     f.shutdown()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import math
 import os
 import socket
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from autopyfactory.config.keys import (
     BadValue,
     Key,
     KeyType,
+    finite_float,
 )
 from autopyfactory.config.section import ConfigSection
 
@@ -37,10 +37,10 @@ def _default_user() -> str:
 
 def _positive_int(raw: str) -> int:
     try:
-        v = float(raw.strip())
+        v = finite_float(raw)
     except ValueError:
         raise BadValue("an integer >= 1") from None
-    if not (math.isfinite(v) and v.is_integer() and v >= 1):
+    if not (v.is_integer() and v >= 1):
         raise BadValue("an integer >= 1")
     return int(v)
 
@@ -50,10 +50,10 @@ def _seconds(positive: bool) -> KeyType:
 
     def parse(raw: str) -> float:
         try:
-            v = float(raw.strip())
+            v = finite_float(raw)
         except ValueError:
             raise BadValue(expected) from None
-        if not math.isfinite(v) or v < 0 or (positive and v == 0):
+        if v < 0 or (positive and v == 0):
             raise BadValue(expected)
         return v
 

@@ -39,6 +39,7 @@ log = logging.getLogger("autopyfactory.factory")
 CLOSE_WAIT = 10.0  # seconds closing plugins may take on a reload (then they are left to finish alone)
 CLOSE_FLOOR = 5.0  # at a stop, closing plugins gets at least this long after the grace
 HARD_EXIT_MARGIN = 10.0  # the process exits at the latest shutdown.grace + this after SIGTERM
+ACTION_THREADS = 32  # queues' actions carried out at once (each within its own calls' deadlines)
 
 
 class FactoryConfigError(Exception):
@@ -80,7 +81,8 @@ class Factory:
         self.ctx = self._context(self.cfg)
         self.hub = StatusHub(self.ctx, reg)
         self.monitors: dict[str, MonitorPlugin] = {}
-        self._pool = DaemonPool("plugin")
+        self._pool = DaemonPool("plugin")  # plugin calls (no maximum: see engine/pool.py)
+        self._actions = DaemonPool("action", max_threads=ACTION_THREADS)
         self._monitor_calls = MonitorCalls(self._pool, self.settings.monitor_timeout)
         self._bounds: dict[Hashable, threading.BoundedSemaphore] = {}
         self._last_batch: dict[StatusKey, BatchView] = {}
@@ -360,7 +362,7 @@ class Factory:
                     self._finished.append(out)
                 self._wake.set()
 
-        fut: Future[None] = self._pool.submit(act)
+        fut: Future[None] = self._actions.submit(act)
         rt.action = fut
         return fut
 
@@ -630,6 +632,7 @@ class Factory:
             closing.append(("auth manager", lambda: _call(self.ctx.auth, "stop")))
         self._close_all(closing, max(end - time.time(), CLOSE_FLOOR) if stopping else max(grace, CLOSE_WAIT))
         self._pool.close()
+        self._actions.close()
 
     def _close_queues(self, queues: list[QueueRuntime], wait: float) -> None:
         self._close_all([(f"queue {rt.name}", rt.submitter.close) for rt in queues], wait)

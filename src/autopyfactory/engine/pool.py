@@ -3,10 +3,12 @@
 ``concurrent.futures.ThreadPoolExecutor`` is the wrong tool for calls into plugins: a call that
 hangs holds one of a fixed number of workers for ever (enough of them starve everything else), and
 its worker threads are joined when the interpreter exits, so one hung call also blocks the exit.
-:class:`DaemonPool` starts a thread whenever no worker is idle, lets idle workers end after a while,
-and uses daemon threads: a hung call costs one thread, and the process can still exit. The engine
-never starts a second call for a queue or status source whose call is still running, so the
-number of threads stays bounded by the number of queues and sources."""
+:class:`DaemonPool` starts a thread whenever no worker is idle (up to ``max_threads``, when given;
+further calls wait in order), lets idle workers end after a while, and uses daemon threads: a hung
+call costs one thread, and the process can still exit. The engine runs plugin calls on a pool
+without a maximum, and never starts a second call for a queue or status source whose call is still
+running, so the number of threads stays bounded by the number of queues and sources; the queues'
+actions, which always end (each of their calls has a deadline), run on a pool with a maximum."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ T = TypeVar("T")
 
 
 class DaemonPool:
-    def __init__(self, name: str, idle_seconds: float = 60.0) -> None:
+    def __init__(self, name: str, idle_seconds: float = 60.0, max_threads: int | None = None) -> None:
         self.name = name
         self.idle_seconds = idle_seconds
+        self.max_threads = max_threads
         self._tasks: deque[tuple[Future[Any], Callable[[], Any]]] = deque()
         self._cond = threading.Condition()
         self._idle = 0
@@ -41,7 +44,9 @@ class DaemonPool:
             if self._closed:
                 raise RuntimeError(f"pool {self.name} is closed")
             self._tasks.append((fut, fn))
-            if self._idle >= len(self._tasks):
+            if self._idle >= len(self._tasks) or (
+                self.max_threads is not None and self._threads >= self.max_threads
+            ):
                 self._cond.notify()
                 return fut
             self._threads += 1
