@@ -154,3 +154,13 @@ def test_a_hung_status_poll_is_not_started_again_and_other_sources_keep_going(
     assert world.calls["poll:schedd-b"] == 1
     assert "submit:Q0" not in world.calls  # no batch data, no pilots
     assert "plugin=FakeBatch call=poll" in caplog.text
+
+
+def test_a_hung_call_gives_back_its_submission_slot(conf_tree, world, run_factory) -> None:  # type: ignore[no-untyped-def]
+    world.activated = {"SITE0": 1, "SITE1": 1}
+    world.hang["submit:Q0"] = threading.Event()
+    f = make(conf_tree, "batchsubmit.timeout = 0.5\nbatchsubmit.concurrency = 1\n", queues(2, FAST))
+    run_factory(f)  # both queues share the one slot of backend b1
+    wait_for(lambda: world.calls.get("submit:Q0", 0) == 1)
+    start = world.calls.get("submit:Q1", 0)
+    wait_for(lambda: world.calls.get("submit:Q1", 0) >= start + 5)

@@ -53,7 +53,7 @@ def test_a_call_past_its_deadline_raises_overran_and_its_late_end_is_logged(capl
     pool = DaemonPool("t")
     gate = threading.Event()
     with pytest.raises(Overran) as info:
-        call_with_deadline(pool, "queue=Q", "P", "submit", lambda r: gate.wait() and [1, 2], 0.2, "k.timeout")
+        call_with_deadline(pool, "queue=Q", "P", "submit", lambda: gate.wait() and [1, 2], 0.2, "k.timeout")
     assert str(info.value) == "plugin=P call=submit did not return within its deadline of 0.2s (k.timeout)"
     running = info.value.running
     assert not running.done and "running for" in running.describe()
@@ -63,5 +63,5 @@ def test_a_call_past_its_deadline_raises_overran_and_its_late_end_is_logged(capl
     while "queue=Q plugin=P call=submit returned 2 item(s) after" not in caplog.text:
         assert time.monotonic() < end, caplog.text
         time.sleep(0.02)
-    assert call_with_deadline(pool, "queue=Q", "P", "submit", lambda r: 7, 30, "k.timeout") == 7
+    assert call_with_deadline(pool, "queue=Q", "P", "submit", lambda: 7, 30, "k.timeout") == 7
     pool.close()

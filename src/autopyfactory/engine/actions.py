@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from autopyfactory.config.factory import FactorySettings
-from autopyfactory.engine.calls import Overran, RunningCall, call_with_deadline
+from autopyfactory.engine.calls import Overran, call_with_deadline
 from autopyfactory.engine.monitor_calls import MonitorCalls
 from autopyfactory.engine.pool import DaemonPool
 from autopyfactory.engine.queue import Outcome, QueueRuntime
@@ -24,8 +24,8 @@ log = logging.getLogger("autopyfactory.factory")
 T = TypeVar("T")
 
 
-class NoSlot(RuntimeError):
-    """Every submission slot of the backend stayed busy for the whole deadline."""
+class Stopping(Exception):
+    """A stop came while the action waited for a submission slot."""
 
 
 class ActionRunner:
@@ -50,6 +50,7 @@ class ActionRunner:
             if out.target > 0:
                 self._submit(rt, out)
             else:
+                out.action = "retired 0"
                 self._retire(rt, out, -out.target)
             if not self.stopping.is_set():
                 self._cleanup(rt)
@@ -57,6 +58,8 @@ class ActionRunner:
             rt.overrun = exc.running
             out.error = f"{exc}; the queue is skipped until it returns"
             log.error("queue=%s %s", rt.name, out.error)
+        except Stopping:
+            out.action += " (stopping: no new call started)"
         except Exception as exc:
             out.error = f"{type(exc).__name__}: {exc}"
         if out.error and not (out.submitted or out.retired):
@@ -66,25 +69,26 @@ class ActionRunner:
             for m in rt.monitors:
                 self.monitors.call(m, rt.name, "update_label", lambda m=m: m.update_label(rt.section, msg))  # type: ignore[misc]
 
-    def _call(self, rt: QueueRuntime, call: str, fn: Callable[[], T], slot: bool = True) -> T:
-        deadline = self.settings.submit_timeout
-
-        def run(running: RunningCall) -> T:
-            if not slot:
-                return fn()
-            sem = self.slot(rt)
-            running.waiting_for = "a submission slot (batchsubmit.concurrency)"
-            if not sem.acquire(timeout=max(0.0, deadline - running.seconds())):
-                raise NoSlot(f"no submission slot of the backend came free within {deadline:g}s")
-            running.waiting_for = ""
-            try:
-                return fn()
-            finally:
-                sem.release()
-
-        return call_with_deadline(
-            self.pool, f"queue={rt.name}", rt.submitter.name, call, run, deadline, "batchsubmit.timeout"
-        )
+    def _call(self, rt: QueueRuntime, call: str, fn: Callable[[], T]) -> T:
+        """``fn()`` (a call of the queue's submit plugin) with the ``batchsubmit.timeout`` deadline,
+        in one of the backend's ``batchsubmit.concurrency`` slots. The slot is given back when the
+        call returns or overruns (a hung call is no load on the backend, and must not starve it)."""
+        sem = self.slot(rt)
+        while not sem.acquire(timeout=0.2):
+            if self.stopping.is_set():
+                raise Stopping()
+        try:
+            return call_with_deadline(
+                self.pool,
+                f"queue={rt.name}",
+                rt.submitter.name,
+                call,
+                fn,
+                self.settings.submit_timeout,
+                "batchsubmit.timeout",
+            )
+        finally:
+            sem.release()
 
     def _submit(self, rt: QueueRuntime, out: Outcome) -> None:
         n, size = out.target, self.settings.submit_batch
@@ -118,7 +122,7 @@ class ActionRunner:
         t0 = time.monotonic()
         try:
             self._call(rt, "cleanup", rt.submitter.cleanup)
-        except Overran:
+        except (Overran, Stopping):
             raise
         except Exception:
             log.exception("queue=%s cleanup failed (after %.1fs)", rt.name, time.monotonic() - t0)

@@ -33,7 +33,6 @@ class RunningCall:
     key: str  # the [Factory] key that sets the deadline
     future: Future[Any]
     started: float = field(default_factory=time.monotonic)
-    waiting_for: str = ""  # set while the call waits for something before it starts (a slot)
 
     def seconds(self) -> float:
         return time.monotonic() - self.started
@@ -44,8 +43,6 @@ class RunningCall:
 
     def describe(self) -> str:
         what = f"plugin={self.plugin} call={self.call}"
-        if self.waiting_for:
-            what += f" (waiting for {self.waiting_for})"
         return f"{what} running for {self.seconds():.0f}s, deadline {self.deadline:g}s ({self.key})"
 
 
@@ -57,7 +54,6 @@ class Overran(Exception):
         super().__init__(
             f"plugin={running.plugin} call={running.call} did not return within its deadline of "
             f"{running.deadline:g}s ({running.key})"
-            + (f" while waiting for {running.waiting_for}" if running.waiting_for else "")
         )
 
 
@@ -66,15 +62,14 @@ def call_with_deadline(
     owner: str,
     plugin: str,
     call: str,
-    fn: Callable[[RunningCall], T],
+    fn: Callable[[], T],
     deadline: float,
     key: str,
 ) -> T:
-    """``fn(running)`` on a pool thread; its result, its exception, or :class:`Overran` after
+    """``fn()`` on a pool thread; its result, its exception, or :class:`Overran` after
     ``deadline`` seconds. When it overruns, the call's end is logged (with how late it was)."""
-    running = RunningCall(owner, plugin, call, deadline, key, Future())
-    fut: Future[T] = pool.submit(lambda: fn(running))
-    running.future = fut
+    fut: Future[T] = pool.submit(fn)
+    running = RunningCall(owner, plugin, call, deadline, key, fut)
     try:
         return fut.result(timeout=deadline)
     except FutureTimeout:

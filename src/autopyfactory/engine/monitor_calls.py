@@ -52,7 +52,7 @@ class MonitorCalls:
                 f"monitor={name}",
                 monitor.name,
                 call,
-                lambda _r: fn(),
+                fn,
                 self.timeout,
                 "monitor.timeout",
             )
