@@ -16,3 +16,9 @@ def fake_condor() -> Iterator[FakePool]:
     previous = schedd.set_connector(pool)
     yield pool
     schedd.set_connector(previous)
+
+
+@pytest.fixture(autouse=True)
+def _factory_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The factory host's name as HTCondor's ``$ENV(HOSTNAME)`` sees it when pilots are submitted."""
+    monkeypatch.setenv("HOSTNAME", "factory.example.org")

@@ -8,6 +8,7 @@ It accepts only real ``htcondor2.Submit`` objects. Jobs move through the states 
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -78,6 +79,8 @@ class FakeSchedd:
             ad["QDate"] = ad["EnteredCurrentStatus"] = int(self.now)
             for k, v in description.items():
                 v = v.replace("$(Cluster)", str(c)).replace("$(Process)", str(p))
+                # the submitting process's environment, as HTCondor's submit code expands it
+                v = re.sub(r"\$ENV\((\w+)\)", lambda m: os.environ.get(m.group(1), "UNDEFINED"), v)
                 if k.upper().startswith("MY."):
                     ad[k[3:]] = _expr_or_value(v)
                 elif k.lower() in TRANSLATE:

@@ -1,9 +1,11 @@
 """One queue per HTCondor flavour, written as 2.4 sites wrote them, and the lines 2.4 put in their
-submit files for that configuration (from 2.4's CondorBase/CondorGrid/... ``_addJSD``)."""
+submit files for that configuration, in 2.4's order (each flavour's ``_addJSD`` adds its lines, then
+its parent's; the custom attributes follow; a command set twice keeps its first place and its last
+value, as HTCondor reads a file with repeated commands)."""
 
 from __future__ import annotations
 
-from tests.htcondor.helpers import DAY, HOST, LOG_URL
+from tests.htcondor.helpers import DAY, LOG_URL
 
 QUEUES = """
 [DEFAULT]
@@ -113,20 +115,35 @@ FLAVOURS = {
 }
 
 PROXY = "x509userproxy = /srv/apf/proxy/atlas-production.pem"
+ARGS = "-s ANALY_TEST -h ANALY_TEST -p 25443 -w https://pandaserver.cern.ch"
+JOBID = "$ENV(HOSTNAME)#$(Cluster).$(Process)"
 
 
-def base_lines(q: str) -> list[str]:
-    """CondorBase's lines for queue ``q`` (2.4's ``$ENV(HOSTNAME)`` is the factory's host name here)."""
+def env_24(q: str) -> str:
+    """2.4's ``environment`` line for queue ``q`` (CondorBase: the APF variables, then ``environ``)."""
+    url = f"{LOG_URL}/{DAY}/{q}"
+    return (
+        f'environment = "PANDA_JSID=TEST-apf GTAG={url}/$(Cluster).$(Process).out APFCID=$(Cluster).$(Process) '
+        f"APFFID=TEST-apf FACTORY_JOBID={JOBID} APFMON=http://apfmon.example.org/api FACTORYQUEUE={q} "
+        'FACTORYUSER=apf RUCIO_ACCOUNT=pilot"'
+    )
+
+
+def base_lines(q: str, executable: str = "/usr/libexec/apf/runpilot3-wrapper.sh") -> list[str]:
+    """CondorBase's lines for queue ``q``, in 2.4's order."""
     url = f"{LOG_URL}/{DAY}/{q}"
     return [
         f"Dir = /srv/apf/logs/{DAY}/{q}/",
         "notify_user = admin@example.org",
         f'+MATCH_APF_QUEUE = "{q}"',
         f'+APF_QUEUE = "{q}"',
-        f'+FACTORY_JOBID = "{HOST}#$(Cluster).$(Process)"',
+        f'+FACTORY_JOBID = "{JOBID}"',
         f'+APF_LOGURL = "{url}/$(Cluster).$(Process).log"',
         f'+APF_OUTURL = "{url}/$(Cluster).$(Process).out"',
         f'+APF_ERRURL = "{url}/$(Cluster).$(Process).err"',
+        env_24(q),
+        f"executable = {executable}",
+        f"arguments = {ARGS}",
         "output = $(Dir)/$(Cluster).$(Process).out",
         "error = $(Dir)/$(Cluster).$(Process).err",
         "log = $(Dir)/$(Cluster).$(Process).log",
@@ -134,101 +151,89 @@ def base_lines(q: str) -> list[str]:
         "stream_error = False",
         "notification = Error",
         "transfer_executable = True",
-        "queue 3",
     ]
-
-
-def exe_lines() -> list[str]:
-    return [
-        "executable = /usr/libexec/apf/runpilot3-wrapper.sh",
-        "arguments = -s ANALY_TEST -h ANALY_TEST -p 25443 -w https://pandaserver.cern.ch",
-    ]
-
-
-def env_24(q: str) -> dict[str, str]:
-    """2.4's ``environment`` variables for queue ``q``."""
-    return {
-        "PANDA_JSID": "TEST-apf",
-        "GTAG": f"{LOG_URL}/{DAY}/{q}/$(Cluster).$(Process).out",
-        "APFCID": "$(Cluster).$(Process)",
-        "APFFID": "TEST-apf",
-        "APFMON": "http://apfmon.example.org/api",
-        "FACTORYQUEUE": q,
-        "FACTORYUSER": "apf",
-        "RUCIO_ACCOUNT": "pilot",
-    }
 
 
 GRID = ["universe = grid", PROXY]
-CE = [*GRID, "+Nonessential = True"]
-GRAM = [*CE, "copy_to_spool = True"]
+CE = ["+Nonessential = True", *GRID]
+GRAM = ["copy_to_spool = True", *CE]
+
+# the ARC RSL 2.4 built: the nordugridrsl.<key> items in key order, nordugridrsladd, then its
+# environment block (its spacing included)
+ARC_RSL_24 = (
+    "(jobname = 'arc_pilot')(queue = grid)"
+    "(runtimeenvironment = APPS/HEP/ATLAS-SITE-LCG)(runtimeenvironment = ENV/PROXY)"
+    " (environment = ('APFFID' 'TEST-apf') ('PANDA_JSID' 'TEST-apf') ('APFCID' '$(Cluster).$(Process)') "
+    f" ('GTAG' '{LOG_URL}/{DAY}/arc/$(Cluster).$(Process).out') ('APFMON' 'http://apfmon.example.org/api') "
+    "('FACTORYQUEUE' 'arc') ('FACTORYUSER' 'apf')   ('RUCIO_ACCOUNT' 'pilot') )"
+)
 
 LINES_24: dict[str, list[str]] = {
+    # 2.4's CondorLocal never wrote x509userproxy (its proxy lookup was never called)
     "local": [
         "universe = vanilla",
         "should_transfer_files = IF_NEEDED",
         '+TransferOutput = ""',
-        PROXY,  # 2.4 forgot it
-        *exe_lines(),
+        *base_lines("local"),
     ],
-    "grid": [*GRID, *exe_lines()],
-    "ce": [*CE, *exe_lines()],
+    "grid": [*GRID, *base_lines("grid")],
+    "ce": [*CE, *base_lines("ce")],
     "osgce": [
-        *CE[:1],
-        "x509userproxy = /srv/apf/proxy/atlas-pilot.pem",
-        "+Nonessential = True",
         "grid_resource = condor ce.example.org ce.example.org:9619",
         '+TransferOutput = ""',
+        "+Nonessential = True",
+        "universe = grid",
+        "x509userproxy = /srv/apf/proxy/atlas-pilot.pem",
+        *base_lines("osgce"),
         "+maxMemory = 2000",
         "+xcount = 8",
         '+voactivity = "production"',
         '+remote_queue = "default"',
-        *exe_lines(),
     ],
-    "arc": [*CE, "grid_resource = nordugrid arc.example.org", *exe_lines()],
-    "cream": [
+    "arc": [
+        "grid_resource = nordugrid arc.example.org",
+        f"nordugrid_rsl = {ARC_RSL_24}",
         *CE,
-        "grid_resource = cream cream.example.org:8443/ce-cream/services/CREAM2 pbs atlas",
-        *exe_lines(),
+        *base_lines("arc"),
     ],
-    "gram": [*GRAM, "globusrsl = (queue=atlas)", *exe_lines()],
+    "cream": [
+        "grid_resource = cream cream.example.org:8443/ce-cream/services/CREAM2 pbs atlas",
+        *CE,
+        *base_lines("cream"),
+    ],
+    "gram": ["globusrsl = (queue=atlas)", *GRAM, *base_lines("gram")],
     "gt2": [
-        *GRAM,
         "grid_resource = gt2 gk.example.org/jobmanager-condor",
         "globusrsl = (queue=atlas)(maxWallTime=2880)(jobtype=single)",
-        *exe_lines(),
+        *GRAM,
+        *base_lines("gt2"),
     ],
     "gt5": [
-        *GRAM,
         "grid_resource = gt5 gk5.example.org/jobmanager-pbs",
         "globusrsl = (queue=long)(jobtype=single)",
+        *GRAM,
+        *base_lines("gt5"),
     ],
-    "pbs": [*GRID, "grid_resource = pbs", *exe_lines()],
-    "lsf": [*GRID, "grid_resource = lsf", *exe_lines()],
+    "pbs": ["grid_resource = pbs", *GRID, *base_lines("pbs")],
+    "lsf": ["grid_resource = lsf", *GRID, *base_lines("lsf")],
+    # CondorEC2 adds its lines after CondorBase's; its executable replaces the wrapper
     "ec2": [
+        *base_lines("ec2", executable="ec2"),
         "universe = grid",
         "grid_resource = ec2 https://ec2.us-east-1.amazonaws.com/",
         "ec2_access_key_id = /srv/apf/ec2/access.key",
         "ec2_secret_access_key = /srv/apf/ec2/secret.key",
         "ec2_ami_id = ami-0123456789abcdef0",
-        "executable = ec2",
         "ec2_instance_type = m5.large",
         "ec2_user_data_file = /srv/apf/ec2/user-data.sh",
         "ec2_spot_price = 0.050000",
         "ec2_security_groups = apf-workers",
     ],
+    # 2.4 wrote no --rgahp-pass, although the profile has a passphrase file
     "ssh": [
         "universe = grid",
-        # 2.4 left the passphrase file out; HTCondor's batch grid type takes it with --rgahp-pass
-        "grid_resource = batch slurm apf@login.example.org --rgahp-key /srv/apf/ssh/bosco-key"
-        " --rgahp-pass /srv/apf/ssh/bosco-key.pass",
+        "grid_resource = batch slurm apf@login.example.org --rgahp-key /srv/apf/ssh/bosco-key",
         '+TransferOutput = ""',
-        *exe_lines(),
+        *base_lines("ssh"),
     ],
 }
-
-# the ARC RSL 2.4 built: the configured relations, then the pilot environment
-ARC_RSL_24 = (
-    "(jobname = 'arc_pilot')(queue = grid)"
-    "(runtimeenvironment = APPS/HEP/ATLAS-SITE-LCG)(runtimeenvironment = ENV/PROXY)"
-)

@@ -34,6 +34,18 @@ monitorplugin = Dummy
 monitorURL = http://apfmon.example.org/api
 """
 
+# the profiles the test queues name (the tests resolve them with FakeAuth)
+AUTH = """
+[atlas-production]
+plugin = X509
+x509.proxyfile = /srv/apf/proxy/atlas-production.pem
+x509.renew = False
+
+[bosco-key]
+plugin = SSH
+ssh.privatekeyfile = /srv/apf/ssh/bosco-key
+"""
+
 
 class FakeAuth:
     """Profiles resolve to fixed paths; ``missing`` profiles have no valid credential."""
@@ -63,6 +75,8 @@ def load_conf(
     )
     (etc / "autopyfactory.conf").write_text(factory)
     (etc / "monitor.conf").write_text(textwrap.dedent(MONITOR))
+    if not (etc / "auth.conf").exists():
+        (etc / "auth.conf").write_text(textwrap.dedent(AUTH))
     (etc / "queues.conf").write_text(textwrap.dedent(queues))
     return load(str(etc))
 
@@ -76,6 +90,4 @@ def submitter(cfg: LoadedConfig, queue: str, auth: Any = None) -> Any:
     qc = cfg.queues[queue]
     assert qc.ok, [str(p) for p in qc.errors]
     name = qc.section.raw("batchsubmitplugin") or ""
-    plugin = registry.get("batchsubmit", name.strip())(context(cfg, auth), qc.section)
-    plugin.host = HOST
-    return plugin
+    return registry.get("batchsubmit", name.strip())(context(cfg, auth), qc.section)

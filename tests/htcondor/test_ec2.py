@@ -1,5 +1,6 @@
-"""CondorEC2 retirement: peaceful ``condor_off`` of idle startds first, removal of VM jobs whose node
-has retired; non-peaceful retirement removes VM jobs."""
+"""CondorEC2 retirement as 2.4 did it: with ``peaceful = True``, ``condor_off -peaceful`` of idle
+startds first; removal of VM jobs whose node has retired; nothing when ``peaceful`` is unset; VM jobs
+removed outright only with the opt-in ``overlay.peaceful = False``."""
 
 from __future__ import annotations
 
@@ -58,8 +59,12 @@ def nodes() -> Iterator[FakeNodes]:
     ec2pool.set_pool(previous)
 
 
-def vm_queue(tmp_path: Path, peaceful: bool) -> Any:
-    extra = "" if peaceful else "batchsubmit.condorec2.peaceful = False\n"
+def vm_queue(tmp_path: Path, peaceful: str) -> Any:
+    extra = {
+        "peaceful": "batchsubmit.condorec2.peaceful = True\n",
+        "unset": "",
+        "remove": "batchsubmit.condorec2.overlay.peaceful = False\n",
+    }[peaceful]
     cfg = load_conf(tmp_path, QUEUES.replace("[ssh]", extra + "\n[ssh]"), logs=str(tmp_path / "logs"))
     return submitter(cfg, "ec2")
 
@@ -76,7 +81,7 @@ def launch(fake: FakePool, plugin: Any, instances: list[str]) -> list[str]:
 def test_peaceful_retirement_turns_off_idle_startds_first(
     tmp_path: Path, fake_condor: FakePool, nodes: FakeNodes
 ) -> None:
-    plugin = vm_queue(tmp_path, peaceful=True)
+    plugin = vm_queue(tmp_path, "peaceful")
     ids = launch(fake_condor, plugin, ["i-busy", "i-idle1", "i-booting", "i-idle2", "i-mixed"])
     nodes.node("i-busy", "Claimed", "Claimed")
     nodes.node("i-idle1", "Unclaimed", "Unclaimed")
@@ -93,7 +98,7 @@ def test_peaceful_retirement_turns_off_idle_startds_first(
 def test_cleanup_removes_vm_jobs_of_retired_nodes_only(
     tmp_path: Path, fake_condor: FakePool, nodes: FakeNodes
 ) -> None:
-    plugin = vm_queue(tmp_path, peaceful=True)
+    plugin = vm_queue(tmp_path, "peaceful")
     ids = launch(fake_condor, plugin, ["i-gone", "i-busy", "i-booting", "i-retiring"])
     nodes.node("i-gone")  # master still there, no startd slot left
     nodes.node("i-busy", "Claimed")
@@ -105,7 +110,16 @@ def test_cleanup_removes_vm_jobs_of_retired_nodes_only(
 def test_non_peaceful_retirement_removes_vm_jobs(
     tmp_path: Path, fake_condor: FakePool, nodes: FakeNodes
 ) -> None:
-    plugin = vm_queue(tmp_path, peaceful=False)
+    plugin = vm_queue(tmp_path, "remove")
     ids = launch(fake_condor, plugin, ["i-1", "i-2", "i-3"])
     assert plugin.retire(2) == [ids[2], ids[1]]  # killorder newest; one submission: last procs first
     assert nodes.commands == [] and list(fake_condor.only().jobs) == [ids[0]]
+
+
+def test_without_peaceful_nothing_is_retired(tmp_path: Path, fake_condor: FakePool, nodes: FakeNodes) -> None:
+    plugin = vm_queue(tmp_path, "unset")
+    ids = launch(fake_condor, plugin, ["i-1", "i-2"])
+    nodes.node("i-1", "Unclaimed")
+    nodes.node("i-2", "Unclaimed")
+    assert plugin.retire(2) == []
+    assert nodes.commands == [] and sorted(fake_condor.only().jobs) == sorted(ids)

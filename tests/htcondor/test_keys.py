@@ -16,6 +16,8 @@ executable = /bin/true
 batchsubmit.condorbase.environ = SITE=default
 batchsubmit.condorbase.condor_attributes = +from_base=1,request_memory = 2000
 batchsubmit.condorgrid.proxyfile = /srv/proxy/grid-default
+batchsubmit.condorbase.periodic_hold = JobStatus == 2 && (time() - EnteredCurrentStatus) > 604800
+batchsubmit.condorbase.periodic_remove = JobStatus == 5
 
 [gt2]
 batchsubmitplugin = CondorGT2

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 from autopyfactory.auth.files import check_private, decode_b64, private_dir, write_atomic
-from autopyfactory.auth.handler import AuthEnv, AuthHandler
+from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
 from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import AuthFailure
 
@@ -22,6 +23,10 @@ PRIVATEKEYFILE = Key("gsissh.privatekeyfile", STR, None, "proxy/private key path
 class GSISSHHandler(AuthHandler):
     name = "GSISSH"
     keys = (PRIVATEKEY, PRIVATEKEYFILE)
+
+    @classmethod
+    def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
+        return needs_one_of(profile, (PRIVATEKEYFILE, PRIVATEKEY), "a GSISSH profile needs its proxy")
 
     def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
         super().__init__(profile, env)

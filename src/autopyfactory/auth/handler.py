@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import AuthFailure
 
@@ -33,6 +34,12 @@ class AuthHandler(ABC):
 
     name: ClassVar[str]
     keys: ClassVar[tuple[Key, ...]] = ()
+
+    @classmethod
+    def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
+        """What the profile lacks that no single key says (one of two keys, keys a flavour needs),
+        found without touching any file; every key's own value is checked separately."""
+        return []
 
     def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
         self.profile = profile
@@ -60,3 +67,21 @@ class AuthHandler(ABC):
 
     def close(self) -> None:
         """The profile is going away (reconfiguration or shutdown)."""
+
+
+def needs_one_of(profile: ConfigSection, keys: tuple[Key, ...], why: str) -> list[ConfigProblem]:
+    """An error naming ``keys`` when the profile sets none of them."""
+    if any(profile.raw(k.name) not in (None, "", "None") for k in keys):
+        return []
+    names = " or ".join(k.name for k in keys)
+    return [
+        ConfigProblem(
+            "error",
+            profile.origin,
+            profile.name,
+            keys[0].name,
+            f"{why}: set {names}",
+            None,
+            f"add '{keys[0].name} = ...' to [{profile.name}]",
+        )
+    ]

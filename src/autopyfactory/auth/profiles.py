@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from autopyfactory.auth.handler import COMMON_KEYS, PLUGIN, AuthEnv, AuthHandler
 from autopyfactory.config.keys import KeySet
@@ -35,26 +36,48 @@ def legacy_view(section: ConfigSection) -> ConfigSection:
     return ConfigSection(section.name, values, section.origin)
 
 
-def build_profile(section: ConfigSection, env: AuthEnv, reg: Registry) -> Profile:
-    """Validate ``section`` against its plugin's keys and build the handler (None when it has errors)."""
+@dataclass
+class Checked:
+    """A profile section validated without building its handler (nothing is read or written)."""
+
+    view: ConfigSection  # the section as its plugin reads it (proxy.conf keys get their x509. prefix)
+    plugin: str
+    cls: Any  # the handler class; None when the plugin is unknown
+    problems: list[ConfigProblem]
+
+    @property
+    def ok(self) -> bool:
+        return self.cls is not None and not any(p.level == "error" for p in self.problems)
+
+
+def check_profile(section: ConfigSection, reg: Registry) -> Checked:
+    """Every problem of one auth.conf / proxy.conf section: its plugin, each key's value, required
+    keys (an X509 profile without ``x509.proxyfile``), what the plugin needs besides (an SSH key,
+    MyProxy's server), and unknown keys."""
     legacy = PLUGIN.name not in section
     view = legacy_view(section) if legacy else section
-    pname = "X509" if legacy else str(section.get(PLUGIN)).strip()
+    pname = "X509" if legacy else str(section.get(PLUGIN) or PLUGIN.default).strip()
     try:
         cls = reg.get("auth", pname)
     except PluginNotFound as exc:
         problem = ConfigProblem(
             "error", section.origin_of(PLUGIN.name), section.name, PLUGIN.name, str(exc), pname
         )
-        return Profile(section, None, [problem])
+        return Checked(view, pname, None, [problem])
     keys = (*COMMON_KEYS, *cls.keys)
-    problems = check_keys(view, keys) + unknown_keys(view, KeySet(keys))
-    if any(p.level == "error" for p in problems):
-        return Profile(section, None, problems)
+    problems = [*check_keys(view, keys), *cls.requirements(view), *unknown_keys(view, KeySet(keys))]
+    return Checked(view, pname, cls, list(dict.fromkeys(problems)))
+
+
+def build_profile(section: ConfigSection, env: AuthEnv, reg: Registry) -> Profile:
+    """Validate ``section`` against its plugin's keys and build the handler (None when it has errors)."""
+    checked = check_profile(section, reg)
+    if not checked.ok:
+        return Profile(section, None, checked.problems)
     try:
-        return Profile(section, cls(view, env), problems)
+        return Profile(section, checked.cls(checked.view, env), checked.problems)
     except ConfigError as exc:
-        return Profile(section, None, [*problems, exc.problem])
+        return Profile(section, None, [*checked.problems, exc.problem])
 
 
 def same_sections(a: Mapping[str, ConfigSection], b: Mapping[str, ConfigSection], name: str) -> bool:

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 from autopyfactory.auth.files import check_private, decode_b64, private_dir, write_atomic
-from autopyfactory.auth.handler import AuthEnv, AuthHandler
+from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
 from autopyfactory.config.keys import STR, Key
+from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import AuthFailure
 
@@ -42,6 +43,10 @@ class SSHHandler(AuthHandler):
         PRIVKEYPASSFILE,
         PASSWORDFILE,
     )
+
+    @classmethod
+    def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
+        return needs_one_of(profile, (PRIVATEKEYFILE, PRIVATEKEY), "an SSH profile needs its private key")
 
     def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
         super().__init__(profile, env)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autopyfactory.auth import x509_keys as K
-from autopyfactory.auth.handler import AuthEnv, AuthHandler
+from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
 from autopyfactory.auth.proxyinfo import inspect, role_fqan
 from autopyfactory.auth.x509_renew import RenewSpec, renew
+from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import AuthFailure
 
@@ -33,6 +34,21 @@ class ProxyStatus:
 class X509Handler(AuthHandler):
     name = "X509"
     keys = K.X509_KEYS
+
+    @classmethod
+    def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
+        """A profile that renews with MyProxy needs the server, the account and a way to authenticate."""
+        try:
+            if not profile.get(K.RENEW) or profile.get(K.FLAVOR) != "myproxy":
+                return []
+        except ConfigError:
+            return []  # the bad value itself is reported
+        why = "x509.flavor = myproxy renews from a MyProxy server"
+        return [
+            *needs_one_of(profile, (K.MYPROXY_HOST,), why),
+            *needs_one_of(profile, (K.MYPROXY_USER,), why),
+            *needs_one_of(profile, (K.RETRIEVERS, K.MYPROXY_PASS), why + " and authenticates to it"),
+        ]
 
     def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
         super().__init__(profile, env)

@@ -1,7 +1,11 @@
 """INI reading the way AutoPyFactory 2.4 read its files, plus provenance for every value.
 
 - lines are read by ``ini_text`` (BOM, latin-1 bytes, unreadable lines reported with their number);
-- keys are case-sensitive; ``%(var)s`` interpolation draws on the section and ``[DEFAULT]``;
+- keys are case-sensitive; ``%(var)s`` interpolation draws on the section and ``[DEFAULT]``, and
+  ``%(__name__)s`` is the section's name (Python 2's ``ConfigParser`` kept it in every section);
+- a section's keys come in 2.4's order: its own in file order, then the ``[DEFAULT]`` keys it does not
+  set (plugins that build lines from key families, such as the ARC RSL, follow that order);
+- ``None``/``none``, ``True``/``true`` and ``False``/``false`` are brought to one spelling (``literals``);
 - a directory of ``*.conf`` files is read as one document in lexical order: a shared ``[DEFAULT]``,
   and a later file overrides keys of the same section (conf.d behaviour);
 - values starting with ``~`` are user-expanded after interpolation;
@@ -16,11 +20,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from autopyfactory.config.ini_text import DEFAULT, FileReport, parse
+from autopyfactory.config.literals import canonical
 from autopyfactory.config.problems import ConfigProblem, error
 from autopyfactory.config.unreadable_lines import unreadable_line_problems
 
 _MAX_DEPTH = 10
 _REF = re.compile(r"%\(([^)]+)\)s")
+SECTION_NAME = "__name__"  # %(__name__)s: the section's own name
+
+
+def references(raw: str) -> set[str]:
+    """The names a raw value refers to with ``%(name)s``."""
+    return set(_REF.findall(raw))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +41,11 @@ class Value:
     raw: str
     origin: str
     from_default: bool = False
+    written: str | None = None  # the text before 2.4's None/True/False spellings were unified
+
+    def as_written(self) -> Value:
+        """This value with the text as the file wrote it (keys that take any text verbatim)."""
+        return self if self.written is None else Value(self.written, self.origin, self.from_default)
 
 
 @dataclass
@@ -89,6 +105,10 @@ def _interpolate(
                 hint="write %% for a literal %",
             )
         ref = m.group(1)
+        if ref == SECTION_NAME and ref not in lookup:
+            out.append(section)
+            i = m.end()
+            continue
         target = lookup.get(ref)
         if target is None:
             raise error(
@@ -110,12 +130,14 @@ def _expand(value: str) -> str:
 
 @dataclass
 class ResolvedSection:
-    """One section after ``[DEFAULT]`` and interpolation: key -> Value, plus its own problems."""
+    """One section after ``[DEFAULT]`` and interpolation: key -> Value, plus its own problems and the
+    names its values (and the ``[DEFAULT]`` values it reads) refer to with ``%(name)s``."""
 
     name: str
     values: dict[str, Value]
     origin: str
     problems: list[ConfigProblem] = field(default_factory=list)
+    referenced: frozenset[str] = frozenset()
 
 
 def resolve(doc: RawDocument) -> dict[str, ResolvedSection]:
@@ -124,10 +146,14 @@ def resolve(doc: RawDocument) -> dict[str, ResolvedSection]:
     out: dict[str, ResolvedSection] = {}
     unreadable, _ = unreadable_line_problems(doc.reports, doc.sections)
     for name, own in doc.sections.items():
-        lookup: dict[str, Value] = {**doc.defaults, **own}
+        lookup: dict[str, Value] = dict(own)
+        for key, v in doc.defaults.items():
+            lookup.setdefault(key, v)
         values: dict[str, Value] = {}
         problems: list[ConfigProblem] = []
+        referenced: set[str] = set()
         for key, v in lookup.items():
+            referenced |= references(v.raw)
             try:
                 text = _interpolate(v.raw, lookup, name, key, v.origin)
             except Exception as exc:
@@ -136,9 +162,13 @@ def resolve(doc: RawDocument) -> dict[str, ResolvedSection]:
                     raise
                 problems.append(problem)
                 continue
-            values[key] = Value(_expand(text), v.origin, v.from_default)
+            text = _expand(text)
+            unified = canonical(text)
+            values[key] = Value(unified, v.origin, v.from_default, text if unified != text else None)
         problems[:0] = unreadable.get(name, [])
-        out[name] = ResolvedSection(name, values, doc.section_origin.get(name, ""), problems)
+        out[name] = ResolvedSection(
+            name, values, doc.section_origin.get(name, ""), problems, frozenset(referenced)
+        )
     return out
 
 
@@ -180,5 +210,11 @@ def merge(base: dict[str, ResolvedSection], new: dict[str, ResolvedSection]) -> 
                 if v.from_default and k in old.values and not old.values[k].from_default:
                     continue
                 values[k] = v
-        out[name] = ResolvedSection(name, values, sec.origin or old.origin, [*old.problems, *sec.problems])
+        out[name] = ResolvedSection(
+            name,
+            values,
+            sec.origin or old.origin,
+            [*old.problems, *sec.problems],
+            old.referenced | sec.referenced,
+        )
     return out

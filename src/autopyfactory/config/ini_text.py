@@ -9,7 +9,9 @@ through untouched. Here:
 - a line that cannot be read (not ``key = value``, a header without a name such as ``[]``, text
   before the first ``[section]``) does not stop the rest of the file: it is reported with its
   number and the section it sits in, and the caller decides what depends on it;
-- duplicate sections and keys inside one file are merged, the later key winning (2.4's rule).
+- duplicate sections and keys inside one file are merged, the later key winning (2.4's rule);
+- a value is what Python 2's ``ConfigParser`` made of it (:func:`py2_value`): a `` ;`` comment at the
+  end of its first line is cut off, and ``""`` is the empty value.
 """
 
 from __future__ import annotations
@@ -28,6 +30,21 @@ def decode(data: bytes) -> str:
     """Text of a file: UTF-8, with bytes that are not UTF-8 kept as surrogate escapes so that
     :func:`parse` can judge them line by line (see the module doc)."""
     return data.decode("utf-8", errors="surrogateescape")
+
+
+def py2_value(value: str) -> str:
+    """A value as Python 2's ``ConfigParser`` (2.4's reader) stored it: on the value's first line, the
+    first ``;`` starts a comment when whitespace precedes it (only the first: ``a;b ;c`` stays whole);
+    then the line is stripped and ``""`` becomes the empty value. Continuation lines are kept as
+    they are."""
+    first, sep, rest = value.partition("\n")
+    pos = first.find(";")
+    if pos > 0 and first[pos - 1].isspace():
+        first = first[:pos]
+    first = first.strip()
+    if first == '""':
+        first = ""
+    return first + sep + rest
 
 
 def _has_escapes(line: str) -> bool:
@@ -162,7 +179,7 @@ def parse(text: str, origin: str) -> ParsedText:
     except configparser.Error as exc:  # not expected with strict=False; keep what was read
         lineno = int(getattr(exc, "lineno", 0) or 0)
         report.bad.append(BadLine(lineno, "", f"not a valid INI file: {exc}", None))
-    values = {name: dict(parser.items(name, raw=True)) for name in parser.sections()}
+    values = {name: {k: py2_value(v) for k, v in parser.items(name, raw=True)} for name in parser.sections()}
     report.sections = list(values)
     report.bad.sort(key=lambda b: b.lineno)
     return ParsedText(values, report)

@@ -2,8 +2,9 @@
 
 A :class:`Key` knows how to turn the raw INI string into a typed value and how to describe what it
 expects, so a bad value produces an error naming file, section, key, value and the expectation.
-2.4's conventions hold for every type: the string ``None`` means "unset" (the key's default for
-required-less keys, ``None`` otherwise) and ``True``/``False`` are booleans.
+2.4's conventions hold for every type: ``None``/``none`` mean "unset" (the key's default for
+required-less keys, ``None`` otherwise) and ``True``/``true``/``False``/``false`` are booleans (see
+``literals``). A ``verbatim`` key (a shell command) takes its text as written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from autopyfactory.config.literals import canonical
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -158,7 +161,8 @@ class Key:
     """One configuration key a plugin reads.
 
     ``prefix=True`` declares a family of keys (``batchsubmit.condorbase.condor_attributes.<k>``): any
-    key starting with ``name`` is known. ``required=True`` makes a missing key an error."""
+    key starting with ``name`` is known. ``required=True`` makes a missing key an error.
+    ``verbatim=True``: the text is used as written (``true`` stays a shell command, not ``True``)."""
 
     name: str
     type: KeyType
@@ -166,12 +170,15 @@ class Key:
     doc: str = ""
     prefix: bool = False
     required: bool = False
+    verbatim: bool = False
 
     def parse(self, raw: str | None) -> Any:
         """Typed value of ``raw``; ``None`` or the string ``None`` give the default. Raises BadValue,
         also for a non-finite float from any key type (a plugin's own types included)."""
         if raw is None:
             return self.default
+        if not self.verbatim:
+            raw = canonical(raw)
         s = raw.strip()
         if s == "None":  # a list that is None has no items (2.4: ``monitorsection = None``)
             return self.default if self.required else (() if self.type is LIST else None)

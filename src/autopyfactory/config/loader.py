@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autopyfactory.config.factory import (
@@ -32,7 +32,7 @@ from autopyfactory.config.ini import (
     resolve,
 )
 from autopyfactory.config.ini_text import decode
-from autopyfactory.config.keys import Key
+from autopyfactory.config.keys import Key, KeySet
 from autopyfactory.config.mapping_check import check_mapping_files
 from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.monitor_names import FACTORY_MAX, name_problem
@@ -41,7 +41,7 @@ from autopyfactory.config.queue import ENABLED
 from autopyfactory.config.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.sources import read_source, resolve_path
-from autopyfactory.config.validate import check_keys, unknown_keys
+from autopyfactory.config.validate import check_keys, unknown_default_keys, unknown_keys
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
 __all__ = ["KnownKeys", "LoadedConfig", "QueueConfig", "load", "locate_conf"]
@@ -88,13 +88,15 @@ class LoadedConfig:
     queues: dict[str, QueueConfig]
     problems: list[ConfigProblem] = field(default_factory=list)
     queue_plugins: list[object] = field(default_factory=list)
+    # auth.conf / proxy.conf: a broken profile stops only the queues that depend on it
+    auth_problems: list[ConfigProblem] = field(default_factory=list)
 
     @property
     def factory_errors(self) -> list[ConfigProblem]:
         return [p for p in self.problems if p.level == "error"]
 
     def all_problems(self) -> list[ConfigProblem]:
-        return [*self.problems, *(p for q in self.queues.values() for p in q.problems)]
+        return [*self.problems, *self.auth_problems, *(p for q in self.queues.values() for p in q.problems)]
 
     def has_errors(self) -> bool:
         return any(p.level == "error" for p in self.all_problems())
@@ -122,8 +124,17 @@ def _sections_of(specs: str, base_dir: Path, named_by: tuple[str, str, str]) -> 
     return sections
 
 
-def _to_section(r: ResolvedSection) -> ConfigSection:
-    return ConfigSection(r.name, r.values, r.origin)
+def _to_section(r: ResolvedSection, known: KeySet | None = None) -> ConfigSection:
+    """The section of ``r``; keys ``known`` declares verbatim get their text as written."""
+    values = r.values
+    if known is not None:
+        values = {k: v.as_written() if _is_verbatim(known, k) else v for k, v in values.items()}
+    return ConfigSection(r.name, values, r.origin, r.referenced)
+
+
+def _is_verbatim(known: KeySet, key: str) -> bool:
+    k = known.find(key)
+    return k is not None and k.verbatim
 
 
 def _optional_file(factory: ConfigSection, key: Key, conf_dir: Path, default_name: str) -> str | None:
@@ -244,15 +255,36 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
             )
         except ConfigError as exc:
             problems.append(exc.problem)
-    checks = QueueChecks(factory, monitors, mappings, reg, known)
+    from autopyfactory.auth.validation import check_profiles
+
+    auth_problems, profiles = check_profiles(auth, reg)
+    built = {name: _to_section(rs, known.queue) for name, rs in sections.items()}
+    checks = QueueChecks(factory, monitors, mappings, reg, known, profiles, built)
     for name, rs in sections.items():
-        section = _to_section(rs)
-        queues[name] = QueueConfig(
-            section, list(dict.fromkeys([*rs.problems, *queue_problems(section, checks)]))
-        )
+        section = built[name]
+        found = list(dict.fromkeys([*rs.problems, *queue_problems(section, checks)]))
+        queues[name] = QueueConfig(section, _disabled_as_warnings(section, found))
+    problems.extend(unknown_default_keys(built.values(), known.queue))
     return LoadedConfig(
-        files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins
+        files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins, auth_problems
     )
+
+
+def _disabled_as_warnings(section: ConfigSection, problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    """A queue that says ``enabled = False`` does not run, so its errors stop nothing: they are
+    reported as warnings (2.4's own example queues.conf has disabled queues with typos). An
+    ``enabled`` value that cannot be read stays an error: nobody knows whether the queue should run."""
+    try:
+        if section.get(ENABLED) is not False:
+            return problems
+    except ConfigError:
+        return problems
+    return [
+        replace(p, level="warning", message=f"{p.message} (the queue is disabled: enabled = False)")
+        if p.level == "error"
+        else p
+        for p in problems
+    ]
 
 
 def _factory_name_problems(

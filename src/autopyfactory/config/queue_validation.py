@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from autopyfactory.config.credentials import ProfileState, credential_problems
 from autopyfactory.config.factory import FACTORY_KEYS
 from autopyfactory.config.keys import STR, Key, KeySet
 from autopyfactory.config.mapping_check import check_mapping
@@ -20,11 +21,12 @@ from autopyfactory.config.queue import (
     EXECUTABLE,
     MONITOR_SECTION,
     QUEUE_KEYS,
+    SCHEDPLUGIN,
     WMSSTATUS_PLUGIN,
     batchstatus_plugin_name,
 )
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.config.validate import check_keys, unknown_keys
+from autopyfactory.config.validate import check_keys, lookalike_values, unknown_keys
 from autopyfactory.plugins.registry import PluginNotFound, Registry
 
 
@@ -62,6 +64,8 @@ class QueueChecks:
     mappings: Mappings
     reg: Registry
     known: KnownKeys
+    profiles: dict[str, ProfileState] = field(default_factory=dict)  # auth.conf / proxy.conf
+    queues: dict[str, ConfigSection] = field(default_factory=dict)  # every queue, for references
     _mapping_problems: dict[tuple[MappingSpec, str], list[ConfigProblem]] = field(default_factory=dict)
 
     def mapping_problems(self, spec: MappingSpec, user: str) -> list[ConfigProblem]:
@@ -72,10 +76,12 @@ class QueueChecks:
 
 
 def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]:
-    """Every problem of queue ``s``, each once, in the order found."""
+    """Every problem of queue ``s``, each once, in the order found: every bad key, not only the first
+    one of a plugin."""
     out: list[ConfigProblem] = []
     out.extend(check_keys(s, QUEUE_KEYS))
     out.extend(unknown_keys(s, checks.known.queue))
+    out.extend(lookalike_values(s, checks.known.queue))
 
     def plugin(category: str, name: str, key: str) -> Any:
         try:
@@ -85,7 +91,7 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
             return None
 
     try:
-        wms_name = str(s.get(WMSSTATUS_PLUGIN))
+        wms_name = s.get(WMSSTATUS_PLUGIN)
         submit_name = str(s.get(BATCHSUBMIT_PLUGIN))
         status_name = batchstatus_plugin_name(s)
         monitor_names: tuple[str, ...] = s.get(MONITOR_SECTION) or ()
@@ -96,7 +102,9 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
         ("batchstatus", status_name, "batchstatusplugin"),
         ("batchsubmit", submit_name, "batchsubmitplugin"),
     ):
-        cls = plugin(category, name, key)
+        if not name:
+            continue  # no WMS status plugin: the chain decides without one
+        cls = plugin(category, str(name), key)
         if cls is None:
             continue
         declared = cls.declared_keys() if category == "batchsubmit" else cls.keys
@@ -105,15 +113,51 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
         spec = getattr(cls, "mapping", None)
         if isinstance(spec, MappingSpec):
             out.extend(checks.mapping_problems(spec, f"{category} plugin {name!r}"))
-    from autopyfactory.sched.chain import build_chain
-
-    try:
-        build_chain(s, checks.factory, checks.reg)
-    except ConfigError as exc:
-        out.append(exc.problem)
+        references = getattr(cls, "queue_references", None)
+        if references is not None:
+            out.extend(references(s, checks.queues))
+        if category == "batchsubmit":
+            out.extend(cls.notes(s))
+            out.extend(credential_problems(s, cls.credentials(s), checks.profiles))
+    out.extend(_sched_problems(s, checks, plugin))
     out.extend(_wrapper_problems(s))
     out.extend(_monitor_problems(s, monitor_names, checks.monitors))
     return list(dict.fromkeys(out))
+
+
+def _sched_problems(s: ConfigSection, checks: QueueChecks, plugin: Any) -> list[ConfigProblem]:
+    """Every sched plugin of the chain: each of its keys' values, then the plugin's own checks."""
+    try:
+        names: tuple[str, ...] = s.get(SCHEDPLUGIN) or ()
+    except ConfigError:
+        return []  # reported with the queue keys
+    if not names:
+        return [
+            ConfigProblem(
+                "error",
+                s.origin_of(SCHEDPLUGIN.name),
+                s.name,
+                SCHEDPLUGIN.name,
+                "is empty",
+                s.raw(SCHEDPLUGIN.name),
+                "name at least one sched plugin, e.g. Ready",
+            )
+        ]
+    out: list[ConfigProblem] = []
+    for name in names:
+        cls = plugin("sched", name, SCHEDPLUGIN.name)
+        if cls is None:
+            continue
+        keys = check_keys(s, cls.keys)
+        factory_keys = check_keys(checks.factory, getattr(cls, "factory_keys", ()))
+        out.extend([*keys, *factory_keys])
+        if keys or factory_keys:
+            continue
+        try:
+            cls(s, checks.factory)
+        except ConfigError as exc:
+            out.append(exc.problem)
+    return out
 
 
 def _wrapper_problems(s: ConfigSection) -> list[ConfigProblem]:

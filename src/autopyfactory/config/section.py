@@ -16,12 +16,20 @@ class ConfigSection:
     ``get(key)`` parses with the key's declared type and raises :class:`ConfigError` naming the file,
     section, key, value and what was expected."""
 
-    __slots__ = ("_values", "name", "origin")
+    __slots__ = ("_values", "name", "origin", "referenced")
 
-    def __init__(self, name: str, values: Mapping[str, Value], origin: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        values: Mapping[str, Value],
+        origin: str = "",
+        referenced: frozenset[str] = frozenset(),
+    ) -> None:
         self.name = name
         self._values = dict(values)
         self.origin = origin
+        # names its values refer to with %(name)s: interpolation variables, not unknown keys
+        self.referenced = referenced
 
     @classmethod
     def from_dict(cls, name: str, values: Mapping[str, str], origin: str = "<built-in>") -> ConfigSection:
@@ -92,7 +100,7 @@ class ConfigSection:
         """A copy with ``values`` laid over this section's values."""
         merged = dict(self._values)
         merged.update({k: Value(v, origin) for k, v in values.items()})
-        return ConfigSection(self.name, merged, self.origin)
+        return ConfigSection(self.name, merged, self.origin, self.referenced)
 
     def renamed_keys(self, old_prefix: str, new_prefix: str) -> ConfigSection:
         """A copy where keys starting with ``old_prefix`` also appear under ``new_prefix`` (2.4's
@@ -101,7 +109,7 @@ class ConfigSection:
         for k, v in self._values.items():
             if k.startswith(old_prefix):
                 merged[new_prefix + k[len(old_prefix) :]] = v
-        return ConfigSection(self.name, merged, self.origin)
+        return ConfigSection(self.name, merged, self.origin, self.referenced)
 
     def __repr__(self) -> str:
         return f"ConfigSection({self.name!r}, {len(self._values)} keys)"

@@ -8,7 +8,9 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from autopyfactory.config.credentials import CredentialRef
 from autopyfactory.config.keys import BOOL, Key, choice
+from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import FactoryContext
@@ -42,20 +44,43 @@ class BatchSubmitPlugin(ABC):
     key_prefix: ClassVar[str] = ""
     keys: ClassVar[tuple[Key, ...]] = ()
     factory_keys: ClassVar[tuple[Key, ...]] = ()
+    # True for 2.4's own plugins: retirement follows only the keys 2.4 read (``overlay.peaceful``,
+    # ``overlay.killorder``), so a 2.4 configuration never starts removing pilots (docs/htcondor.md)
+    retire_keys_24: ClassVar[bool] = False
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         self.ctx = ctx
         self.queue = queue
         self.apfqname = queue.name
-        peaceful, killorder, ov_peaceful, ov_killorder = retire_keys(self.key_prefix)
-        op = queue.get(ov_peaceful)
-        ok = queue.get(ov_killorder)
-        self.peaceful: bool = op if op is not None and ov_peaceful.name in queue else queue.get(peaceful)
-        self.killorder: str = ok if ok is not None and ov_killorder.name in queue else queue.get(killorder)
+        self.peaceful, self.killorder = self.retirement(queue)
+
+    @classmethod
+    def retirement(cls, queue: ConfigSection) -> tuple[bool, str]:
+        """(peaceful, killorder) for ``queue``: ``overlay.*`` wins over the plain spelling, which a 2.4
+        plugin ignores (``retire_keys_24``)."""
+        peaceful, killorder, ov_peaceful, ov_killorder = retire_keys(cls.key_prefix)
+        op, ok = queue.get(ov_peaceful), queue.get(ov_killorder)
+        if cls.retire_keys_24:
+            return (True if op is None else bool(op)), (ok or "newest")
+        return (
+            op if op is not None else bool(queue.get(peaceful)),
+            ok if ok is not None else str(queue.get(killorder)),
+        )
 
     @classmethod
     def declared_keys(cls) -> tuple[Key, ...]:
         return (*cls.keys, *retire_keys(cls.key_prefix))
+
+    @classmethod
+    def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
+        """The auth profiles ``queue`` asks for (check-config checks them against auth.conf)."""
+        return ()
+
+    @classmethod
+    def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:
+        """What check-config should tell about ``queue``'s keys beyond their values: keys that do
+        not do what they seem to (e.g. a key 2.4 ignored and that is ignored here too)."""
+        return []
 
     def concurrency_key(self) -> Hashable:
         """Submissions with equal keys share one concurrency bound (one backend endpoint)."""

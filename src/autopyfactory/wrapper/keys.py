@@ -20,9 +20,15 @@ TARBALL_URL = Key(
     "wrapper.tarballurl", STR, "", "where nodes without the wrapper's Python stage download it (comma list)"
 )
 TARBALL_CHECKSUM = Key("wrapper.tarballchecksum", STR, "", "sha256 of that tarball")
-PILOTARGS = Key("wrapper.pilotargs", STR, "", "arguments for the payload (after '--'), shell words")
-PLUGINARGS = Key("wrapper.pluginargs", STR, "", "extra options for the wrapper plugin, shell words")
-EXTRAARGS = Key("wrapper.extraargs", STR, "", "extra wrapper options (e.g. --wrapperfetchattempts=5)")
+PILOTARGS = Key(
+    "wrapper.pilotargs", STR, "", "arguments for the payload (after '--'), shell words", verbatim=True
+)
+PLUGINARGS = Key(
+    "wrapper.pluginargs", STR, "", "extra options for the wrapper plugin, shell words", verbatim=True
+)
+EXTRAARGS = Key(
+    "wrapper.extraargs", STR, "", "extra wrapper options (e.g. --wrapperfetchattempts=5)", verbatim=True
+)
 
 CHECK_DISK = Key("wrapper.checks.disk", NONNEG_FLOAT, None, "MB that must be free in the work directory")
 CHECK_MEMORY = Key("wrapper.checks.memory", NONNEG_FLOAT, None, "MB of memory that must be available")
@@ -36,7 +42,8 @@ CHECK_COMMAND = Key(
     STR,
     None,
     "wrapper.checks.command.<name> = shell command that must exit 0",
-    True,
+    prefix=True,
+    verbatim=True,
 )
 
 PANDA_SITE = Key("wrapper.panda.site", STR, "", "pilot -s (default: wmsqueue)")

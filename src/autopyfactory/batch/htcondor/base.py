@@ -4,6 +4,7 @@ custom attributes), submission with ``Schedd.submit(Submit, count=n)`` and remov
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 from collections.abc import Hashable, Sequence
@@ -24,7 +25,9 @@ from autopyfactory.batch.htcondor.logs import PILOT_ID, SUBMIT_FILE, log_locatio
 from autopyfactory.batch.htcondor.pilots import live_pilots, remove_jobs
 from autopyfactory.batch.htcondor.quoting import condor_environment
 from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
+from autopyfactory.config.credentials import X509, CredentialRef
 from autopyfactory.config.keys import LIST, STR, Key
+from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
@@ -33,6 +36,10 @@ from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
 from autopyfactory.wrapper import default_arguments, default_executable
 
 log = logging.getLogger(__name__)
+
+# 2.4's FACTORY_JOBID: the submit host's name, expanded by HTCondor's submit code from the factory's
+# environment when the pilots are submitted (the factory makes sure HOSTNAME is set)
+FACTORY_JOBID = f"$ENV(HOSTNAME)#{PILOT_ID}"
 
 P = "batchsubmit.condorbase."
 SUBMITARGS = Key(
@@ -46,15 +53,14 @@ CONDOR_ATTRIBUTE = Key(P + "condor_attributes.", STR, None, "one extra submit li
 PERIODIC_HOLD = Key(
     P + "periodic_hold",
     STR,
-    "JobStatus == 2 && (time() - EnteredCurrentStatus) > 604800",
-    "hold stuck pilots (default: running for more than 7 days); None: no periodic_hold line",
+    None,
+    "opt-in: a periodic_hold expression for every pilot (2.4 wrote none; docs/htcondor.md has one)",
 )
 PERIODIC_REMOVE = Key(
     P + "periodic_remove",
     STR,
-    "(JobStatus == 5 && (time() - EnteredCurrentStatus) > 3600)"
-    " || (JobStatus == 1 && (time() - EnteredCurrentStatus) > 86400)",
-    "remove stuck pilots (default: held for 1 hour, idle for 1 day); None: no periodic_remove line",
+    None,
+    "opt-in: a periodic_remove expression for every pilot (2.4 wrote none; docs/htcondor.md has one)",
 )
 BASE_LEVEL = Level(
     P, (SUBMITARGS, ENVIRON, CONDOR_ATTRIBUTES, CONDOR_ATTRIBUTE, PERIODIC_HOLD, PERIODIC_REMOVE)
@@ -85,7 +91,9 @@ class CondorBase(BatchSubmitPlugin):
 
     name: ClassVar[str] = "CondorBase"
     key_prefix = P  # retirement keys are read at the base level, after the renames
+    retire_keys_24 = True  # only overlay.peaceful / overlay.killorder, as 2.4's CondorBase read them
     level: ClassVar[Level] = BASE_LEVEL
+    proxy_keys: ClassVar[tuple[Key, Key] | None] = None  # a flavour that passes an X509 proxy
 
     @classmethod
     def levels(cls) -> list[Level]:
@@ -95,6 +103,51 @@ class CondorBase(BatchSubmitPlugin):
     @classmethod
     def declared_keys(cls) -> tuple[Key, ...]:
         return keyspace.declared(cls.levels())
+
+    @classmethod
+    def spelled(cls, queue: ConfigSection, suffix: str) -> str:
+        """The key an operator wrote for ``suffix`` (the most specific prefix that has it)."""
+        for level in cls.levels():
+            if level.prefix + suffix in queue:
+                return level.prefix + suffix
+        return cls.levels()[0].prefix + suffix
+
+    @classmethod
+    def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
+        if cls.proxy_keys is None:
+            return ()
+        profiles = keyspace.view(queue, cls.levels()).get(cls.proxy_keys[0]) or ()
+        return (CredentialRef(cls.spelled(queue, "proxy"), X509, tuple(profiles)),)
+
+    @classmethod
+    def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:
+        """The plain ``peaceful``/``killorder`` spellings: 2.4's HTCondor plugins never read them (only
+        ``overlay.peaceful``/``overlay.killorder``), so they change nothing here either."""
+        out: list[ConfigProblem] = []
+        own = {k.name for level in cls.levels() for k in level.own_keys}
+        for level in cls.levels():
+            for suffix, meaning in (
+                ("peaceful", "pilots are not removed when the decision is negative"),
+                ("killorder", "the order is overlay.killorder's (default newest)"),
+            ):
+                key = level.prefix + suffix
+                if key in own or key not in queue:
+                    continue
+                if suffix == "peaceful" and queue.raw(key) in ("True", "None"):
+                    continue  # says what happens anyway
+                out.append(
+                    ConfigProblem(
+                        "warning",
+                        queue.origin_of(key),
+                        queue.name,
+                        key,
+                        f"ignored, as 2.4 ignored it (2.4 read only {level.prefix}overlay.{suffix}): {meaning}",
+                        queue.raw(key),
+                        f"to have it apply, write {level.prefix}overlay.{suffix} = {queue.raw(key)}"
+                        + (" (pilots will then be removed)" if suffix == "peaceful" else ""),
+                    )
+                )
+        return out
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         view = keyspace.view(queue, self.levels())
@@ -119,7 +172,7 @@ class CondorBase(BatchSubmitPlugin):
         self.executable: str = exe
         self.arguments: str = args
         self.monitor_url = ctx.monitor_url(queue)
-        self.host = socket.gethostname()
+        os.environ.setdefault("HOSTNAME", socket.gethostname())  # for FACTORY_JOBID's $ENV(HOSTNAME)
 
     # -- the description ------------------------------------------------------------------------
     def describe(self, now: float | None = None) -> SubmitDescription:
@@ -135,7 +188,7 @@ class CondorBase(BatchSubmitPlugin):
         return d
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
-        """CondorBase's lines (2.4 ``CondorBase._addJSD`` plus the stuck-pilot expressions)."""
+        """CondorBase's lines: 2.4's ``CondorBase._addJSD``, then the opt-in stuck-pilot expressions."""
         s = self.ctx.settings
         q = classad_string(self.apfqname)
         d.set("Dir", f"{job.log_dir}/")
@@ -143,7 +196,7 @@ class CondorBase(BatchSubmitPlugin):
             d.set("notify_user", s.admin_email)
         d.set("+MATCH_APF_QUEUE", q)
         d.set("+APF_QUEUE", q)
-        d.set("+FACTORY_JOBID", classad_string(f"{self.host}#{PILOT_ID}"))
+        d.set("+FACTORY_JOBID", classad_string(FACTORY_JOBID))
         for attr, ext in (("+APF_LOGURL", "log"), ("+APF_OUTURL", "out"), ("+APF_ERRURL", "err")):
             d.set(attr, classad_string(f"{job.log_url}/{PILOT_ID}.{ext}"))
         d.set("environment", condor_environment(self.environment(job)))
@@ -165,7 +218,13 @@ class CondorBase(BatchSubmitPlugin):
     def environment(self, job: JobContext) -> dict[str, str]:
         """The pilot environment (APFFID, APFCID, GTAG, ... and ``environ``)."""
         return pilot_environment(
-            self.ctx.settings, self.apfqname, PILOT_ID, job.log_url, self.monitor_url, self.host, self.environ
+            self.ctx.settings,
+            self.apfqname,
+            PILOT_ID,
+            job.log_url,
+            self.monitor_url,
+            "$ENV(HOSTNAME)",
+            self.environ,
         )
 
     def configured_proxy(self, keys: tuple[Key, Key]) -> str | None:

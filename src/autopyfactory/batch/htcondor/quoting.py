@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 # 2.4's environment line order; any other variable follows in the order given.
-ORDER_24 = ("PANDA_JSID", "GTAG", "APFCID", "APFFID", "APFMON", "FACTORYQUEUE", "FACTORYUSER")
+ORDER_24 = (
+    "PANDA_JSID",
+    "GTAG",
+    "APFCID",
+    "APFFID",
+    "FACTORY_JOBID",
+    "APFMON",
+    "FACTORYQUEUE",
+    "FACTORYUSER",
+)
 
 
 def ordered(env: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -1,5 +1,8 @@
-"""``CondorEC2``: pilots are EC2 VMs that join the pool. Peaceful retirement turns off the startds
-of idle nodes first (``condor_off -peaceful``); ``cleanup`` removes VM jobs whose node has retired."""
+"""``CondorEC2``: pilots are EC2 VMs that join the pool. With ``batchsubmit.condorec2.peaceful = True``
+a negative decision turns off the startds of idle nodes first, then busy ones (``condor_off
+-peaceful``: running payloads finish); ``cleanup`` removes VM jobs whose node has retired. As in 2.4,
+nothing is retired when ``peaceful`` is unset or False; VM jobs are removed outright only with the
+opt-in ``overlay.peaceful = False`` (docs/htcondor.md)."""
 
 from __future__ import annotations
 
@@ -28,6 +31,13 @@ SPOT_PRICE = Key(P + "spot_price", NONNEG_FLOAT, None, "ec2_spot_price (dollars/
 USER_DATA = Key(P + "user_data", STR, None, "ec2_user_data")
 USER_DATA_FILE = Key(P + "user_data_file", STR, None, "ec2_user_data_file")
 USESSH = Key(P + "usessh", BOOL, False, "retire nodes by 'ssh root@node condor_off' instead of -name")
+NODES_PEACEFUL = Key(
+    P + "peaceful",
+    BOOL,
+    None,
+    "True: a negative decision turns off idle, then busy nodes with condor_off -peaceful (2.4); "
+    "unset or False: no node is retired",
+)
 VM_ATTRS = ["EC2InstanceName", "EC2RemoteVirtualMachineName"]
 
 
@@ -37,7 +47,7 @@ class CondorEC2(CondorBase):
         P,
         (
             GRIDRESOURCE, AMI_ID, INSTANCE_TYPE, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECURITY_GROUPS, SPOT_PRICE,
-            USER_DATA, USER_DATA_FILE, USESSH,
+            USER_DATA, USER_DATA_FILE, USESSH, NODES_PEACEFUL,
         ),
     )  # fmt: skip
 
@@ -88,10 +98,19 @@ class CondorEC2(CondorBase):
         return out
 
     def retire(self, n: int) -> list[str]:
-        """Peaceful: ``condor_off -peaceful`` on n nodes, idle ones first, then busy ones. Otherwise
-        remove n VM jobs in ``killorder`` (the base behaviour)."""
+        """``overlay.peaceful = False`` (the opt-in): remove n VM jobs in ``killorder`` (the base
+        behaviour). ``peaceful = True``: ``condor_off -peaceful`` on n nodes, idle ones first, then
+        busy ones. Otherwise nothing (2.4 retired nothing then)."""
         if not self.peaceful:
             return super().retire(n)
+        if not self.ec2["peaceful"]:
+            log.info(
+                "queue=%s retire n=%d skipped: %s is not True (2.4 retired no node then)",
+                self.apfqname,
+                n,
+                NODES_PEACEFUL.name,
+            )
+            return []
         nodes = pool().nodes(self.location.collector)
         rank = {"idle": 0, "busy": 1}
         candidates = sorted(

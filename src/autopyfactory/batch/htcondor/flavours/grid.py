@@ -17,6 +17,7 @@ PROXY_KEYS = proxy_keys(P)
 class CondorGrid(CondorBase):
     name = "CondorGrid"
     level = Level(P, PROXY_KEYS)
+    proxy_keys = PROXY_KEYS
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         d.set("universe", "grid")

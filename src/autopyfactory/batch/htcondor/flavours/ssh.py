@@ -1,4 +1,9 @@
-"""``CondorSSH``: pilots through BOSCO to a remote batch system over SSH (grid type ``batch``)."""
+"""``CondorSSH``: pilots through BOSCO to a remote batch system over SSH (grid type ``batch``).
+
+``grid_resource`` is 2.4's: ``batch <batch> <user>@<host> --rgahp-key <private key>``. A passphrase
+file of the SSH profile is added as ``--rgahp-pass`` only with the opt-in
+``batchsubmit.condorssh.rgahppass = True`` (2.4 never wrote it; BOSCO then uses the passphrase it
+was given when the cluster was added)."""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ from autopyfactory.batch.htcondor.base import CondorBase, JobContext
 from autopyfactory.batch.htcondor.bosco import ensure_cluster
 from autopyfactory.batch.htcondor.description import SubmitDescription
 from autopyfactory.batch.htcondor.keyspace import Level
-from autopyfactory.config.keys import INT, STR, Key
+from autopyfactory.config.credentials import SSH, CredentialRef
+from autopyfactory.config.keys import BOOL, INT, STR, Key
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import AuthFailure, FactoryContext
@@ -17,24 +23,38 @@ HOST = Key(P + "host", STR, None, "login host of the remote cluster", required=T
 PORT = Key(P + "port", INT, 22, "ssh port (informational; BOSCO uses ~/.ssh/config)")
 USER = Key(P + "user", STR, None, "remote account", required=True)
 AUTHPROFILE = Key(P + "authprofile", STR, None, "auth.conf SSH profile with the key pair", required=True)
+RGAHPPASS = Key(
+    P + "rgahppass",
+    BOOL,
+    False,
+    "opt-in: add the profile's passphrase file to grid_resource as --rgahp-pass (2.4 never did)",
+)
 
 
 class CondorSSH(CondorBase):
     name = "CondorSSH"
-    level = Level(P, (BATCH, HOST, PORT, USER, AUTHPROFILE))
+    level = Level(P, (BATCH, HOST, PORT, USER, AUTHPROFILE, RGAHPPASS))
+
+    @classmethod
+    def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
+        profile = queue.raw(AUTHPROFILE.name)
+        if profile in (None, "", "None"):
+            return ()
+        return (CredentialRef(AUTHPROFILE.name, SSH, (profile.strip(),)),)
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         self.batch: str = self.view.get(BATCH)
         self.target = f"{self.view.get(USER)}@{self.view.get(HOST)}"
         self.authprofile: str = self.view.get(AUTHPROFILE)
+        self.rgahppass: bool = self.view.get(RGAHPPASS)
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         if self.ctx.auth is None:
             raise AuthFailure(f"queue {self.apfqname} needs SSH profile {self.authprofile}: no auth manager")
         _pub, priv, passfile = self.ctx.auth.ssh_key_paths(self.authprofile)
         resource = f"batch {self.batch} {self.target} --rgahp-key {priv}"
-        if passfile:
+        if passfile and self.rgahppass:
             resource += f" --rgahp-pass {passfile}"
         d.set("universe", "grid")
         d.set("grid_resource", resource)
