@@ -61,11 +61,11 @@ def test_a_broken_factory_section_stops_the_start_with_a_clear_message(conf_tree
     assert "[Factory] batchsubmit.concurrency = 'many': expected an integer >= 0" in r.stderr
 
 
-def test_cycles_and_sleep_are_honoured(conf_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cycles_and_queue_sleep_are_honoured(conf_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     etc = conf_tree(files={"queues.conf": QUEUES})
     log = tmp_path / "apf.log"
     t0 = time.monotonic()
-    r = afy("--conf", str(etc), "--cycles", "3", "--sleep", "0.5", "-v", "--log", str(log))
+    r = afy("--conf", str(etc), "--cycles", "3", "--queue-sleep", "0.5", "-v", "--log", str(log))
     assert r.returncode == 0, r.stderr
     assert time.monotonic() - t0 >= 1.0  # two sleeps between three cycles
     assert log.read_text().count("queue=ONE wmsqueue=ONE") == 3

@@ -98,3 +98,49 @@ def test_an_unknown_queue_is_reported(conf_tree, capsys) -> None:  # type: ignor
     etc = conf_tree(files={"queues.conf": QUEUES})
     assert main(["simulate-scheds", "--conf", str(etc), "--queue", "NOPE"]) == 2
     assert "no queue [NOPE]" in capsys.readouterr().err
+
+
+MISSING_WMS = (
+    "Ready:comment=Invalid wmsinfo or batchinfo;Scale:in=0,factor=0.25,ret=0;"
+    "MaxPerCycle:in=0,maxpercycle=50,ret=0;MinPerCycle:in=0,minpercycle=2,ret=2;"
+    "StatusTest:comment=no wms/batch/siteinfo,in=2,ret=0;StatusOffline:comment=no wms/site/batchinfo,in=0,ret=0;"
+    "MaxPending:in=0,pending=10,maxpending=100,ret=0"
+)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["--activated", "none", "--pending", "10"], MISSING_WMS),
+        (["--no-wms", "--activated", "83", "--pending", "10"], MISSING_WMS),
+        (
+            ["--activated", "83", "--pending", "None"],
+            "Ready:comment=Invalid wmsinfo or batchinfo;Scale:in=0,factor=0.25,ret=0;"
+            "MaxPerCycle:in=0,maxpercycle=50,ret=0;MinPerCycle:in=0,minpercycle=2,ret=2;"
+            "StatusTest:comment=no wms/batch/siteinfo,in=2,ret=0;StatusOffline:comment=no wms/site/batchinfo,in=0,ret=0;"
+            "MaxPending:comment=No queueinfo.",
+        ),
+        (
+            ["--activated", "83", "--pending", "10", "--status", "none"],
+            "Ready:in=0,activated=83,offset=0,pending=10,ret=73;Scale:in=73,factor=0.25,ret=19;"
+            "MaxPerCycle:in=19,maxpercycle=50,ret=19;MinPerCycle:in=19,minpercycle=2,ret=19;"
+            "StatusTest:comment=no wms/batch/siteinfo,in=19,ret=0;StatusOffline:comment=no wms/site/batchinfo,in=0,ret=0;"
+            "MaxPending:in=0,pending=10,maxpending=100,ret=0",
+        ),
+    ],
+)
+def test_missing_data_gives_2_4s_messages(sim_etc, capsys, words: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    assert main(["simulate-scheds", "--conf", str(sim_etc), "--json", *words]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["result"], out["message"]) == (0, message)
+
+
+def test_missing_data_is_shown_as_none(sim_etc, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["simulate-scheds", "--conf", str(sim_etc), "--no-batch", "--activated", "5"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "queue ANALY_SITE: activated=5 pending=None running=None status=online\n"
+    )
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate-scheds", "--conf", str(sim_etc), "--pending", "lots"])
+    assert exc.value.code == 2
+    assert "expected a whole number or none, not 'lots'" in capsys.readouterr().err

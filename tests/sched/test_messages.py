@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autopyfactory.model.batch import FinishedPilot
+from autopyfactory.model.batch import BatchQueueInfo, FinishedPilot
+from autopyfactory.model.snapshot import QueueSnapshot
 from tests.sched.helpers import plugin, snap
 
 
@@ -178,6 +179,27 @@ def test_throttle_uses_snapshot_time_not_the_clock() -> None:
         "Throttle:in=20,total=10,short=6,ratio=0.7,submit=1,ret=20",
     )
     assert run("Throttle", 20, snap(now=now)) == (20, "Throttle:in=20,ret=20")
+
+
+@pytest.mark.parametrize("ratio", ["1", "1.5", "100"])
+def test_throttle_ratio_of_one_or_more_never_throttles(ratio: str) -> None:
+    now = 100_000.0
+    every_pilot_short = tuple(FinishedPilot(now - 100, 1) for _ in range(10))
+    assert run("Throttle", 20, snap(finished=every_pilot_short, now=now), sched__throttle__ratio=ratio) == (
+        20,
+        f"Throttle:in=20,total=10,short=10,ratio={float(ratio)},submit=1,ret=20",
+    )
+
+
+def test_keep_n_queue_life() -> None:
+    s = QueueSnapshot("Q", "W", None, None, BatchQueueInfo(pending=3, running=5, suspended=2, done=40))
+    assert run("KeepNQueueLife", 0, s, sched__keepnqueuelife__njobs=25) == (
+        15,
+        "KeepNQueueLife:in=0,keep=25,jobsinqueue=10,ret=15",
+    )
+    assert run("KeepNQueueLife", 4, s) == (-6, "KeepNQueueLife:in=4,keep=None,jobsinqueue=10,ret=-6")
+    assert run("KeepNQueueLife", 4, snap(pending=0)) == (4, "KeepNQueueLife:in=4,keep=None,jobsinqueue=0,ret=4")
+    assert run("KeepNQueueLife", 4, snap(pending=None)) == (0, "KeepNQueueLife:comment=Invalid queueinfo")
 
 
 def test_null() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from autopyfactory.auth import x509_keys
 from autopyfactory.auth.profiles import Checked, check_profile
-from autopyfactory.config.credentials import ProfileState
+from autopyfactory.config.credentials import ProfileState, a_profile
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.registry import Registry
@@ -26,7 +26,7 @@ def _retriever_problems(checked: Mapping[str, Checked]) -> list[ConfigProblem]:
             target = checked.get(other)
             if target is not None and target.plugin == "X509":
                 continue
-            why = "is not in auth.conf/proxy.conf" if target is None else f"is a {target.plugin} profile"
+            why = "is not in auth.conf/proxy.conf" if target is None else f"is {a_profile(target.plugin)}"
             out.append(
                 ConfigProblem(
                     "error",

@@ -19,7 +19,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="print the effective configuration of every queue; exit 1 on errors",
         description="Load autopyfactory.conf, the queue files (after [DEFAULT], interpolation and the queues.d "
         "merge), mappings, monitor and auth files; print every queue's effective keys with the file each came "
-        "from, then every problem. Exit status 1 when there is any error.",
+        "from, then every problem. Exit status 1 when there is any error (the problems of a queue that says "
+        "enabled = False are warnings: it does not run).",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--queue", action="append", help="only this queue (repeatable)")
@@ -33,7 +34,7 @@ def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
     return {
         "conf": [str(p) for p in cfg.conf_files],
         "factory": _section_json(cfg.factory),
-        "problems": [p.as_dict() for p in cfg.problems],
+        "problems": [p.as_dict() for p in [*cfg.problems, *cfg.auth_problems]],
         "queues": {
             name: {
                 "enabled": q.enabled,
@@ -50,10 +51,13 @@ def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
 
 
 def _shown_problems(cfg: LoadedConfig, only: list[str] | None) -> list[ConfigProblem]:
-    """The factory's problems and those of the selected queues, each once (a problem several queues
-    share, such as a bad mapping or [Factory] key, is printed once)."""
+    """The factory's problems, those of the auth.conf/proxy.conf profiles and those of the selected
+    queues, each once (a problem several queues share, such as a bad mapping or [Factory] key, is
+    printed once)."""
     queues = [q for n, q in cfg.queues.items() if not only or n in only]
-    return list(dict.fromkeys([*cfg.problems, *(p for q in queues for p in q.problems)]))
+    return list(
+        dict.fromkeys([*cfg.problems, *cfg.auth_problems, *(p for q in queues for p in q.problems)])
+    )
 
 
 def _print_section(title: str, s: ConfigSection) -> None:

@@ -33,12 +33,10 @@ def common_options(suppress: bool = False) -> argparse.ArgumentParser:
     p.add_argument(
         "--conf", help="autopyfactory.conf (comma list) or its directory; default /etc/autopyfactory/"
     )
-    lv = p.add_mutually_exclusive_group()
-    lv.add_argument(
-        "-d", "--debug", dest="level", action="store_const", const=logging.DEBUG, help="log DEBUG"
-    )
-    lv.add_argument("-v", "--info", dest="level", action="store_const", const=logging.INFO, help="log INFO")
-    lv.add_argument(
+    # -d, -v and --quiet set one level: the last one given wins (2.4's optparse did the same)
+    p.add_argument("-d", "--debug", dest="level", action="store_const", const=logging.DEBUG, help="log DEBUG")
+    p.add_argument("-v", "--info", dest="level", action="store_const", const=logging.INFO, help="log INFO")
+    p.add_argument(
         "--quiet", dest="level", action="store_const", const=logging.WARNING, help="log WARNING (default)"
     )
     p.add_argument("--console", action="store_true", help="also log to stdout when --log is a file or syslog")
@@ -74,18 +72,38 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     return parser, mods
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args_in = list(sys.argv[1:] if argv is None else argv)
+def command_given(args_in: Sequence[str], mods: dict[str, ModuleType]) -> bool:
+    """Whether ``args_in`` names a command. The command is the first word that is not an option or
+    an option's value, found by parsing the options the way the real parser will (the common ones
+    and ``run``'s, which 2.4 command lines use without a command): so ``--runas monitor`` or
+    ``--log run`` is a value, never the command."""
+    probe = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
+    mods["run"].add_options(probe)
+    try:
+        _, rest = probe.parse_known_args(list(args_in))
+    except (argparse.ArgumentError, SystemExit):
+        return any(a in mods for a in args_in)  # the real parser reports the bad option
+    words = [a for a in rest if not a.startswith("-")]
+    return bool(words) and words[0] in mods
+
+
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, dict[str, ModuleType]]:
+    """The command line as the factory reads it: without a command, ``run`` (as 2.4's command lines
+    have none); the last of ``-d``/``-v``/``--quiet`` wins (default WARNING); ``--log`` stdout."""
+    args_in = list(argv)
     parser, mods = build_parser()
-    if not any(a in mods for a in args_in if not a.startswith("-")) and not any(
-        a in ("-h", "--help", "--version") for a in args_in
-    ):
+    if not command_given(args_in, mods) and not any(a in ("-h", "--help", "--version") for a in args_in):
         args_in = ["run", *args_in]
     args = parser.parse_args(args_in)
     if getattr(args, "level", None) is None:
         args.level = logging.WARNING
     if getattr(args, "log", None) is None:
         args.log = "stdout"
+    return args, mods
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, mods = parse(sys.argv[1:] if argv is None else argv)
     rc = mods[args.command].run(args)
     return int(rc or 0)
 

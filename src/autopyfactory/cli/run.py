@@ -7,24 +7,59 @@ import logging
 import os
 import platform
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autopyfactory import __version__
 from autopyfactory.cli.logging_setup import setup_logging
 from autopyfactory.config.keys import finite_float
 from autopyfactory.config.problems import ConfigError
+from autopyfactory.sched.base import py2str
+
+if TYPE_CHECKING:
+    from autopyfactory.engine.factory import RunOptions
 
 log = logging.getLogger("autopyfactory.cli")
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("run", parents=[common], help="run the factory (the default command)")
+def add_options(p: argparse.ArgumentParser) -> None:
+    """``run``'s own options (also accepted before any command, as 2.4 command lines give them)."""
     p.add_argument(
         "--oneshot", "--one-shot", dest="cycles", action="store_const", const=1, help="run one cycle"
     )
     p.add_argument("--cycles", type=int, help="run N cycles, then exit")
     p.add_argument(
-        "--sleep", type=finite_float, help="seconds between a queue's cycles (overrides apfqueue.sleep)"
+        "--sleep",
+        type=finite_float,
+        metavar="S",
+        help="accepted and ignored, as 2.4 ignored it (2.4's sysconfig passes --sleep=60): every queue "
+        "keeps its apfqueue.sleep; see --queue-sleep",
+    )
+    p.add_argument(
+        "--queue-sleep",
+        type=finite_float,
+        metavar="S",
+        help="seconds between a queue's cycles for every queue (overrides apfqueue.sleep)",
+    )
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    add_options(sub.add_parser("run", parents=[common], help="run the factory (the default command)"))
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The engine options of a ``run`` command line. 2.4's ``--sleep`` changes nothing (2.4 wrote it
+    into a key nothing read), so a 2.4 command line keeps every queue's ``apfqueue.sleep``."""
+    from autopyfactory.engine.factory import RunOptions
+
+    sleep = getattr(args, "sleep", None)
+    if sleep is not None:
+        log.info(
+            "--sleep=%s ignored, as 2.4 ignored it: every queue cycles every apfqueue.sleep "
+            "(use --queue-sleep to override it)",
+            py2str(sleep),
+        )
+    return RunOptions(
+        conf=args.conf, cycles=getattr(args, "cycles", None), sleep=getattr(args, "queue_sleep", None)
     )
 
 
@@ -57,14 +92,10 @@ def run(args: argparse.Namespace) -> int:
         except (KeyError, PermissionError, OSError) as exc:
             log.error("--runas %s failed: %s", args.runas, exc)
             return 1
-    from autopyfactory.engine.factory import Factory, FactoryConfigError, RunOptions
+    from autopyfactory.engine.factory import Factory, FactoryConfigError
 
-    opts = RunOptions(
-        conf=args.conf,
-        cycles=getattr(args, "cycles", None),
-        sleep=getattr(args, "sleep", None),
-        hard_exit=True,
-    )
+    opts = run_options(args)
+    opts.hard_exit = True  # the process is ours: after a stop signal it exits for sure
     try:
         factory = Factory(opts)
     except (ConfigError, FactoryConfigError) as exc:

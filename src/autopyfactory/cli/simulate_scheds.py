@@ -1,5 +1,10 @@
 """``autopyfactory simulate-scheds``: run a queue's sched chain on numbers you give (like 2.4's
-apf-simulate-scheds). Nothing is queried, nothing submitted."""
+apf-simulate-scheds). Nothing is queried, nothing submitted.
+
+Missing data is expressed as the factory sees it: ``--activated none`` (or ``--no-wms``): no WMS
+information, so no site status either; ``--pending none`` / ``--running none`` (or ``--no-batch``):
+no batch information; ``--status none`` (or ``--no-site``): WMS counts but no site status. The sched
+plugins then answer with 2.4's messages for those cases."""
 
 from __future__ import annotations
 
@@ -18,13 +23,63 @@ from autopyfactory.plugins.registry import PluginNotFound
 from autopyfactory.sched.chain import build_chain
 
 
+def count(text: str) -> int | None:
+    """A number of jobs or pilots, or ``none`` (any spelling): the source gave no data."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or none, not {text!r}") from None
+
+
+def snapshot(args: argparse.Namespace, qname: str, wmsqueue: str) -> QueueSnapshot:
+    """The snapshot the options describe; missing data is None, as the engine passes it."""
+    no_wms = args.no_wms or args.activated is None
+    no_batch = args.no_batch or args.pending is None or args.running is None
+    no_site = no_wms or args.no_site or args.status.strip().lower() == "none"
+    batch = None
+    if not no_batch:
+        batch = BatchQueueInfo(pending=args.pending, running=args.running, suspended=args.suspended)
+    total = args.total if args.total is not None else (batch.active if batch is not None else None)
+    return QueueSnapshot(
+        queue=qname,
+        wmsqueue=wmsqueue,
+        wms=None if no_wms else WMSQueueInfo(ready=args.activated),
+        site=None if no_site else SiteInfo(args.status),
+        batch=batch,
+        factory_active=None if batch is None else total,
+    )
+
+
+def _shown(v: object) -> str:
+    return "None" if v is None else str(v)
+
+
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("simulate-scheds", parents=[common], help="run a queue's sched chain on given numbers")
     p.add_argument("--queue", help="APF queue (section) whose chain and keys to use")
-    p.add_argument("--activated", type=int, default=0, help="WMS activated (ready) jobs")
-    p.add_argument("--pending", type=int, default=0, help="pending pilots of the queue")
-    p.add_argument("--running", type=int, default=0, help="running pilots of the queue")
-    p.add_argument("--status", default="online", help="site status: online, offline, test, brokeroff")
+    p.add_argument("--activated", type=count, default=0, help="WMS activated (ready) jobs; none: no WMS data")
+    p.add_argument(
+        "--pending", type=count, default=0, help="pending pilots of the queue; none: no batch data"
+    )
+    p.add_argument(
+        "--running", type=count, default=0, help="running pilots of the queue; none: no batch data"
+    )
+    p.add_argument(
+        "--suspended",
+        type=int,
+        default=0,
+        help="suspended (held) pilots of the queue (KeepNQueueLife counts them)",
+    )
+    p.add_argument(
+        "--status",
+        default="online",
+        help="site status: online, offline, test, brokeroff; none: no site status",
+    )
+    p.add_argument("--no-wms", action="store_true", help="no WMS data (as --activated none)")
+    p.add_argument("--no-batch", action="store_true", help="no batch data (as --pending none)")
+    p.add_argument("--no-site", action="store_true", help="no site status (as --status none)")
     p.add_argument(
         "--total",
         type=int,
@@ -77,15 +132,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, PluginNotFound) as exc:
         print(getattr(exc, "problem", exc), file=sys.stderr)
         return 1
-    total = args.total if args.total is not None else args.pending + args.running
-    snap = QueueSnapshot(
-        queue=qname,
-        wmsqueue=section.raw("wmsqueue") or qname,
-        wms=WMSQueueInfo(ready=args.activated),
-        site=SiteInfo(args.status),
-        batch=BatchQueueInfo(pending=args.pending, running=args.running),
-        factory_active=total,
-    )
+    snap = snapshot(args, qname, section.raw("wmsqueue") or qname)
     n = 0
     steps = []
     for plugin in chain:
@@ -96,8 +143,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"queue": qname, "steps": steps, "result": n, "message": full}, indent=2))
         return 0
+    site = snap.site.status if snap.site is not None else None
     print(
-        f"queue {qname}: activated={args.activated} pending={args.pending} running={args.running} status={args.status}"
+        f"queue {qname}: activated={_shown(snap.activated)} pending={_shown(snap.pending)} "
+        f"running={_shown(snap.running)} status={_shown(site)}"
     )
     width = max(len(s["plugin"]) for s in steps)
     for s in steps:

@@ -19,6 +19,11 @@ KIND_OF_PLUGIN = {"X509": X509, "SSH": SSH, "GSISSH": SSH}
 WHAT = {X509: "an X509 proxy", SSH: "an SSH key pair"}
 
 
+def a_profile(plugin: str) -> str:
+    """'an X509 profile', 'a GSISSH profile' (letters read out: SSH, X509 start with a vowel sound)."""
+    return ("an " if plugin[:1] in "AEFHILMNORSX" else "a ") + plugin + " profile"
+
+
 @dataclass(frozen=True, slots=True)
 class CredentialRef:
     """Profiles one key of a queue names, in the order they are tried."""
@@ -47,7 +52,7 @@ def _why_not(name: str, kind: str, profiles: Mapping[str, ProfileState]) -> str 
     if p is None:
         return f"[{name}] is not in auth.conf/proxy.conf"
     if p.kind != kind:
-        return f"[{name}] ({p.origin}) is a {p.plugin} profile, not {WHAT[kind]}"
+        return f"[{name}] ({p.origin}) is {a_profile(p.plugin)}, not {WHAT[kind]}"
     if not p.usable:
         return f"[{name}] ({p.origin}) has configuration errors"
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autopyfactory.config.keys import INT, Key, ratio
+from autopyfactory.config.keys import INT, NONNEG_FLOAT, Key
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.decision import SchedResult
 from autopyfactory.model.snapshot import QueueSnapshot
@@ -10,7 +10,12 @@ from autopyfactory.sched.base import SchedPlugin, message
 
 INTERVAL = Key("sched.throttle.interval", INT, 3600, "look at pilots that started within this many seconds")
 MAXTIME = Key("sched.throttle.maxtime", INT, 10, "a pilot that ran less than this many seconds is 'short'")
-RATIO = Key("sched.throttle.ratio", ratio(), 0.5, "throttle when short/total is above this")
+RATIO = Key(
+    "sched.throttle.ratio",
+    NONNEG_FLOAT,
+    0.5,
+    "throttle when short/total is above this (1 or more: never throttle, as in 2.4)",
+)
 SUBMIT = Key("sched.throttle.submit", INT, 1, "pilots per cycle while throttled")
 
 

@@ -30,6 +30,12 @@ QUEUESKEY = Key(
     "job attribute naming the WMS queue (ANY: only 'ANY')",
 )
 CONSTRAINT = Key("wmsstatus.condor.constraint", STR, "True", "which jobs count as work (ClassAd expression)")
+PASSWORD_FILE = Key(
+    "wmsstatus.condor.password_file",
+    STR,
+    None,
+    "read by 2.4 and never used; ignored (authenticate with wmsstatus.condor.authmethods/tokendir)",
+)
 OK = SiteInfo("ok")
 
 
@@ -52,7 +58,7 @@ class _AllOk(Mapping[str, SiteInfo]):
 class CondorWMSStatus(WMSStatusPlugin):
     name = "Condor"
     mapping = MappingSpec.wms(MAPPING)
-    keys = (*WMSSTATUS_LOCATION.all(), QUEUESKEY, CONSTRAINT)
+    keys = (*WMSSTATUS_LOCATION.all(), QUEUESKEY, CONSTRAINT, PASSWORD_FILE)
     factory_keys = (SLEEP, MAXAGE)
 
     @classmethod
