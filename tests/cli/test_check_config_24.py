@@ -161,13 +161,22 @@ def test_errors_of_disabled_queues_are_warnings(conf_tree, capsys) -> None:  # t
     rc, data = check(capsys, etc)
     assert rc == 0 and data["errors"] == 0
     off = data["queues"]["OFF"]["problems"]
-    assert {p["key"] for p in off} == {"schedplugin", "sched.ready.offset", "batchsubmit.condorgt2.gridresource"}
-    assert all(p["level"] == "warning" and p["message"].endswith("(the queue is disabled: enabled = False)") for p in off)
+    assert {p["key"] for p in off} == {
+        "schedplugin",
+        "sched.ready.offset",
+        "batchsubmit.condorgt2.gridresource",
+    }
+    assert all(
+        p["level"] == "warning" and p["message"].endswith("(the queue is disabled: enabled = False)")
+        for p in off
+    )
     assert main(["check-config", "--conf", str(etc)]) == 0
     out = capsys.readouterr().out
     assert "[OFF]    # disabled, ok" in out and "0 error(s), 3 warning(s)" in out
 
     # an enabled value nobody can read stays an error: it is not known whether the queue should run
-    (etc / "queues.conf").write_text((etc / "queues.conf").read_text().replace("enabled = False", "enabled = Flase"))
+    (etc / "queues.conf").write_text(
+        (etc / "queues.conf").read_text().replace("enabled = False", "enabled = Flase")
+    )
     rc, data = check(capsys, etc)
     assert rc == 1 and data["errors"] == 4

@@ -108,7 +108,10 @@ def test_a_command_after_options_with_values_is_still_the_command() -> None:
 
 def test_a_bad_value_is_reported_by_the_real_parser(tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "autopyfactory", "--cycles", "many"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "autopyfactory", "--cycles", "many"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 2
     assert "run: error: argument --cycles: invalid int value: 'many'" in r.stderr

@@ -101,7 +101,7 @@ def test_python_2_value_rules(written: str, read: str) -> None:
 def test_inline_comments_and_empty_quotes_in_a_file(conf_tree) -> None:  # type: ignore[no-untyped-def]
     etc = conf_tree(
         files={
-            "queues.conf": BASE + "[Q]\nwmsqueue = SITE ; the PanDA site\nbatchqueue = \"\"\n"
+            "queues.conf": BASE + '[Q]\nwmsqueue = SITE ; the PanDA site\nbatchqueue = ""\n'
             "executable.arguments = -a -c ; the wrapper's\n"
             "executable.defaultarguments = -a;b -c ; not a comment: the first ';' follows a letter\n"
         }

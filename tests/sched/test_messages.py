@@ -198,7 +198,10 @@ def test_keep_n_queue_life() -> None:
         "KeepNQueueLife:in=0,keep=25,jobsinqueue=10,ret=15",
     )
     assert run("KeepNQueueLife", 4, s) == (-6, "KeepNQueueLife:in=4,keep=None,jobsinqueue=10,ret=-6")
-    assert run("KeepNQueueLife", 4, snap(pending=0)) == (4, "KeepNQueueLife:in=4,keep=None,jobsinqueue=0,ret=4")
+    assert run("KeepNQueueLife", 4, snap(pending=0)) == (
+        4,
+        "KeepNQueueLife:in=4,keep=None,jobsinqueue=0,ret=4",
+    )
     assert run("KeepNQueueLife", 4, snap(pending=None)) == (0, "KeepNQueueLife:comment=Invalid queueinfo")
 
 

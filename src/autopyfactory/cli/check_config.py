@@ -55,9 +55,7 @@ def _shown_problems(cfg: LoadedConfig, only: list[str] | None) -> list[ConfigPro
     queues, each once (a problem several queues share, such as a bad mapping or [Factory] key, is
     printed once)."""
     queues = [q for n, q in cfg.queues.items() if not only or n in only]
-    return list(
-        dict.fromkeys([*cfg.problems, *cfg.auth_problems, *(p for q in queues for p in q.problems)])
-    )
+    return list(dict.fromkeys([*cfg.problems, *cfg.auth_problems, *(p for q in queues for p in q.problems)]))
 
 
 def _print_section(title: str, s: ConfigSection) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 DEFAULT = "DEFAULT"
 BOM = "\ufeff"
 _SECTCRE = configparser.RawConfigParser.SECTCRE  # the parser's own header rule
+_OPTCRE = configparser.RawConfigParser.OPTCRE  # and its key = value rule
 _COMMENT = ("#", ";")
 
 
@@ -87,6 +88,8 @@ class FileReport:
     sections: list[str] = field(default_factory=list)  # in file order, DEFAULT included
     bad: list[BadLine] = field(default_factory=list)
     latin1: list[int] = field(default_factory=list)  # value lines read as latin-1
+    # a key given again in the same section of the file: (section, key, earlier line, later line)
+    repeated: list[tuple[str, str, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -182,7 +185,26 @@ def parse(text: str, origin: str) -> ParsedText:
     values = {name: {k: py2_value(v) for k, v in parser.items(name, raw=True)} for name in parser.sections()}
     report.sections = list(values)
     report.bad.sort(key=lambda b: b.lineno)
+    report.repeated = _repeated(lines, section_at)
     return ParsedText(values, report)
+
+
+def _repeated(lines: list[str], section_at: list[str | None]) -> list[tuple[str, str, int, int]]:
+    """Keys set twice in one section of one file (the later value is the one read)."""
+    seen: dict[tuple[str, str], int] = {}
+    out: list[tuple[str, str, int, int]] = []
+    for i, line in enumerate(lines):
+        section = section_at[i]
+        if section is None or section == _BROKEN or line[:1] in (" ", "\t") or _is_comment(line.strip()):
+            continue
+        m = _OPTCRE.match(line.strip())
+        if m is None:
+            continue
+        key = (section, m.group("option").rstrip())
+        if key in seen:
+            out.append((*key, seen[key], i + 1))
+        seen[key] = i + 1
+    return out
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -22,11 +22,25 @@ def unreadable_line_problems(
     reports: Iterable[FileReport], queues: Iterable[str]
 ) -> tuple[dict[str, list[ConfigProblem]], list[ConfigProblem]]:
     """Errors per queue (one per broken file that disables it), and warnings that belong to no
-    queue: value lines read as latin-1, and broken files that disable nothing."""
+    queue: keys a file sets twice in one section, value lines read as latin-1, and broken files that
+    disable nothing."""
     everyone = [q for q in queues if q != DEFAULT]
     per_queue: dict[str, list[ConfigProblem]] = {}
     notes: list[ConfigProblem] = []
     for r in reports:
+        for section, key, earlier, later in r.repeated:
+            notes.append(
+                ConfigProblem(
+                    "warning",
+                    r.origin,
+                    section,
+                    key,
+                    f"set twice in [{section}] of this file (lines {earlier} and {later}): the value of line "
+                    f"{later} is used, as 2.4 used it",
+                    None,
+                    f"remove line {earlier} if the later value is the one meant",
+                )
+            )
         if r.latin1:
             numbers = ", ".join(str(n) for n in r.latin1)
             notes.append(

@@ -19,7 +19,9 @@ from autopyfactory.model.wms import WMSView
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import WMSStatusPlugin
 
-QNAME = Key("wmsstatus.queue.qname", STR, None, "the APF queue that serves as this queue's WMS", required=True)
+QNAME = Key(
+    "wmsstatus.queue.qname", STR, None, "the APF queue that serves as this queue's WMS", required=True
+)
 SLEEP = Key("wmsstatus.queue.sleep", NONNEG_FLOAT, 150, "2.4 poll interval; unused (one poll per cycle)")
 MAXAGE = Key("wmsstatus.queue.maxage", NONNEG_FLOAT, 360, "data older than this counts as missing")
 
@@ -31,10 +33,12 @@ class QueueWMSStatus(WMSStatusPlugin):
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
-        return queue.get(QNAME)
+        return str(queue.get(QNAME))
 
     @classmethod
-    def queue_references(cls, queue: ConfigSection, queues: Mapping[str, ConfigSection]) -> list[ConfigProblem]:
+    def queue_references(
+        cls, queue: ConfigSection, queues: Mapping[str, ConfigSection]
+    ) -> list[ConfigProblem]:
         """``qname`` must be a queue of the configuration; a disabled one is pointed out."""
         if queue.check(QNAME) is not None:
             return []  # missing or bad: reported with the keys

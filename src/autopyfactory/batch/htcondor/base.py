@@ -27,7 +27,7 @@ from autopyfactory.batch.htcondor.quoting import condor_environment
 from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
 from autopyfactory.config.credentials import X509, CredentialRef
 from autopyfactory.config.keys import LIST, STR, Key
-from autopyfactory.config.problems import ConfigProblem
+from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
@@ -125,6 +125,10 @@ class CondorBase(BatchSubmitPlugin):
         ``overlay.peaceful``/``overlay.killorder``), so they change nothing here either."""
         out: list[ConfigProblem] = []
         own = {k.name for level in cls.levels() for k in level.own_keys}
+        try:
+            peaceful, killorder = cls.retirement(keyspace.view(queue, cls.levels()))
+        except ConfigError:
+            return out  # a bad value: reported on its own
         for level in cls.levels():
             for suffix, meaning in (
                 ("peaceful", "pilots are not removed when the decision is negative"),
@@ -133,7 +137,7 @@ class CondorBase(BatchSubmitPlugin):
                 key = level.prefix + suffix
                 if key in own or key not in queue:
                     continue
-                if suffix == "peaceful" and queue.raw(key) in ("True", "None"):
+                if queue.raw(key) in (str(peaceful if suffix == "peaceful" else killorder), "None"):
                     continue  # says what happens anyway
                 out.append(
                     ConfigProblem(
