@@ -1,0 +1,24 @@
+"""The time bounds the fault-injection suite holds the factory to, in one place.
+
+Product bounds are the ones docs/operations.md states; the slack covers a loaded 2-core CI machine
+(other test processes, Python start-up), never a wait the product itself may take."""
+
+from __future__ import annotations
+
+SLACK = 3.0  # scheduling slack added to every product bound
+START = 20.0  # process start to its first decision line, on a loaded machine
+
+# docs/operations.md "Stopping": SIGTERM to exit, whatever status query, submission or network call
+# is in flight
+SIGTERM_EXIT = 10.0
+
+# docs/operations.md "Outages": a network call never lasts longer than its configured timeout
+# (connection to last byte); the suite configures short timeouts so the bound is observable.
+PANDA_TIMEOUT = 2.0
+MONITOR_TIMEOUT = 2.0
+SLURM_TIMEOUT = 2.0
+CRIC_TIMEOUT = 2.0
+STATUS_TIMEOUT = 2.5  # [Factory] status.timeout in the network scenario (below every maxage)
+
+# --oneshot / --cycles N with nothing that can run
+ONESHOT_EXIT = 10.0
