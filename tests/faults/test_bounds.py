@@ -96,16 +96,14 @@ def test_a_decision_for_millions_of_pilots_is_capped(
         "wmsstatusplugin": "Static", "wmsstatus.static.activated": 2_000_000, "batchsubmitplugin": "Local",
         "schedplugin": "Ready", "executable": "/bin/true",
     }))  # fmt: skip
-    fp = launch("--oneshot", log="huge", memory_limit=1536 << 20)
+    fp = launch("--oneshot", log="huge", memory_limit=1 << 30)
     rc = fp.wait_exit(60)
     if rc is None:
         fp.kill9()
     rows = len(read_rows(dirs.state))
     memory_errors = sum(ln.text.count("MemoryError") for ln in fp.lines()) + fp.output().count("MemoryError")
     scenario.check(
-        ["one cycle ran out of memory (1.5 GB address space): MemoryError in the log"]
-        if memory_errors
-        else []
+        ["one cycle ran out of memory (1 GB address space): MemoryError in the log"] if memory_errors else []
     )
     scenario.check([] if rc == 0 else [f"--oneshot exited {rc}"])
     scenario.check(

@@ -7,6 +7,7 @@ HTTP status."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -146,6 +147,28 @@ def test_hostile_log_tree(dirs: FaultDirs, launch: Launch, seed: int, scenario: 
     scenario.check(
         [] if status == 200 else [f"GET /{today}/{Q}/ answered {status} after the hostile requests"]
     )
+
+    scenario.step("baseLogDir changed on reload: the log server and the cleaner follow it")
+    moved = dirs.root / "logs2"
+    make_file(moved / today / Q / "moved.out", "served from the new baseLogDir\n")
+    make_file(moved / "2000-01-01" / Q / "old.out")
+    write_factory(
+        dirs,
+        factory_keys(dirs, **{
+            "logserver.enabled": "True", "baseLogDirUrl": f"http://127.0.0.1:{port}", "baseLogDir": moved,
+        }),
+    )  # fmt: skip
+    t = time.time()
+    fp.send(signal.SIGHUP)
+    fp.wait_decisions(Q, 2, 20, since=t)
+    try:
+        wait_for(lambda: b"new baseLogDir" in ask(port, f"/{today}/{Q}/moved.out")[1], 10, "served")
+    except NotReached:
+        scenario.check(["the log server does not serve the new baseLogDir 10s after the reload"])
+    try:
+        wait_for(lambda: not (moved / "2000-01-01" / Q).exists(), 10, "cleaned")
+    except NotReached:
+        scenario.check(["the log cleaner did not clean the new baseLogDir within 10s of the reload"])
 
     scenario.step("the factory keeps cycling and stops on SIGTERM")
     fp.wait_decisions(Q, 2, 15, since=time.time())

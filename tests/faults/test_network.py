@@ -18,6 +18,7 @@ from tests.faults.confs import FaultDirs, factory_keys, pilot_keys, section, wri
 from tests.faults.factoryproc import FactoryProcess
 from tests.faults.netfaults import FaultServer
 from tests.faults.tally import Scenario
+from tests.faults.watch import PilotWatch
 from tests.invariants.registry import read_rows
 from tests.invariants.timing import gaps_over_bound, spans_over_bound
 
@@ -37,7 +38,7 @@ BAD_MODES = (
 )
 RETRIES, BACKOFF, SLEEP, MAXAGE = 1, 0.2, 0.5, 5.0
 FLIP_AT = 3.0  # the flipping server turns bad this long into the observation
-OBSERVE = FLIP_AT + MAXAGE + 3.0  # seconds of misbehaviour watched after the first cycle
+OBSERVE = FLIP_AT + MAXAGE + 4.0  # seconds of misbehaviour watched after the first cycle
 
 
 def stats(site: str, activated: int) -> tuple[int, bytes]:
@@ -123,14 +124,18 @@ def test_misbehaving_servers_never_hold_the_factory(
     scenario: Scenario,
 ) -> None:  # fmt: skip
     configure(dirs, seed, servers)
-    fp = launch("--sleep", str(SLEEP), log="network")
-    fp.wait_decisions("NET_OK", 1, bounds.START)
-    t_first = time.monotonic()
-    time.sleep(FLIP_AT)
-    servers["NET_FLIP"].mode = "trickle_500"
-    t_flip = time.time()
-    time.sleep(OBSERVE - FLIP_AT)
-    now = time.monotonic()
+    limits = {q: 2 for q in servers if q.startswith("NET_")}
+    with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, limits, 8) as watch:
+        fp = launch("--sleep", str(SLEEP), log="network")
+        fp.wait_decisions("NET_OK", 1, bounds.START)
+        t_first = time.monotonic()
+        time.sleep(FLIP_AT)
+        servers["NET_FLIP"].mode = "trickle_500"
+        t_flip = time.time()
+        time.sleep(OBSERVE - FLIP_AT)
+        now = time.monotonic()
+    scenario.step("pilots counted and within limits all along")
+    scenario.check(watch.violations())
 
     call_bound = bounds.PANDA_TIMEOUT + bounds.SLACK
     for q, mode in ((f"NET_{m.upper()}", m) for m in BAD_MODES):
@@ -158,7 +163,7 @@ def test_misbehaving_servers_never_hold_the_factory(
 
     scenario.step("PanDA data goes stale: no submission on it")
     flip = [r for r in read_rows(dirs.state) if r.queue == "NET_FLIP"]
-    late = [r for r in flip if r.submitted > t_flip + MAXAGE + 1.0]
+    late = [r for r in flip if r.submitted > t_flip + MAXAGE + 2.0]
     scenario.check(["queue NET_FLIP submitted nothing while PanDA answered"] if not flip else [])
     scenario.check(
         [f"queue NET_FLIP submitted {len(late)} pilots {max(r.submitted for r in late) - t_flip:.1f}s after "
@@ -178,4 +183,37 @@ def test_misbehaving_servers_never_hold_the_factory(
 
     scenario.step("SIGTERM while every server misbehaves")
     scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
+    scenario.pilots_checked(dirs.factory_id, {r.id for r in read_rows(dirs.state)} | watch.seen)
+    scenario.assert_clean()
+
+
+def test_a_trickling_cric_server_does_not_hold_the_start(
+    dirs: FaultDirs, launch: Launch, seed: int, scenario: Scenario
+) -> None:
+    """CRIC (a queue configuration source, read before the first cycle) trickles its headers: the
+    download ends within its timeout and the queues of the other sources run."""
+    scenario.step("CRIC trickles its headers at start")
+    with FaultServer("trickle_headers", name="CRIC trickle_headers") as cric:
+        write_factory(
+            dirs,
+            factory_keys(dirs, **{
+                "config.queues.plugin": "File, CRIC", "config.queues.cric.url": cric.url + "/cric/pandaqueue",
+                "config.queues.cric.timeout": bounds.CRIC_TIMEOUT, "batch.local.slots": 2,
+            }),
+        )  # fmt: skip
+        write_queues(dirs, section("FILE_Q", {
+            "wmsstatusplugin": "Static", "wmsstatus.static.activated": 1, "batchsubmitplugin": "Local",
+            "schedplugin": "Ready, MaxToRun", "sched.maxtorun.maximum": 1, **pilot_keys(dirs, seed, 0.2, 0.2),
+        }))  # fmt: skip
+        fp = launch("--sleep", "0.5", log="cric")
+        bound = bounds.CRIC_TIMEOUT + bounds.START
+        try:
+            fp.wait_decisions("FILE_Q", 1, bound)
+        except AssertionError:
+            scenario.check(
+                [f"no decision of the File queue {bound:g}s after start (CRIC download still running?)"]
+            )
+        scenario.check(spans_over_bound(cric.spans(), bounds.CRIC_TIMEOUT + bounds.SLACK))
+        scenario.check([] if cric.requests() else ["CRIC was never asked"])
+        scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
     scenario.assert_clean()
