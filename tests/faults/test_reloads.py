@@ -103,10 +103,14 @@ class Reloads:
         fp.send(signal.SIGHUP)
         for q in cycling:  # the second decision after SIGHUP comes from a cycle after the reload
             try:
-                fp.wait_decisions(q, 2, 20, since=t)
+                fp.wait_decisions(q, 2, 10, since=t)
             except NotReached:
                 ran = bool(fp.decisions(q, self.fp.started_at))
                 sc.check([f"queue {q} {'stopped cycling' if ran else 'did not start'} after the reload"])
+        try:  # RL_PANDA always has work: a pilot starts within a few cycles, with the right identity
+            wait_for(lambda: any(m.started > t for m in read_markers(self.dirs.markers)), 10, "a new pilot")
+        except NotReached:
+            sc.check(["no pilot started within 10s after the reload (the PanDA queue has work)"])
         sc.check(self.common_checks(t))
         if expect_in_log is not None and not any(
             ln.level in ("ERROR", "CRITICAL", "WARNING") and expect_in_log.lower() in ln.text.lower()
