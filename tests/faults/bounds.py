@@ -8,9 +8,10 @@ from __future__ import annotations
 SLACK = 3.0  # scheduling slack added to every product bound
 START = 20.0  # process start to its first decision line, on a loaded machine
 
-# docs/operations.md "Stopping": SIGTERM to exit, whatever status query, submission or network call
-# is in flight
-SIGTERM_EXIT = 10.0
+# docs/operations.md "Stopping": SIGTERM ends the factory within shutdown.grace + 5 s, whatever
+# status query, submission or network call is in flight. Every scenario sets a short grace.
+SHUTDOWN_GRACE = 2.0
+SIGTERM_EXIT = SHUTDOWN_GRACE + 5.0
 
 # docs/operations.md "Outages": a network call never lasts longer than its configured timeout
 # (connection to last byte); the suite configures short timeouts so the bound is observable.
@@ -22,3 +23,7 @@ STATUS_TIMEOUT = 2.5  # [Factory] status.timeout in the network scenario (below 
 
 # --oneshot / --cycles N with nothing that can run
 ONESHOT_EXIT = 10.0
+
+# docs/operations.md "Bounded work": one queue submits at most batchsubmit.maxpercycle pilots per
+# cycle (default 1000), and says so when it cuts
+SAFETY_CAP = 1000

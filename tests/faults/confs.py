@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.faults import bounds
+
 PILOT = Path(__file__).with_name("fault_pilot.py")
 
 
@@ -83,6 +85,7 @@ def factory_keys(dirs: FaultDirs, **extra: object) -> dict[str, object]:
         "statedir": dirs.state,
         "logserver.enabled": "False",
         "queueConf": dirs.etc / "queues.conf",
+        "shutdown.grace": bounds.SHUTDOWN_GRACE,
     }
     keys.update({k.replace("__", "."): v for k, v in extra.items()})
     return keys

@@ -31,32 +31,27 @@ def stop_with_unrecorded_child(pid: int, statedir: Path, rng: random.Random, tim
     """Single-step the factory (SIGSTOP, look, SIGCONT, let it run a fraction of a millisecond)
     until it has a live child process whose pid no registry record holds: it started a launcher
     and has not recorded it yet. Returns that child's pid with the factory left *stopped*, or None
-    (factory running again) when every start was recorded before a look caught it."""
+    (factory running again) when no look caught such a moment before ``timeout``."""
     deadline = time.monotonic() + timeout
     while not registry_path(statedir).exists():
         if time.monotonic() > deadline:
             return None
         time.sleep(0.001)
-    saw_rows = False
     while time.monotonic() < deadline:
         os.kill(pid, signal.SIGSTOP)
-        if not _wait_stopped(pid):
-            return None
-        try:
-            rows = read_rows(statedir, timeout=0.0)
-        except sqlite3.Error:  # stopped while it holds a lock: look again a little later
-            os.kill(pid, signal.SIGCONT)
-            time.sleep(rng.uniform(0.0001, 0.0015))
-            continue
-        kids = {c.pid for c in children(pid)}
-        recorded = {r.pid for r in rows if r.pid is not None}
-        unrecorded = sorted(kids - recorded)
-        if unrecorded:
-            return unrecorded[0]
-        saw_rows = saw_rows or bool(rows)
+        if _wait_stopped(pid):
+            try:
+                rows = read_rows(statedir, timeout=0.0)
+            except sqlite3.Error:  # stopped while it holds a lock: look again a little later
+                rows = None
+            if rows is not None:
+                recorded = {r.pid for r in rows if r.pid is not None}
+                unrecorded = sorted({c.pid for c in children(pid)} - recorded)
+                if unrecorded:
+                    return unrecorded[0]
+        elif read_proc(pid, with_env=False) is None:
+            return None  # it exited
         os.kill(pid, signal.SIGCONT)
-        if saw_rows and not any(r.state in ("pending", "starting") for r in rows):
-            return None  # the burst is over
         time.sleep(rng.uniform(0.0001, 0.0015))
     return None
 

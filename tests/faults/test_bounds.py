@@ -88,8 +88,8 @@ def test_oneshot_exits_when_no_queue_can_run(dirs: FaultDirs, launch: Launch, sc
 def test_a_decision_for_millions_of_pilots_is_capped(
     dirs: FaultDirs, launch: Launch, scenario: Scenario
 ) -> None:
-    """2,000,000 activated jobs and a Ready-only chain: one cycle submits a bounded number of pilots
-    (the per-queue per-cycle safety cap), in bounded memory, and exits."""
+    """2,000,000 activated jobs and a Ready-only chain: one cycle submits at most the per-queue
+    per-cycle safety cap, logs the cut, stays in bounded memory, and exits."""
     scenario.step("2,000,000 activated jobs, Ready only")
     write_factory(dirs, factory_keys(dirs, **{"batch.local.slots": 2}))
     write_queues(dirs, section("HUGE", {
@@ -106,7 +106,12 @@ def test_a_decision_for_millions_of_pilots_is_capped(
         ["one cycle ran out of memory (1 GB address space): MemoryError in the log"] if memory_errors else []
     )
     scenario.check([] if rc == 0 else [f"--oneshot exited {rc}"])
+    cap = bounds.SAFETY_CAP
     scenario.check(
-        [] if 0 < rows <= 100_000 else [f"one cycle submitted {rows} pilots for 2,000,000 activated jobs"]
+        []
+        if 0 < rows <= cap
+        else [f"one cycle submitted {rows} pilots for 2,000,000 activated jobs (cap {cap})"]
     )
+    if not any("maxpercycle" in ln.text for ln in fp.lines()):
+        scenario.check(["the cut to the safety cap is not logged (no line names batchsubmit.maxpercycle)"])
     scenario.assert_clean()

@@ -88,7 +88,7 @@ def test_kill9_of_factory_launchers_and_pilots_at_random_moments(
                 wait_new_submission(dirs, fp.started_at, 5.0)
                 time.sleep(rng.uniform(0.0, 0.05))
             else:
-                deadline = time.monotonic() + rng.uniform(0.2, 2.0)
+                deadline = time.monotonic() + rng.uniform(0.2, 1.5)
                 while time.monotonic() < deadline:
                     roll = rng.random()
                     pick = pick_pilot(dirs.markers, rng, with_launcher=True) if roll < 0.25 else None
@@ -124,7 +124,7 @@ def test_kill9_between_starting_a_pilot_and_recording_it(
 
         scenario.step("queue-status while the factory is between starting a pilot and recording it")
         watch.set_phase("queue-status")
-        child = stop_with_unrecorded_child(fp.pid, dirs.state, rng, bounds.START)
+        child = stop_with_unrecorded_child(fp.pid, dirs.state, rng, bounds.START + 10)
         assert child is not None, "could not stop the factory between starting a launcher and recording it"
         _wait_pilot_of(dirs, child)
         starts_before = {m.pid for m in read_markers(dirs.markers)}
@@ -142,7 +142,7 @@ def test_kill9_between_starting_a_pilot_and_recording_it(
 
         scenario.step("kill -9 after a launcher started, before it was recorded")
         watch.set_phase("crash")
-        child = stop_with_unrecorded_child(fp.pid, dirs.state, rng, 20.0)
+        child = stop_with_unrecorded_child(fp.pid, dirs.state, rng, 30.0)
         assert child is not None, "could not stop the factory between starting a launcher and recording it"
         fp.kill9()
         scenario.killed("factory")
