@@ -54,10 +54,12 @@ class FaultServer:
         name: str = "server",
         interval: float = 0.1,
         seed: int = 0,
+        path_modes: Mapping[str, str] | None = None,
     ) -> None:
         assert mode in MODES, mode
         self.mode, self.name, self.interval = mode, name, interval
         self.routes = dict(routes or {})
+        self.path_modes = dict(path_modes or {})  # request path -> mode, overriding ``mode``
         self.conns: list[Conn] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -124,6 +126,7 @@ class FaultServer:
     def _serve(self, conn: socket.socket, rec: Conn) -> None:
         try:
             rec.path = self._read_request(conn)
+            rec.mode = self.path_modes.get(rec.path, rec.mode)
             handler = getattr(self, f"_mode_{rec.mode}")
             by_client = handler(conn, rec)
             rec.by_client = bool(by_client)

@@ -12,7 +12,15 @@ from collections.abc import Callable
 import pytest
 
 from tests.faults import bounds
-from tests.faults.confs import FaultDirs, factory_keys, local_queue, section, write_factory, write_queues
+from tests.faults.confs import (
+    FaultDirs,
+    factory_keys,
+    local_queue,
+    pilot_keys,
+    section,
+    write_factory,
+    write_queues,
+)  # fmt: skip
 from tests.faults.factoryproc import FactoryProcess
 from tests.faults.netfaults import FaultServer
 from tests.faults.tally import Scenario
@@ -114,4 +122,44 @@ def test_a_decision_for_millions_of_pilots_is_capped(
     )
     if not any("maxpercycle" in ln.text for ln in fp.lines()):
         scenario.check(["the cut to the safety cap is not logged (no line names batchsubmit.maxpercycle)"])
+    scenario.assert_clean()
+
+
+def test_a_hung_submission_costs_only_its_queue(
+    dirs: FaultDirs, launch: Launch, seed: int, scenario: Scenario
+) -> None:
+    """slurmrestd lists jobs but never answers a job submission (its own request deadline is long):
+    the engine's submission deadline frees the cycle, the Local queue keeps deciding and starting
+    pilots, and SIGTERM still ends the factory in time."""
+    jobs, submit = "/slurm/v0.0.38/jobs", "/slurm/v0.0.38/job/submit"
+    deadline = 2.0  # [Factory] batchsubmit.timeout
+    (dirs.etc / "jwt").write_text("token\n")
+    write_factory(dirs, factory_keys(dirs, **{
+        "batch.local.slots": 4, "batchsubmit.timeout": deadline, "batch.slurm.timeout": 60,
+    }))  # fmt: skip
+    with FaultServer(
+        "ok", {jobs: (200, b'{"jobs": []}')}, "slurmrestd", path_modes={submit: "hang"}
+    ) as slurm:
+        write_queues(
+            dirs,
+            section("HUNG_SUBMIT", {
+                "wmsstatusplugin": "Static", "wmsstatus.static.activated": 5, "batchsubmitplugin": "Slurm",
+                "batchsubmit.slurm.mode": "rest", "batchsubmit.slurm.rest.url": slurm.url,
+                "batchsubmit.slurm.rest.tokenfile": dirs.etc / "jwt", "schedplugin": "Ready, MaxToRun",
+                "sched.maxtorun.maximum": 2, **pilot_keys(dirs, seed, 0.2, 0.2),
+            }),
+            local_queue(dirs, "BESIDE", seed, activated=10, maxtorun=2, duration=(0.2, 0.4)),
+        )  # fmt: skip
+        fp = launch("--sleep", "0.3", log="hung-submit")
+        scenario.step("a submission that never returns")
+        wait_for(lambda: any(c.path == submit for c in slurm.conns), bounds.START, "a submission is sent")
+        t = time.time()
+        time.sleep(3 * deadline)
+        beside = [d for d in fp.decisions("BESIDE", since=t) if d.submitted]
+        if len(beside) < 2:
+            scenario.check(
+                [f"queue BESIDE submitted in {len(beside)} cycle(s) while another queue's submission hung"]
+            )
+        scenario.step("SIGTERM with a submission hanging")
+        scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
     scenario.assert_clean()
