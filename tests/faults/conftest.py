@@ -35,6 +35,7 @@ def _rounds() -> int:
 
 
 TALLY = Tally(_seed(), _rounds())
+_REPORT = pytest.StashKey[pytest.TestReport]()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -43,9 +44,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     rep = outcome.get_result()
     if rep.when == "call":
         item.stash[_REPORT] = rep
-
-
-_REPORT = pytest.StashKey[pytest.TestReport]()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -4,6 +4,7 @@ scenarios (each fault situation checked), kills injected, pilots checked, violat
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -71,9 +72,8 @@ class Scenario:
     def killed(self, kind: str, n: int = 1) -> None:
         self.tally.kills[kind] += n
 
-    def pilots_checked(self, factory_id: str, ids: object) -> None:
-        for i in ids:  # type: ignore[attr-defined]
-            self.tally.pilots.add(f"{factory_id}:{i}")
+    def pilots_checked(self, factory_id: str, ids: Iterable[str]) -> None:
+        self.tally.pilots.update(f"{factory_id}:{i}" for i in ids)
 
     def violations(self) -> list[str]:
         return [f"[{s.name}] {v}" for s in self.mine for v in s.violations]
