@@ -18,7 +18,10 @@ from tests.invariants.proctable import kill
 from tests.invariants.timing import NotReached, wait_for
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) \(UTC\) \[ (\w+) \] (\S+): (.*)$")
-DECISION = re.compile(r"\bqueue=(\S+) wmsqueue=\S+ .*?\baction='((?:[^'\\]|\\.)*)'")
+# action=repr(text): single quotes, or double quotes when the text holds a single quote
+DECISION = re.compile(
+    r"""\bqueue=(\S+) wmsqueue=\S+ .*?\baction=(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,8 @@ class FactoryProcess:
         for ln in self.lines(since):
             m = DECISION.search(ln.text)
             if m and (queue is None or m.group(1) == queue):
-                out.append(DecisionLine(ln.t, m.group(1), m.group(2), ln.text))
+                action = m.group(2) if m.group(2) is not None else m.group(3)
+                out.append(DecisionLine(ln.t, m.group(1), action, ln.text))
         return out
 
     def wait_decisions(self, queue: str, n: int, timeout: float, since: float | None = None) -> float:

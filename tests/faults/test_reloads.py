@@ -107,10 +107,15 @@ class Reloads:
             except NotReached:
                 ran = bool(fp.decisions(q, self.fp.started_at))
                 sc.check([f"queue {q} {'stopped cycling' if ran else 'did not start'} after the reload"])
-        try:  # RL_PANDA always has work: a pilot starts within a few cycles, with the right identity
-            wait_for(lambda: any(m.started > t for m in read_markers(self.dirs.markers)), 10, "a new pilot")
-        except NotReached:
-            sc.check(["no pilot started within 10s after the reload (the PanDA queue has work)"])
+        # RL_PANDA always has work: the factory goes on submitting pilots, from the first cycles after
+        # the reload (the second decision line after SIGHUP), and they start under its identity
+        after = fp.decisions(PANDA, since=t)[1:2]
+        since = after[0].t if after else time.time()
+        try:
+            wait_for(lambda: any(x.submitted > since for x in read_rows(self.dirs.state)), 10, "a submission")
+            wait_for(lambda: any(m.started > since for m in read_markers(self.dirs.markers)), 10, "a start")
+        except NotReached as exc:
+            sc.check([f"no pilot submitted and started within 10s of the reload's first cycles ({exc})"])
         sc.check(self.common_checks(t))
         if expect_in_log is not None and not any(
             ln.level in ("ERROR", "CRITICAL", "WARNING") and expect_in_log.lower() in ln.text.lower()
@@ -197,6 +202,30 @@ def test_broken_reloads_keep_the_last_good_configuration(
         r.queues(**{"sched.scale.factor": "nan"})
         r.hup("sched.scale.factor = nan", "sched.scale.factor", (PANDA,))
         r.restore()
+        (dirs.etc / "mappings.conf").write_text(
+            "[LOCALBATCHSTATUS-STATE2INFO]\npending = pendng\nrunning = runing\n"
+        )
+        r.hup("a mapping that maps Local states to nothing", "mapping")
+        r.restore()
+
+        scenario.step("SIGTERM after the reloads")
+        scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
+    scenario.pilots_checked(dirs.factory_id, {x.id for x in read_rows(dirs.state)} | watch.seen)
+    scenario.assert_clean()
+
+
+def test_a_bad_factory_key_of_a_plugin_keeps_its_queues_running(
+    dirs: FaultDirs, launch: Launch, panda: FaultServer, seed: int, scenario: Scenario
+) -> None:
+    """A non-finite value on reload for a [Factory] key that a plugin reads (the PanDA plugin's
+    sleep and maxage): the value is never used, and the queues of that plugin keep running their
+    last good configuration (they do not stop until the next good reload)."""
+    r = Reloads(dirs, seed, panda, scenario)
+    r.good()
+    with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, LIMITS, SLOTS) as watch:
+        r.watch = watch
+        r.fp = fp = launch("--sleep", SLEEP, log="factory-keys")
+        fp.wait_decisions(PANDA, 2, bounds.START)
 
         write_factory(dirs, r.factory_keys(**{"wmsstatus.panda.sleep": "inf"}))
         r.hup("wmsstatus.panda.sleep = inf", "wmsstatus.panda.sleep")
@@ -213,15 +242,6 @@ def test_broken_reloads_keep_the_last_good_configuration(
         )  # fmt: skip
         scenario.check(r.common_checks(t))
         panda.mode = "ok"
-        r.restore()
-
-        (dirs.etc / "mappings.conf").write_text(
-            "[LOCALBATCHSTATUS-STATE2INFO]\npending = pendng\nrunning = runing\n"
-        )
-        r.hup("a mapping that maps Local states to nothing", "mapping")
-        r.restore()
-
-        scenario.step("SIGTERM after the reloads")
         scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
     scenario.pilots_checked(dirs.factory_id, {x.id for x in read_rows(dirs.state)} | watch.seen)
     scenario.assert_clean()
