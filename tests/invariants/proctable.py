@@ -56,7 +56,7 @@ def read_proc(pid: int, with_env: bool = True) -> Proc | None:
     env: dict[str, str] = {}
     if with_env:
         words = _nul_list(f"/proc/{pid}/environ")
-        if words is None:  # it ended meanwhile
+        if not words:  # it ended meanwhile (a zombie's environment reads empty)
             return None
         for word in words:
             k, _, v = word.partition("=")
