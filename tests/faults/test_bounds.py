@@ -90,6 +90,10 @@ def test_oneshot_exits_when_no_queue_can_run(dirs: FaultDirs, launch: Launch, sc
     if rc is None:
         fp.kill9()
         scenario.check([f"--oneshot with no queue that can run still ran after {took:.0f}s"])
+    elif rc == 0 or "BROKEN" not in fp.output():
+        scenario.check(
+            [f"--oneshot with no queue that can run exited {rc} without naming the queue on stderr"]
+        )
     scenario.assert_clean()
 
 

@@ -130,6 +130,10 @@ def test_hostile_log_tree(dirs: FaultDirs, launch: Launch, seed: int, scenario: 
             scenario.check([f"GET {path[:80]} ({what}) got no HTTP status in {took:.1f}s"])
         elif SECRET.encode() in body or b"root:" in body or (what == "date link outside" and status == 200):
             scenario.check([f"GET {path[:80]} ({what}) served a file outside baseLogDir ({status})"])
+        elif what.startswith("listing") and status != 200:
+            scenario.check([f"GET {path[:80]} ({what}) answered {status}, not a listing"])
+        elif not what.startswith("listing") and not 400 <= status < 500:
+            scenario.check([f"GET {path[:80]} ({what}) answered {status}, not a client error (4xx)"])
 
     scenario.step("nothing outside baseLogDir deleted, changed or replaced")
     scenario.check(changes(outside_before, snapshot(dirs.outside), "outside baseLogDir"))

@@ -264,6 +264,12 @@ def test_a_second_factory_on_one_state_directory_is_refused_at_start(
             second.kill9()
         elif rc == 0:
             scenario.check(["the second factory exited 0 (not refused)"])
+        elif str(first.pid) not in second.output():
+            scenario.check(
+                [
+                    f"the second factory's refusal does not name the factory holding the statedir (pid {first.pid})"
+                ]
+            )
         if second.decisions():
             scenario.check([f"the second factory made {len(second.decisions())} decision(s)"])
         scenario.check([] if first.alive() else ["the first factory exited"])
