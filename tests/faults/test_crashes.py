@@ -91,7 +91,7 @@ def test_kill9_of_factory_launchers_and_pilots_at_random_moments(
                 deadline = time.monotonic() + rng.uniform(0.2, 1.5)
                 while time.monotonic() < deadline:
                     roll = rng.random()
-                    pick = pick_pilot(dirs.markers, rng, with_launcher=True) if roll < 0.25 else None
+                    pick = pick_pilot(dirs.markers, rng, with_launcher=True) if roll < 0.5 else None
                     if pick is not None:
                         _, pilot, launcher = pick
                         if rng.random() < 0.5 and launcher is not None:
