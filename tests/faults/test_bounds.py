@@ -48,7 +48,7 @@ def test_sigterm_while_the_first_panda_query_hangs(
             "wmsstatusplugin": "Panda", "wmsstatus.panda.url": panda.url, "wmsstatus.panda.sitestatus": "sites.json",
             "batchsubmitplugin": "Local", "executable": "/bin/true",
         }))  # fmt: skip
-        fp = launch("--sleep", "1", log="hang")
+        fp = launch("--queue-sleep", "1", log="hang")
         wait_for(lambda: panda.requests() > 0, bounds.START, "the first PanDA query is sent")
         time.sleep(1.0)  # the first cycle now waits for it
         sigterm(fp, scenario)
@@ -63,7 +63,7 @@ def test_sigterm_while_the_pilot_registry_is_locked(
     scenario.step("SIGTERM while another process holds the registry lock")
     write_factory(dirs, factory_keys(dirs, **{"batch.local.slots": 4}))
     write_queues(dirs, local_queue(dirs, "LOCKED", seed, activated=10, maxtorun=2, duration=(0.2, 0.4)))
-    fp = launch("--sleep", "0.3", log="locked")
+    fp = launch("--queue-sleep", "0.3", log="locked")
     fp.wait_decisions("LOCKED", 2, bounds.START)
     wait_for(lambda: len(read_rows(dirs.state)) >= 2, 10, "pilots submitted")
     db = sqlite3.connect(str(registry_path(dirs.state)), timeout=10, isolation_level=None)
@@ -154,7 +154,7 @@ def test_a_hung_submission_costs_only_its_queue(
             }),
             local_queue(dirs, "BESIDE", seed, activated=10, maxtorun=2, duration=(0.2, 0.4)),
         )  # fmt: skip
-        fp = launch("--sleep", "0.3", log="hung-submit")
+        fp = launch("--queue-sleep", "0.3", log="hung-submit")
         scenario.step("a submission that never returns")
         wait_for(lambda: any(c.path == submit for c in slurm.conns), bounds.START, "a submission is sent")
         t = time.time()

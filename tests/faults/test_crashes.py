@@ -46,7 +46,7 @@ def drain(dirs: FaultDirs, launch: Launch, seed: int, queues: dict[str, int], sl
           scenario: Scenario, timeout: float = 40.0) -> None:  # fmt: skip
     """Run a factory with no work left until every pilot has ended and been recorded as ended."""
     configure(dirs, seed, queues, 0, slots, (0.1, 0.1))
-    fp = launch("--sleep", "0.3", log="drain")
+    fp = launch("--queue-sleep", "0.3", log="drain")
     wait_for(
         lambda: not live_pilots(dirs.markers) and not any(r.active for r in read_rows(dirs.state)),
         timeout,
@@ -82,7 +82,7 @@ def test_kill9_of_factory_launchers_and_pilots_at_random_moments(
         for r in range(TALLY.rounds):
             step = scenario.step(f"round {r + 1}")
             watch.set_phase(step.name)
-            fp = launch("--sleep", "0.3", log=f"round-{r + 1}")
+            fp = launch("--queue-sleep", "0.3", log=f"round-{r + 1}")
             fp.wait_decisions("FAULTS_A", 1, bounds.START)
             if rng.random() < 0.5:  # right into a submission burst
                 wait_new_submission(dirs, fp.started_at, 5.0)
@@ -120,7 +120,7 @@ def test_kill9_between_starting_a_pilot_and_recording_it(
     queues, slots = {"FAULTS_W": 5}, 2  # pilots wait for a slot: some are always pending
     configure(dirs, seed, queues, 5, slots, (1.0, 1.5))
     with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, queues, slots) as watch:
-        fp = launch("--sleep", "0.5", log="window")
+        fp = launch("--queue-sleep", "0.5", log="window")
 
         scenario.step("queue-status while the factory is between starting a pilot and recording it")
         watch.set_phase("queue-status")
@@ -196,7 +196,7 @@ def test_kill9_of_a_launcher_or_a_pilot_keeps_every_pilot_counted(
     q, queues, slots = "FAULTS_L", {"FAULTS_L": 2}, 4
     configure(dirs, seed, queues, 10, slots, (30.0, 30.0))
     with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, queues, slots) as watch:
-        fp = launch("--sleep", "0.3", log="launchers")
+        fp = launch("--queue-sleep", "0.3", log="launchers")
         wait_for(lambda: len(live_pilots(dirs.markers)) == 2, bounds.START, "2 pilots running")
 
         scenario.step("kill -9 of a launcher whose pilot runs on")

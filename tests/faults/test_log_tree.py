@@ -114,7 +114,7 @@ def test_hostile_log_tree(dirs: FaultDirs, launch: Launch, seed: int, scenario: 
         factory_keys(dirs, **{"logserver.enabled": "True", "baseLogDirUrl": f"http://127.0.0.1:{port}"}),
     )
     write_queues(dirs, local_queue(dirs, Q, seed, activated=2, maxtorun=2, duration=(0.2, 0.2)))
-    fp = launch("--sleep", "0.5", log="logtree")
+    fp = launch("--queue-sleep", "0.5", log="logtree")
     fp.wait_decisions(Q, 1, bounds.START)
 
     scenario.step("log cleaning with hostile links and FIFOs")

@@ -126,7 +126,7 @@ def test_misbehaving_servers_never_hold_the_factory(
     configure(dirs, seed, servers)
     limits = {q: 2 for q in servers if q.startswith("NET_")}
     with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, limits, 8) as watch:
-        fp = launch("--sleep", str(SLEEP), log="network")
+        fp = launch("--queue-sleep", str(SLEEP), log="network")
         fp.wait_decisions("NET_OK", 1, bounds.START)
         t_first = time.monotonic()
         time.sleep(FLIP_AT)
@@ -207,7 +207,7 @@ def test_a_trickling_cric_server_does_not_hold_the_start(
             "wmsstatusplugin": "Static", "wmsstatus.static.activated": 1, "batchsubmitplugin": "Local",
             "schedplugin": "Ready, MaxToRun", "sched.maxtorun.maximum": 1, **pilot_keys(dirs, seed, 0.2, 0.2),
         }))  # fmt: skip
-        fp = launch("--sleep", "0.5", log="cric")
+        fp = launch("--queue-sleep", "0.5", log="cric")
         bound = bounds.CRIC_TIMEOUT + bounds.START
         try:
             wait_for(lambda: fp.decisions("FILE_Q") or not fp.alive(), bound, "a decision, or an exit")

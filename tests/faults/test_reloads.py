@@ -172,7 +172,7 @@ def test_broken_reloads_keep_the_last_good_configuration(
     r.good()
     with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, LIMITS, SLOTS) as watch:
         r.watch = watch
-        r.fp = fp = launch("--sleep", SLEEP, log="reloads")
+        r.fp = fp = launch("--queue-sleep", SLEEP, log="reloads")
         fp.wait_decisions(LOCAL, 2, bounds.START)
         wait_for(lambda: per_queue(live_pilots(dirs.markers)).get(LOCAL, 0) == 3, 15, "RL_LOCAL at MaxToRun")
 
@@ -224,7 +224,7 @@ def test_a_bad_factory_key_of_a_plugin_keeps_its_queues_running(
     r.good()
     with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, LIMITS, SLOTS) as watch:
         r.watch = watch
-        r.fp = fp = launch("--sleep", SLEEP, log="factory-keys")
+        r.fp = fp = launch("--queue-sleep", SLEEP, log="factory-keys")
         fp.wait_decisions(PANDA, 2, bounds.START)
 
         write_factory(dirs, r.factory_keys(**{"wmsstatus.panda.sleep": "inf"}))
@@ -255,9 +255,9 @@ def test_a_second_factory_on_one_state_directory_is_refused_at_start(
     write_queues(dirs, local_queue(dirs, LOCAL, seed, activated=4, maxtorun=2, duration=(5.0, 5.0)))
     with PilotWatch(dirs.factory_id, dirs.markers, dirs.state, {LOCAL: 2}, 4) as watch:
         scenario.step("two factories on one statedir")
-        first = launch("--sleep", SLEEP, log="first")
+        first = launch("--queue-sleep", SLEEP, log="first")
         first.wait_decisions(LOCAL, 1, bounds.START)
-        second = launch("--sleep", SLEEP, log="second")
+        second = launch("--queue-sleep", SLEEP, log="second")
         rc = second.wait_exit(bounds.SIGTERM_EXIT)
         if rc is None:
             scenario.check([f"the second factory still runs {bounds.SIGTERM_EXIT:g}s after it started"])
