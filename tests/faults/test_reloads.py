@@ -214,6 +214,10 @@ def test_broken_reloads_keep_the_last_good_configuration(
     scenario.assert_clean()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="a queue keeps its last good configuration when a reload breaks it: engine work in progress",
+)
 def test_a_bad_factory_key_of_a_plugin_keeps_its_queues_running(
     dirs: FaultDirs, launch: Launch, panda: FaultServer, seed: int, scenario: Scenario
 ) -> None:
