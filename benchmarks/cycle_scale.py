@@ -23,9 +23,10 @@ from collections import Counter
 from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.snapshot import build_snapshot
+from autopyfactory.loading.chain import build_chain
 from autopyfactory.model.batch import BatchQueueInfo, BatchView
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
-from autopyfactory.sched.chain import build_chain, decide
+from autopyfactory.sched.chain import decide
 
 CHAIN = {
     "schedplugin": "Ready, Scale, MaxPerCycle, MinPerCycle, StatusTest, StatusOffline, MaxPending",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autopyfactory.auth.manager import AuthManager
-from autopyfactory.config.loader import load
+from autopyfactory.loading.loader import load
 from autopyfactory.plugins.context import AuthFailure, FactoryContext
 from tests.auth.conftest import GridTools, sections
 from tests.auth.fake_tools import proxy

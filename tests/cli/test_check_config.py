@@ -77,9 +77,10 @@ def test_queue_names_the_monitor_cannot_take_are_warned_about(conf_tree, capsys)
     queues = json.loads(capsys.readouterr().out)["queues"]
     (slash,) = queues["ANALY_X/ce01"]["problems"]
     assert slash["level"] == "warning" and slash["file"].endswith("queues.conf")
-    assert slash["message"].startswith("the queue name contains '/'; a monitor name has only letters, digits")
+    assert slash["message"].startswith("queue (label) name 'ANALY_X/ce01' has '/', which the monitor's URLs")
+    assert "use only letters, digits, '.', '_' and '-' (at most 128 characters)" in slash["hint"]
     (too_long,) = queues[long]["problems"]
-    assert "is 129 characters long; a monitor name has at most 128" in too_long["message"]
+    assert "has 129 characters, more than 128" in too_long["message"]
     assert queues["Q1"]["problems"] == [] and queues["NOT_MONITORED/ce02"]["problems"] == []
 
 
@@ -92,7 +93,7 @@ def test_a_factory_id_the_monitor_cannot_take_is_warned_about(conf_tree, capsys)
     out = capsys.readouterr().out
     assert (
         "warning: " in out
-        and "[Factory] factoryId = 'site/apf 01': the factory name contains ' ', '/'" in out
+        and "[Factory] factoryId = 'site/apf 01': factory id 'site/apf 01' has a space, '/'" in out
     )
 
 

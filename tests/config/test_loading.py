@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from autopyfactory.config.keys import BOOL, INT, Key
-from autopyfactory.config.loader import load
+from autopyfactory.loading.loader import load
 
 BASE_QUEUES = """
 [DEFAULT]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autopyfactory.config.loader import load
 from autopyfactory.config.mapping_spec import MappingSpec, UnmappedStates
 from autopyfactory.config.mappings import Mappings
+from autopyfactory.loading.loader import load
 from autopyfactory.model.batch import BatchView
 from autopyfactory.plugins.registry import Registry
 from autopyfactory.plugins.status import BatchStatusPlugin

@@ -13,7 +13,7 @@ import pytest
 from autopyfactory.batch.slurm.limits import memory_mb
 from autopyfactory.cli.main import main
 from autopyfactory.config.keys import FLOAT, INT, NONNEG_FLOAT, BadValue, Key, finite_float, ratio
-from autopyfactory.config.loader import load
+from autopyfactory.loading.loader import load
 from autopyfactory.monitor_server.settings import SettingsError, load_settings
 from autopyfactory.wrapper.stage.exitcodes import StageError
 from autopyfactory.wrapper.stage.sources import parse_ratio

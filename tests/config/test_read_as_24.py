@@ -8,9 +8,10 @@ import pytest
 
 from autopyfactory.config.ini_text import py2_value
 from autopyfactory.config.keys import BOOL, INT, LIST, STR, Key
-from autopyfactory.config.loader import load
+from autopyfactory.loading.chain import build_chain
+from autopyfactory.loading.loader import load
 from autopyfactory.plugins.registry import registry
-from autopyfactory.sched.chain import build_chain, decide
+from autopyfactory.sched.chain import decide
 from tests.sched.helpers import snap
 
 BASE = """

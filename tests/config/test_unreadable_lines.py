@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autopyfactory.config.loader import load
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.engine.factory import Factory, RunOptions
+from autopyfactory.loading.loader import load
 from tests.engine import fakes
 
 DEFAULTS = """

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autopyfactory.config.loader import LoadedConfig, load
 from autopyfactory.cric.source import CRICSource
+from autopyfactory.loading.loader import LoadedConfig, load
 from tests.cric.documents import write_doc
 
 STATIC = "[DEFAULT]\nwmsstatusplugin = Static\n"

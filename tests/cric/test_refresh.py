@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from autopyfactory.config.loader import load
 from autopyfactory.cric.source import CRICSource
 from autopyfactory.engine.factory import Factory, RunOptions
+from autopyfactory.loading.loader import load
 from autopyfactory.testbed.model import Site
 from autopyfactory.testbed.runner import ThreadedTestbed
 from tests.cric.documents import DOC, ce, pq, write_doc

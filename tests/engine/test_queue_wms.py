@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from autopyfactory.config.loader import load
 from autopyfactory.engine.factory import Factory, RunOptions
+from autopyfactory.loading.loader import load
 from tests.engine import fakes
 
 QUEUES = """

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from autopyfactory.config.loader import LoadedConfig, load
+from autopyfactory.loading.loader import LoadedConfig, load
 from autopyfactory.plugins.context import AuthFailure, FactoryContext
 from autopyfactory.plugins.registry import registry
 

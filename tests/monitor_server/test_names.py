@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+from autopyfactory.apfmon.names import MAX_LENGTH, NameKind, check_name, is_valid_name, name_problem
 from autopyfactory.monitor_server.app import create_app
 from autopyfactory.monitor_server.clock import FakeClock
-from autopyfactory.monitor_server.names import MAX_LENGTH, NameKind, check_name, is_valid_name, name_problem
 from autopyfactory.monitor_server.settings import AuthMode, AuthSettings, ServerSettings
 from autopyfactory.monitor_server.testing.server import ThreadedServer
 

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.sched.chain import build_chain, decide
+from autopyfactory.loading.chain import build_chain
+from autopyfactory.sched.chain import decide
 from tests.sched.helpers import plugin, snap
 
 counts = st.integers(min_value=0, max_value=100_000)

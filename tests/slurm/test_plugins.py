@@ -11,8 +11,8 @@ import pytest
 
 from autopyfactory.batch.slurm.status import SlurmBatchStatus
 from autopyfactory.batch.slurm.submit import SlurmSubmit
-from autopyfactory.config.loader import load
 from autopyfactory.engine.factory import Factory, RunOptions
+from autopyfactory.loading.loader import load
 from tests.slurm.fake_cli import FakeSlurm
 
 QUEUE = """

@@ -23,7 +23,7 @@ from autopyfactory.plugins.context import AuthFailure, FactoryContext
 from autopyfactory.plugins.registry import Registry, registry
 
 if TYPE_CHECKING:
-    from autopyfactory.config.loader import LoadedConfig
+    from autopyfactory.loading.loader import LoadedConfig
 
 log = logging.getLogger(__name__)
 

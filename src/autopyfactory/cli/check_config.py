@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from autopyfactory.config.loader import LoadedConfig, load
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.loader import LoadedConfig, load
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:

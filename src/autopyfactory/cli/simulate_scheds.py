@@ -13,14 +13,14 @@ import json
 import sys
 from typing import Any
 
-from autopyfactory.config.loader import load
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.chain import build_chain
+from autopyfactory.loading.loader import load
 from autopyfactory.model.batch import BatchQueueInfo
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo
 from autopyfactory.plugins.registry import PluginNotFound
-from autopyfactory.sched.chain import build_chain
 
 
 def count(text: str) -> int | None:

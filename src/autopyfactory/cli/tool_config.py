@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from autopyfactory.config.factory import FactorySettings
-from autopyfactory.config.loader import LoadedConfig, load
 from autopyfactory.config.problems import ConfigError
+from autopyfactory.loading.loader import LoadedConfig, load
 from autopyfactory.plugins.context import FactoryContext
 
 

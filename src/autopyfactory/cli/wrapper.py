@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from autopyfactory.config.loader import load
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
+from autopyfactory.loading.loader import load
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:

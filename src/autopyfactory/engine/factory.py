@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autopyfactory.config.factory import FactorySettings
-from autopyfactory.config.loader import LoadedConfig, load
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.actions import ActionRunner
@@ -26,6 +25,7 @@ from autopyfactory.engine.reload import diff_queues, identity_changes
 from autopyfactory.engine.snapshot import build_snapshot
 from autopyfactory.engine.statelock import StateDirBusy, lock_state_dir
 from autopyfactory.engine.status_hub import PollResult, PollRound, StatusHub, StatusKey
+from autopyfactory.loading.loader import LoadedConfig, load
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.wms import WMSView

@@ -7,7 +7,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from autopyfactory.config.loader import QueueConfig
 from autopyfactory.config.queue import (
     BATCHSTATUS_MAXAGE,
     BATCHSUBMIT_PLUGIN,
@@ -20,6 +19,8 @@ from autopyfactory.config.queue import (
 )
 from autopyfactory.engine.calls import RunningCall
 from autopyfactory.engine.status_hub import StatusHub, StatusKey
+from autopyfactory.loading.chain import build_chain
+from autopyfactory.loading.loader import QueueConfig
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.plugins.context import FactoryContext
@@ -27,7 +28,6 @@ from autopyfactory.plugins.monitor import MonitorPlugin
 from autopyfactory.plugins.registry import Registry
 from autopyfactory.plugins.submit import BatchSubmitPlugin
 from autopyfactory.sched.base import SchedPlugin
-from autopyfactory.sched.chain import build_chain
 
 log = logging.getLogger(__name__)
 

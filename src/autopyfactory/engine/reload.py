@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autopyfactory.config.loader import LoadedConfig
+from autopyfactory.loading.loader import LoadedConfig
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Plain data the factory passes between its parts: status views, snapshots, decisions, pilots."""
 
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
-from autopyfactory.model.decision import Decision, SchedResult
+from autopyfactory.model.decision import Decision, DecisionStep, SchedResult
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
@@ -10,6 +10,7 @@ __all__ = [
     "BatchQueueInfo",
     "BatchView",
     "Decision",
+    "DecisionStep",
     "FinishedPilot",
     "PilotRecord",
     "QueueSnapshot",

@@ -133,7 +133,7 @@ def _split(text: str) -> list[str]:
 
 def parse_factory_list(text: str) -> tuple[str, ...]:
     """Factory ids, separated by commas or spaces; each must be a name the monitor takes."""
-    from autopyfactory.monitor_server.names import NameKind, name_problem
+    from autopyfactory.apfmon.names import NameKind, name_problem
 
     out = []
     for name in _split(text):

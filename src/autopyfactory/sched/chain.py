@@ -1,52 +1,21 @@
-"""Building a queue's sched chain from its configuration, and running it."""
+"""Running a queue's sched chain: a pure fold over its plugins."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autopyfactory.config.problems import error
-from autopyfactory.config.queue import SCHEDPLUGIN
-from autopyfactory.config.section import ConfigSection
-from autopyfactory.model.decision import Decision, SchedResult
+from autopyfactory.model.decision import Decision, DecisionStep
 from autopyfactory.model.snapshot import QueueSnapshot
-from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 from autopyfactory.sched.base import SchedPlugin
 
 
-def build_chain(queue: ConfigSection, factory: ConfigSection, reg: Registry = registry) -> list[SchedPlugin]:
-    """Instantiate the queue's ``schedplugin`` list. Raises ConfigError naming the bad plugin or key."""
-    names: tuple[str, ...] = queue.get(SCHEDPLUGIN) or ()
-    if not names:
-        raise error(
-            queue.origin_of("schedplugin"),
-            queue.name,
-            "schedplugin",
-            "is empty",
-            hint="name at least one sched plugin, e.g. Ready",
-        )
-    chain: list[SchedPlugin] = []
-    for name in names:
-        try:
-            cls = reg.get("sched", name)
-        except PluginNotFound as exc:
-            raise error(
-                queue.origin_of("schedplugin"),
-                queue.name,
-                "schedplugin",
-                str(exc),
-                value=queue.raw("schedplugin"),
-            ) from None
-        chain.append(cls(queue, factory))
-    return chain
-
-
 def decide(chain: Sequence[SchedPlugin], snap: QueueSnapshot) -> Decision:
-    """Run the chain: the first step gets 0, each later one the previous output. Pure."""
+    """Run the chain: the first step gets 0, each later one the previous output. Every step is
+    recorded (plugin, input, output, message). Pure: the same chain and snapshot, the same decision."""
     n = 0
-    steps: list[SchedResult] = []
+    steps: list[DecisionStep] = []
     for plugin in chain:
         result = plugin.calc(n, snap)
+        steps.append(DecisionStep(plugin.name, n, result.n, result.message))
         n = result.n
-        if result.message:
-            steps.append(result)
     return Decision(snap.queue, n, tuple(steps))

@@ -12,9 +12,9 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from autopyfactory.apfmon.names import NameKind, name_problem
 from autopyfactory.monitor_server.api.common import ApiError
 from autopyfactory.monitor_server.api.refuse import SHAPE_FIX, name_fix
-from autopyfactory.monitor_server.names import NameKind, name_problem
 
 M = TypeVar("M", bound=BaseModel)
 MAX_SHOWN = 5

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from autopyfactory.apfmon.names import NameKind, name_problem
 from autopyfactory.monitor_server.api.batch import ItemProblem
 from autopyfactory.monitor_server.api.refuse import bad_name, not_admitted, refused, unknown_factory
 from autopyfactory.monitor_server.auth import Caller, Decision, normal_address
 from autopyfactory.monitor_server.db.tx import writing
-from autopyfactory.monitor_server.names import NameKind, name_problem
 from autopyfactory.monitor_server.records import Factory
 from autopyfactory.monitor_server.refusals import Refusal
 from autopyfactory.monitor_server.services import Services

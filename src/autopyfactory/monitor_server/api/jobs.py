@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
+from autopyfactory.apfmon.names import NameKind
 from autopyfactory.monitor_server.api.batch import parse_batch
 from autopyfactory.monitor_server.api.common import (
     ApiError,
@@ -27,7 +28,6 @@ from autopyfactory.monitor_server.api.factory_writes import REGISTER_PILOTS, rec
 from autopyfactory.monitor_server.api.serialize import job_json, job_summary_json
 from autopyfactory.monitor_server.api.state_update import apply_state_update
 from autopyfactory.monitor_server.db.tx import reading, writing
-from autopyfactory.monitor_server.names import NameKind
 from autopyfactory.monitor_server.services import caller, services
 from autopyfactory.monitor_server.states import parse_state
 from autopyfactory.monitor_server.store.job_refusals import refusals

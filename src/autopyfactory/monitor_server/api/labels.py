@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
+from autopyfactory.apfmon.names import NameKind
 from autopyfactory.monitor_server.api.batch import parse_batch
 from autopyfactory.monitor_server.api.common import (
     ApiError,
@@ -33,7 +34,6 @@ from autopyfactory.monitor_server.api.factory_writes import (
 from autopyfactory.monitor_server.api.refuse import not_admitted, refused
 from autopyfactory.monitor_server.api.serialize import label_json
 from autopyfactory.monitor_server.db.tx import reading, writing
-from autopyfactory.monitor_server.names import NameKind
 from autopyfactory.monitor_server.records import Label
 from autopyfactory.monitor_server.refusals import Refusal
 from autopyfactory.monitor_server.services import Services, caller, services

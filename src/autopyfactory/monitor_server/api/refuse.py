@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+from autopyfactory.apfmon.names import ALLOWED, NameKind
 from autopyfactory.monitor_server.api.common import ApiError
 from autopyfactory.monitor_server.auth import Caller, Decision
-from autopyfactory.monitor_server.names import ALLOWED, NameKind
 from autopyfactory.monitor_server.refusals import Refusal
 from autopyfactory.monitor_server.services import Services
 

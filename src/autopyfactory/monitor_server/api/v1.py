@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from autopyfactory.apfmon.names import NameKind, name_problem
 from autopyfactory.monitor_server.api.batch import ItemProblem
 from autopyfactory.monitor_server.api.common import ApiError, read_body, text
 from autopyfactory.monitor_server.api.factory_writes import (
@@ -44,7 +45,6 @@ from autopyfactory.monitor_server.api.factory_writes import (
 )
 from autopyfactory.monitor_server.api.refuse import name_fix
 from autopyfactory.monitor_server.api.state_update import parse_rc, submit_update
-from autopyfactory.monitor_server.names import NameKind, name_problem
 from autopyfactory.monitor_server.services import caller, services
 from autopyfactory.monitor_server.states import JobState
 from autopyfactory.monitor_server.store.factories import FactoryInfo

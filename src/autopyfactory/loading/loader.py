@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from autopyfactory.apfmon.names import NameKind, name_fault, name_fix
 from autopyfactory.config.factory import (
     AUTH_CONF,
     DEFAULT_CONF_DIR,
@@ -35,13 +36,12 @@ from autopyfactory.config.ini_text import decode
 from autopyfactory.config.keys import Key, KeySet
 from autopyfactory.config.mapping_check import check_mapping_files
 from autopyfactory.config.mappings import Mappings
-from autopyfactory.config.monitor_names import FACTORY_MAX, name_problem
 from autopyfactory.config.problems import ConfigError, ConfigProblem, error
 from autopyfactory.config.queue import ENABLED
-from autopyfactory.config.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.sources import read_source, resolve_path
 from autopyfactory.config.validate import check_keys, unknown_default_keys, unknown_keys
+from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
 __all__ = ["KnownKeys", "LoadedConfig", "QueueConfig", "load", "locate_conf"]
@@ -293,8 +293,8 @@ def _factory_name_problems(
     """A warning when a monitor is configured and would refuse the factory's name."""
     if settings is None or not monitors:
         return []
-    why = name_problem(settings.factory_id, FACTORY_MAX)
-    if why is None:
+    fault = name_fault(NameKind.FACTORY, settings.factory_id)
+    if fault is None:
         return []
     return [
         ConfigProblem(
@@ -302,9 +302,9 @@ def _factory_name_problems(
             factory.origin_of(FACTORY_ID.name),
             FACTORY_SECTION,
             FACTORY_ID.name,
-            f"the factory name {why}: the monitor refuses it, so nothing of this factory will show there",
+            f"{fault}: the monitor refuses it, so nothing of this factory will show there",
             settings.factory_id,
-            "choose a factoryId of letters, digits, '.', '_' and '-'",
+            f"choose another factoryId: {name_fix(NameKind.FACTORY)}",
         )
     ]
 

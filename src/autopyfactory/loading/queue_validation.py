@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from autopyfactory.apfmon.names import NameKind, name_fault, name_fix
 from autopyfactory.config.credentials import ProfileState, credential_problems
 from autopyfactory.config.factory import FACTORY_KEYS
 from autopyfactory.config.keys import STR, Key, KeySet
 from autopyfactory.config.mapping_check import check_mapping
 from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.mappings import Mappings
-from autopyfactory.config.monitor_names import LABEL_MAX, name_problem
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.queue import (
     ARGUMENTS,
@@ -191,18 +191,19 @@ def _monitor_problems(
                     "add the section to monitor.conf or remove it from monitorsection",
                 )
             )
-    why = name_problem(s.name, LABEL_MAX) if monitor_names else None
-    if why is not None:
+    fault = name_fault(NameKind.LABEL, s.name) if monitor_names else None
+    if fault is not None:
         out.append(
             ConfigProblem(
                 "warning",
                 s.origin,
                 s.name,
                 "monitorsection",
-                f"the queue name {why}: the monitor refuses it as a label name, so this queue's pilots "
-                "and messages will not show there",
+                f"{fault}: the monitor refuses it as a label name, so this queue's pilots and messages "
+                "will not show there",
                 ",".join(monitor_names),
-                "rename the queue section (the label is the queue name), or remove monitorsection",
+                f"rename the queue section (the label is the queue name: {name_fix(NameKind.LABEL)}), "
+                "or remove monitorsection",
             )
         )
     return out

@@ -6,10 +6,11 @@ the database column that holds it. Every name travels in URLs (``/api/factories/
 ``$APFMON`` calls), where ``/``, ``:``, ``?``, ``#``, ``%``, spaces and the like cannot be carried
 as part of one path segment; ``.`` and ``..`` alone are removed by HTTP clients as dot segments.
 
-Standard library only, so that configuration checks can import it without the server's
-dependencies::
+The one source of this rule: the monitor service applies it to what it is sent, and the factory's
+configuration checks warn with it before a queue reports under a name the monitor refuses.
+Standard library only::
 
-    from autopyfactory.monitor_server.names import NameKind, name_problem
+    from autopyfactory.apfmon.names import NameKind, name_problem
     problem = name_problem(NameKind.LABEL, "ANALY_X/ce01")   # a sentence with the fix, or None
 """
 
@@ -44,22 +45,32 @@ def _show(ch: str) -> str:
     return repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
 
 
-def name_problem(kind: NameKind, name: str) -> str | None:
-    """None when ``name`` is acceptable as a ``kind``; else one sentence naming the problem and the fix."""
+def name_fix(kind: NameKind) -> str:
+    """What a name of ``kind`` may be made of, as advice."""
+    return f"use only {ALLOWED} (at most {MAX_LENGTH[kind]} characters)"
+
+
+def name_fault(kind: NameKind, name: str) -> str | None:
+    """None when ``name`` is acceptable as a ``kind``; else what is wrong with it (without the fix)."""
     limit = MAX_LENGTH[kind]
     shown = name if len(name) <= 80 else name[:77] + "..."
-    fix = f"use only {ALLOWED} (at most {limit} characters)"
     if not name:
-        return f"{kind} is empty: {fix}"
+        return f"{kind} is empty"
     if len(name) > limit:
-        return f"{kind} {shown!r} has {len(name)} characters, more than {limit}: {fix}"
+        return f"{kind} {shown!r} has {len(name)} characters, more than {limit}"
     if _NAME.fullmatch(name) is None:
         bad = sorted(set(_BAD_CHAR.findall(name)))
         chars = ", ".join(_show(c) for c in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        return f"{kind} {shown!r} has {chars}, which the monitor's URLs cannot carry: {fix}"
+        return f"{kind} {shown!r} has {chars}, which the monitor's URLs cannot carry"
     if name in (".", ".."):
-        return f"{kind} {name!r} is a dot segment, which HTTP clients remove from URLs: {fix}"
+        return f"{kind} {name!r} is a dot segment, which HTTP clients remove from URLs"
     return None
+
+
+def name_problem(kind: NameKind, name: str) -> str | None:
+    """None when ``name`` is acceptable as a ``kind``; else one sentence naming the problem and the fix."""
+    fault = name_fault(kind, name)
+    return None if fault is None else f"{fault}: {name_fix(kind)}"
 
 
 def is_valid_name(kind: NameKind, name: str) -> bool:
