@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from autopyfactory.engine import cycle as cycle_module
+from autopyfactory.engine.daemon import Daemon
 from autopyfactory.engine.factory import Factory, RunOptions
 from tests.engine import fakes
 
@@ -164,7 +166,7 @@ def test_cycles_option_runs_exactly_n_cycles(conf_tree, world) -> None:  # type:
     etc = conf_tree(files={"queues.conf": queues(2)})
     world.activated = {"SITE0": 1, "SITE1": 1}
     f = factory(etc, cycles=3, sleep=0.01)
-    assert f.run() == 0
+    assert Daemon(f).run() == 0
     assert f.cycles_done == 3
     assert world.wms_polls == 3
 
@@ -173,8 +175,8 @@ def test_stop_lets_in_flight_submissions_finish(conf_tree, world) -> None:  # ty
     etc = conf_tree(files={"queues.conf": queues(1, "batchsubmit.fake.delay = 0.5\n")})
     world.activated = {"SITE0": 2}
     f = factory(etc, sleep=0.01)
-    threading.Timer(0.2, f.stop).start()
-    assert f.run() == 0
+    threading.Timer(0.2, f.stop).start()  # the factory's stop reaches the daemon's loop
+    assert Daemon(f).run() == 0
     assert world.submissions == [("Q0", 2)]  # the submission under way when stop came completed
     assert f.cycles_done == 1
 
@@ -188,8 +190,8 @@ def test_a_queue_that_could_not_decide_waits_its_sleep_before_trying_again(
     world.batch_frozen_at = 1_000_000_000.0 + 10**9  # never stale, never advancing
     f = factory(etc)
     if why == "decision error":
-        monkeypatch.setattr(f, "_decide", lambda *a: (_ for _ in ()).throw(RuntimeError("broken chain")))
-    runner = threading.Thread(target=f.run)
+        monkeypatch.setattr(cycle_module, "decide", lambda *a: (_ for _ in ()).throw(RuntimeError("broken chain")))
+    runner = threading.Thread(target=Daemon(f).run)
     runner.start()
     threading.Event().wait(1.2)
     f.stop()
@@ -207,7 +209,7 @@ def test_reload_applies_changed_monitor_sections_and_submit_concurrency(conf_tre
     world.activated = {"SITE0": 1}
     f = factory(etc)
     f.run_cycle()
-    (bound,) = f._bounds.values()
+    (bound,) = f.cycle._slots.values()
     (etc / "monitor.conf").write_text(files["monitor.conf"].replace("old.example", "new.example"))
     f.reload()
     queue = f.queues["Q0"].section
@@ -219,7 +221,7 @@ def test_reload_applies_changed_monitor_sections_and_submit_concurrency(conf_tre
     )
     f.reload()
     f.run_cycle()
-    (new_bound,) = f._bounds.values()
+    (new_bound,) = f.cycle._slots.values()
     assert new_bound is not bound and new_bound._initial_value == 5  # type: ignore[attr-defined]
     f.shutdown()
 
@@ -231,5 +233,5 @@ def test_run_puts_back_the_signal_handlers_it_replaced(conf_tree, world) -> None
     sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     before = {s: signal.getsignal(s) for s in sigs}
     f = factory(conf_tree(files={"queues.conf": queues(1)}), cycles=1, sleep=0.01)
-    assert f.run() == 0
+    assert Daemon(f).run() == 0
     assert {s: signal.getsignal(s) for s in sigs} == before

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from autopyfactory.engine.daemon import Daemon
 from autopyfactory.engine.factory import Factory, RunOptions
+from autopyfactory.engine.pool import DaemonPool
 from tests.engine import fakes
 from tests.engine.test_cycle import queues
 
@@ -34,7 +36,7 @@ def wait_for(cond: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 def running(f: Factory) -> Iterator[threading.Thread]:
-    t = threading.Thread(target=f.run, name="factory-under-test")
+    t = threading.Thread(target=Daemon(f).run, name="factory-under-test")
     t.start()
     try:
         yield t
@@ -110,7 +112,8 @@ def test_the_other_queues_keep_cycling_while_one_queues_call_hangs(
     wait_for(lambda: world.calls.get("submit:Q1", 0) >= start + 8)
     assert world.calls[f"{call}:Q0"] == 1
     assert f.queues["Q0"].overrun is not None and f.queues["Q0"].overrun.call == call
-    assert f._pool.threads <= 8  # one hung thread, not one per cycle
+    calls = f.executors.calls
+    assert isinstance(calls, DaemonPool) and calls.threads <= 8  # one hung thread, not one per cycle
     decided = f.queues["Q0"].cycles
     world.release()
     wait_for(lambda: f.queues["Q0"].cycles > decided)  # Q0 cycles again

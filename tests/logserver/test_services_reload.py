@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from autopyfactory.engine.daemon import Daemon
 from autopyfactory.engine.factory import Factory, RunOptions
 
 
@@ -53,19 +54,19 @@ def test_a_reload_moves_the_log_server_and_the_cleaner_to_the_new_base_log_dir(t
     p1, p2 = _free_port(), _free_port()
     etc = tmp_path / "etc"
     _conf(etc, old_logs, p1, tmp_path / "state")
-    f = Factory(RunOptions(conf=str(etc)))
-    f._start_services()
+    daemon = Daemon(Factory(RunOptions(conf=str(etc))))
+    daemon.start_services()
     try:
         _wait(lambda: (r := _get(p1, f"/{today}/Q/1.0.out")) is not None and r.status_code == 200)
         assert _get(p1, f"/{today}/Q/1.0.out").text == "served from logs-old\n"  # type: ignore[union-attr]
         assert (new_logs / "2000-01-01").exists()  # not the cleaner's business yet
 
         _conf(etc, new_logs, p2, tmp_path / "state")
-        f.reload()
+        daemon.reload()
         _wait(lambda: (r := _get(p2, f"/{today}/Q/1.0.out")) is not None and r.status_code == 200)
         assert _get(p2, f"/{today}/Q/1.0.out").text == "served from logs-new\n"  # type: ignore[union-attr]
         _wait(lambda: _get(p1, f"/{today}/Q/1.0.out") is None)  # the old port is given up
         _wait(lambda: not (new_logs / "2000-01-01").exists())  # the cleaner works on the new tree
     finally:
-        f.shutdown()
+        daemon.shutdown()
     assert _get(p2, "/") is None

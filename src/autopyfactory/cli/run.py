@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         except (KeyError, PermissionError, OSError) as exc:
             log.error("--runas %s failed: %s", args.runas, exc)
             return 1
+    from autopyfactory.engine.daemon import Daemon
     from autopyfactory.engine.factory import Factory, FactoryConfigError
 
     opts = run_options(args)
@@ -102,9 +103,10 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot start: %s", exc)
         print(f"autopyfactory: cannot start: {exc}", file=sys.stderr)
         return 1
-    rc = factory.run()
-    if rc and factory.exit_reason:
-        print(f"autopyfactory: {factory.exit_reason}", file=sys.stderr)
+    daemon = Daemon(factory)
+    rc = daemon.run()
+    if rc and daemon.exit_reason:
+        print(f"autopyfactory: {daemon.exit_reason}", file=sys.stderr)
     if factory.abandoned:
         # plugin calls past their deadline still run in daemon threads: end the process now, before
         # interpreter shutdown could trip over them (they are named in the log)

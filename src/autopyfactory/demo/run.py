@@ -19,6 +19,7 @@ from typing import Any
 from autopyfactory.batch.local.backend import LocalBatch
 from autopyfactory.demo.embedded import DemoSites, write_tree
 from autopyfactory.demo.result import CycleRow, DemoResult
+from autopyfactory.engine.daemon import Daemon
 from autopyfactory.engine.factory import CycleReport, Factory, RunOptions
 from autopyfactory.testbed.client import TestbedClient
 from autopyfactory.testbed.runner import TestbedProcess
@@ -29,6 +30,8 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 @dataclass(frozen=True)
 class DemoOptions:
+    """How the demo runs: jobs per site, payload, cycle length, slots, timeouts."""
+
     base: Path
     user: str
     jobs: int = 300  # at the online site
@@ -100,15 +103,19 @@ def run_demo(opts: DemoOptions, on_row: Callable[[CycleRow], None] | None = None
 
 
 def _queue_jobs(client: TestbedClient, opts: DemoOptions, res: DemoResult) -> None:
-    s = opts.sites
-    ok = max(0, opts.jobs - opts.failing_jobs)
+    sites = opts.sites
+    succeeding = max(0, opts.jobs - opts.failing_jobs)
     batches = [
-        (s.online, ok, f'echo "payload $PandaID"; {opts.payload}'),
-        (s.online, opts.jobs - ok, f'echo "payload $PandaID fails on purpose"; {opts.payload}; exit 3'),
-        (s.test, opts.test_jobs, f'echo "test payload $PandaID"; {opts.payload}'),
-        (s.offline, opts.offline_jobs, f'echo "payload $PandaID"; {opts.payload}'),
+        (sites.online, succeeding, f'echo "payload $PandaID"; {opts.payload}'),
+        (
+            sites.online,
+            opts.jobs - succeeding,
+            f'echo "payload $PandaID fails on purpose"; {opts.payload}; exit 3',
+        ),
+        (sites.test, opts.test_jobs, f'echo "test payload $PandaID"; {opts.payload}'),
+        (sites.offline, opts.offline_jobs, f'echo "payload $PandaID"; {opts.payload}'),
     ]
-    res.failing_on_purpose = opts.jobs - ok
+    res.failing_on_purpose = opts.jobs - succeeding
     for site, n, command in batches:
         if n > 0:
             client.submit(site, n, command)
@@ -169,7 +176,7 @@ def _run_until_drained(
     factory.on_cycle.append(on_cycle)
     watcher.start()
     try:
-        factory.run()
+        Daemon(factory).run()
     finally:
         done.set()
         watcher.join(5)

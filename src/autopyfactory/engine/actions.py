@@ -1,6 +1,6 @@
 """Carrying out one queue's decision: submit or retire pilots, clean up, tell the monitors.
 
-Runs on a pool thread, one action per queue at a time. Every plugin call has the
+Runs on the actions executor, one action per queue at a time. Every plugin call has the
 ``batchsubmit.timeout`` deadline (monitor calls ``monitor.timeout``). Submission goes in calls of
 at most ``batchsubmit.batchsize`` pilots, each under the backend's ``batchsubmit.concurrency``
 bound, and each batch's pilots are handed to the monitors and then dropped, so memory stays
@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from autopyfactory.config.factory import FactorySettings
 from autopyfactory.engine.calls import Overran, call_with_deadline
+from autopyfactory.engine.clock import SYSTEM_CLOCK, Clock
+from autopyfactory.engine.executors import Executor
 from autopyfactory.engine.monitor_calls import MonitorCalls
-from autopyfactory.engine.pool import DaemonPool
-from autopyfactory.engine.queue import Outcome, QueueRuntime
+from autopyfactory.engine.outcome import ActionKind, Outcome, StopPoint
+from autopyfactory.engine.queue import QueueRuntime
+from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.monitor import MonitorPlugin
 
 log = logging.getLogger("autopyfactory.factory")
 T = TypeVar("T")
+
+SLOT_WAIT = 0.2  # seconds between looks at the stop flag while waiting for a submission slot
 
 
 class Stopping(Exception):
@@ -29,28 +34,33 @@ class Stopping(Exception):
 
 
 class ActionRunner:
+    """Carries out queues' actions (:meth:`run`): the plugin calls on ``executor`` with their
+    deadlines, each in one of its backend's submission slots (``slot(queue)``), the monitors told
+    through ``monitors``; ``stopping`` set: no new batch or call starts."""
+
     def __init__(
         self,
-        pool: DaemonPool,
+        executor: Executor,
         settings: FactorySettings,
         monitors: MonitorCalls,
         slot: Callable[[QueueRuntime], threading.BoundedSemaphore],
         stopping: threading.Event,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self.pool = pool
+        self.executor = executor
         self.settings = settings
         self.monitors = monitors
         self.slot = slot
         self.stopping = stopping
+        self.clock = clock
 
     def run(self, rt: QueueRuntime, out: Outcome) -> None:
         """Carry out ``out`` (its ``target``); the result goes into ``out``. Never raises."""
-        assert out.decision is not None
+        assert out.decision is not None and out.acts
         try:
-            if out.target > 0:
+            if out.kind is ActionKind.SUBMIT:
                 self._submit(rt, out)
             else:
-                out.action = "retired 0"
                 self._retire(rt, out, -out.target)
             if not self.stopping.is_set():
                 self._cleanup(rt)
@@ -59,70 +69,76 @@ class ActionRunner:
             out.error = f"{exc}; the queue is skipped until it returns"
             log.error("queue=%s %s", rt.name, out.error)
         except Stopping:
-            out.action += " (stopping: no new call started)"
+            out.stopped = StopPoint.BEFORE_CALL
         except Exception as exc:
             out.error = f"{type(exc).__name__}: {exc}"
-        if out.error and not (out.submitted or out.retired):
-            out.action = "error"
-        msg = out.decision.message
-        if msg and not out.error and not self.stopping.is_set():
-            for m in rt.monitors:
-                self.monitors.call(m, rt.name, "update_label", lambda m=m: m.update_label(rt.section, msg))  # type: ignore[misc]
+        message = out.decision.message
+        if message and not out.error and not self.stopping.is_set():
+            for monitor in rt.monitors:
+                self.monitors.call(monitor, rt.name, "update_label", _label_update(monitor, rt, message))
 
     def _call(self, rt: QueueRuntime, call: str, fn: Callable[[], T]) -> T:
         """``fn()`` (a call of the queue's submit plugin) with the ``batchsubmit.timeout`` deadline,
         in one of the backend's ``batchsubmit.concurrency`` slots. The slot is given back when the
         call returns or overruns (a hung call is no load on the backend, and must not starve it)."""
         sem = self.slot(rt)
-        while not sem.acquire(timeout=0.2):
+        while not sem.acquire(timeout=SLOT_WAIT):
             if self.stopping.is_set():
                 raise Stopping()
         try:
             return call_with_deadline(
-                self.pool,
+                self.executor,
                 f"queue={rt.name}",
                 rt.submitter.name,
                 call,
                 fn,
                 self.settings.submit_timeout,
                 "batchsubmit.timeout",
+                self.clock,
             )
         finally:
             sem.release()
 
     def _submit(self, rt: QueueRuntime, out: Outcome) -> None:
-        n, size = out.target, self.settings.submit_batch
-        out.action = "submitted 0"
-        while out.submitted < n:
+        wanted, batch_size = out.target, self.settings.submit_batch
+        while out.submitted < wanted:
             if self.stopping.is_set():
-                out.action += f" of {n} (stopping: no new batch)"
+                out.stopped = StopPoint.BEFORE_BATCH
                 return
-            k = min(size, n - out.submitted)
-            pilots = self._call(rt, "submit", lambda k=k: rt.submitter.submit(k))  # type: ignore[misc]
+            asked = min(batch_size, wanted - out.submitted)
+            pilots = self._call(rt, "submit", _submission(rt, asked))
             made = len(pilots)
             out.submitted += made
-            out.action = f"submitted {out.submitted}"
-            for m in rt.monitors:
-                self.monitors.call(
-                    m,
-                    rt.name,
-                    "register_pilots",
-                    lambda m=m, p=pilots: m.register_pilots(rt.section, p),  # type: ignore[misc]
-                )
+            for monitor in rt.monitors:
+                self.monitors.call(monitor, rt.name, "register_pilots", _registration(monitor, rt, pilots))
             del pilots  # only the count is kept
-            if made < k:  # the plugin made fewer than asked: no more this cycle
+            if made < asked:  # the plugin made fewer than asked: no more this cycle
                 return
 
     def _retire(self, rt: QueueRuntime, out: Outcome, n: int) -> None:
         retired = self._call(rt, "retire", lambda: rt.submitter.retire(n))
         out.retired = len(retired)
-        out.action = f"retired {len(retired)}" + (" (peaceful)" if rt.submitter.peaceful else "")
+        out.peaceful = rt.submitter.peaceful
 
     def _cleanup(self, rt: QueueRuntime) -> None:
-        t0 = time.monotonic()
+        t0 = self.clock.monotonic()
         try:
             self._call(rt, "cleanup", rt.submitter.cleanup)
         except (Overran, Stopping):
             raise
         except Exception:
-            log.exception("queue=%s cleanup failed (after %.1fs)", rt.name, time.monotonic() - t0)
+            log.exception("queue=%s cleanup failed (after %.1fs)", rt.name, self.clock.monotonic() - t0)
+
+
+def _submission(rt: QueueRuntime, n: int) -> Callable[[], list[PilotRecord]]:
+    return lambda: rt.submitter.submit(n)
+
+
+def _registration(
+    monitor: MonitorPlugin, rt: QueueRuntime, pilots: Sequence[PilotRecord]
+) -> Callable[[], None]:
+    return lambda: monitor.register_pilots(rt.section, pilots)
+
+
+def _label_update(monitor: MonitorPlugin, rt: QueueRuntime, message: str) -> Callable[[], None]:
+    return lambda: monitor.update_label(rt.section, message)

@@ -1,22 +1,23 @@
 """Plugin calls with a deadline the engine enforces.
 
 Every call the engine makes into a plugin (status poll, submit, retire, cleanup, monitor calls,
-close) runs on a :class:`~autopyfactory.engine.pool.DaemonPool` thread while the caller waits at
-most the call's deadline. A call that overruns is not abandoned silently: :class:`Overran` carries
-the :class:`RunningCall`, which the engine keeps on the queue (or monitor) so that nothing else is
-started there until that call returns, and which logs when it finally does."""
+close) runs on an executor (in the daemon a :class:`~autopyfactory.engine.pool.DaemonPool` thread)
+while the caller waits at most the call's deadline. A call that overruns is not abandoned
+silently: :class:`Overran` carries the :class:`RunningCall`, which the engine keeps on the queue
+(or monitor) so that nothing else is started there until that call returns, and which logs when
+it finally does."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from autopyfactory.engine.pool import DaemonPool
+from autopyfactory.engine.clock import SYSTEM_CLOCK, Clock
+from autopyfactory.engine.executors import Executor
 
 log = logging.getLogger("autopyfactory.factory")
 T = TypeVar("T")
@@ -24,7 +25,8 @@ T = TypeVar("T")
 
 @dataclass
 class RunningCall:
-    """A plugin call under way: who, what, since when, and its deadline (seconds)."""
+    """A plugin call under way: who, what, since when (``clock.monotonic()``), and its deadline
+    (seconds)."""
 
     owner: str  # "queue=Q" or "monitor=M"
     plugin: str
@@ -32,10 +34,11 @@ class RunningCall:
     deadline: float
     key: str  # the [Factory] key that sets the deadline
     future: Future[Any]
-    started: float = field(default_factory=time.monotonic)
+    started: float
+    clock: Clock = SYSTEM_CLOCK
 
     def seconds(self) -> float:
-        return time.monotonic() - self.started
+        return self.clock.monotonic() - self.started
 
     @property
     def done(self) -> bool:
@@ -58,18 +61,21 @@ class Overran(Exception):
 
 
 def call_with_deadline(
-    pool: DaemonPool,
+    executor: Executor,
     owner: str,
     plugin: str,
     call: str,
     fn: Callable[[], T],
     deadline: float,
     key: str,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> T:
-    """``fn()`` on a pool thread; its result, its exception, or :class:`Overran` after
-    ``deadline`` seconds. When it overruns, the call's end is logged (with how late it was)."""
-    fut: Future[T] = pool.submit(fn)
-    running = RunningCall(owner, plugin, call, deadline, key, fut)
+    """``fn()`` on ``executor``; its result, its exception, or :class:`Overran` after ``deadline``
+    seconds. When it overruns, the call's end is logged (with how late it was). On an inline
+    executor the call has ended when it is submitted: it never overruns."""
+    started = clock.monotonic()
+    fut: Future[T] = executor.submit(fn)
+    running = RunningCall(owner, plugin, call, deadline, key, fut, started, clock)
     try:
         return fut.result(timeout=deadline)
     except FutureTimeout:

@@ -11,16 +11,21 @@ import threading
 from collections.abc import Callable
 
 from autopyfactory.engine.calls import Overran, RunningCall, call_with_deadline
-from autopyfactory.engine.pool import DaemonPool
+from autopyfactory.engine.clock import SYSTEM_CLOCK, Clock
+from autopyfactory.engine.executors import Executor
 from autopyfactory.plugins.monitor import MonitorPlugin
 
 log = logging.getLogger("autopyfactory.factory")
 
 
 class MonitorCalls:
-    def __init__(self, pool: DaemonPool, timeout: float) -> None:
-        self.pool = pool
+    """Every call the engine makes into monitor plugins, with the ``monitor.timeout`` deadline and
+    the memory of which monitor has a call that overran."""
+
+    def __init__(self, executor: Executor, timeout: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.executor = executor
         self.timeout = timeout
+        self.clock = clock
         self._overrun: dict[int, RunningCall] = {}
         self._lock = threading.Lock()
 
@@ -48,13 +53,14 @@ class MonitorCalls:
             return False
         try:
             call_with_deadline(
-                self.pool,
+                self.executor,
                 f"monitor={name}",
                 monitor.name,
                 call,
                 fn,
                 self.timeout,
                 "monitor.timeout",
+                self.clock,
             )
             return True
         except Overran as exc:

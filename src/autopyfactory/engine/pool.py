@@ -22,6 +22,9 @@ T = TypeVar("T")
 
 
 class DaemonPool:
+    """Daemon worker threads started on demand (up to ``max_threads``, when given); idle ones end after
+    ``idle_seconds``. ``submit`` gives a future."""
+
     def __init__(self, name: str, idle_seconds: float = 60.0, max_threads: int | None = None) -> None:
         self.name = name
         self.idle_seconds = idle_seconds

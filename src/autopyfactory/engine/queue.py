@@ -1,89 +1,69 @@
-"""One APF queue at run time: its chain, its status sources, its submit plugin and monitors."""
+"""One APF queue at run time: its chain, its status sources, its submit plugin and monitors, and
+what it remembers between cycles."""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from autopyfactory.config.queue import (
-    BATCHSTATUS_MAXAGE,
-    BATCHSUBMIT_PLUGIN,
-    MONITOR_SECTION,
-    SLEEP,
-    WMSQUEUE,
-    WMSSTATUS_MAXAGE,
-    WMSSTATUS_PLUGIN,
-    batchstatus_plugin_name,
-)
+from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.calls import RunningCall
-from autopyfactory.engine.status_hub import StatusHub, StatusKey
-from autopyfactory.loading.chain import build_chain
-from autopyfactory.loading.loader import QueueConfig
-from autopyfactory.model.decision import Decision
-from autopyfactory.model.snapshot import QueueSnapshot
-from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.engine.status_hub import StatusKey
 from autopyfactory.plugins.monitor import MonitorPlugin
-from autopyfactory.plugins.registry import Registry
 from autopyfactory.plugins.submit import BatchSubmitPlugin
 from autopyfactory.sched.base import SchedPlugin
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Outcome:
-    """What happened to one queue in one cycle (for the decision log line and tests)."""
-
-    queue: str
-    snapshot: QueueSnapshot | None
-    decision: Decision | None
-    action: str
-    submitted: int = 0
-    retired: int = 0
-    error: str = ""
-    target: int = 0  # what the action aims at: the decision, cut to the safety cap
-    cap: str = ""  # set when the safety cap cut the decision (for the decision line)
+DUE_SLACK = 0.001  # seconds: a queue whose sleep ends this close to the cycle's time is due
 
 
+@dataclass(eq=False)
 class QueueRuntime:
-    def __init__(
-        self,
-        qc: QueueConfig,
-        ctx: FactoryContext,
-        hub: StatusHub,
-        reg: Registry,
-        monitors: dict[str, MonitorPlugin],
-        sleep_override: float | None = None,
-    ) -> None:
-        s = qc.section
-        self.config = qc
-        self.section = s
-        self.name = s.name
-        self.wmsqueue: str = s.get(WMSQUEUE) or s.name
-        self.chain: list[SchedPlugin] = build_chain(s, ctx.factory, reg)
-        wms_name = s.get(WMSSTATUS_PLUGIN)
-        self.wms_key: StatusKey | None = None
-        wms_maxage = None
-        if wms_name:
-            self.wms_key, wms_inst = hub.instance("wmsstatus", str(wms_name), s)
-            wms_maxage = wms_inst.maxage()
-        self.batch_key, batch_inst = hub.instance("batchstatus", batchstatus_plugin_name(s), s)
-        self.wms_maxage: float = s.get(WMSSTATUS_MAXAGE) or wms_maxage or 360.0
-        self.batch_maxage: float = s.get(BATCHSTATUS_MAXAGE) or batch_inst.maxage()
-        submit_cls = reg.get("batchsubmit", str(s.get(BATCHSUBMIT_PLUGIN)))
-        self.submitter: BatchSubmitPlugin = submit_cls(ctx, s)
-        self.monitors = [monitors[m] for m in s.get(MONITOR_SECTION) if m in monitors]
-        self.sleep: float = sleep_override if sleep_override is not None else float(s.get(SLEEP))
-        self.last_decision_at: float | None = None
-        # the last cycle this queue was due in, whatever came of it: it waits apfqueue.sleep from
-        # there, also when it could not decide (repeated batch data, an error)
-        self.last_attempt_at: float | None = None
-        self.last_batch_at: float | None = None
-        self.cycles = 0
-        self.action: Future[Any] | None = None  # this queue's submission/retirement under way
-        self.overrun: RunningCall | None = None  # a plugin call past its deadline, still running
+    """One APF queue as the cycle runs it.
+
+    Built parts: the queue's effective configuration ``section``, its ``wmsqueue``, its sched
+    ``chain``, the keys of its status sources in the factory's
+    :class:`~autopyfactory.engine.status_hub.StatusHub` (``wms_key`` None: the queue reads no WMS)
+    and the age beyond which their data counts as missing, its ``submitter`` and its ``monitors``,
+    and ``sleep`` (``apfqueue.sleep``: seconds from one of its cycles to the next). The factory
+    builds one per queue with :func:`autopyfactory.engine.queue_builder.build_queue`.
+
+    State between cycles: when it last took part in a cycle (``last_attempt_at``) and decided
+    (``last_decision_at``), the time of the batch view it last decided on (``last_batch_at``: it
+    never decides twice on one), the action still under way (``acting``) and a plugin call that
+    overran its deadline and has not returned (``overrun``)."""
+
+    section: ConfigSection
+    wmsqueue: str
+    chain: list[SchedPlugin]
+    wms_key: StatusKey | None
+    batch_key: StatusKey
+    wms_maxage: float
+    batch_maxage: float
+    submitter: BatchSubmitPlugin
+    monitors: list[MonitorPlugin] = field(default_factory=list)
+    sleep: float = 360.0
+    last_attempt_at: float | None = None
+    last_decision_at: float | None = None
+    last_batch_at: float | None = None
+    cycles: int = 0  # cycles in which it decided
+    acting: Future[Any] | None = None  # this queue's submission or retirement under way
+    overrun: RunningCall | None = None  # a plugin call past its deadline, still running
+
+    @property
+    def name(self) -> str:
+        return self.section.name
+
+    @property
+    def status_keys(self) -> list[StatusKey]:
+        return [k for k in (self.wms_key, self.batch_key) if k is not None]
+
+    def is_acting(self) -> bool:
+        """Its action of an earlier cycle is still under way."""
+        return self.acting is not None and not self.acting.done()
 
     def busy(self) -> str:
         """Why the queue cannot start a cycle now ("" when it can): a plugin call that overran
@@ -92,18 +72,16 @@ class QueueRuntime:
             if not self.overrun.done:
                 return self.overrun.describe()
             self.overrun = None
-        if self.action is not None and not self.action.done():
+        if self.is_acting():
             return "its submission of the last cycle is still under way"
         return ""
 
-    @property
-    def status_keys(self) -> list[StatusKey]:
-        return [k for k in (self.wms_key, self.batch_key) if k is not None]
-
     def due(self, now: float) -> bool:
-        return self.last_attempt_at is None or now - self.last_attempt_at >= self.sleep - 0.001
+        """Its ``sleep`` has passed since it last took part in a cycle (or it never did)."""
+        return self.last_attempt_at is None or now - self.last_attempt_at >= self.sleep - DUE_SLACK
 
     def next_due(self) -> float:
+        """When it is due next (0: now)."""
         return 0.0 if self.last_attempt_at is None else self.last_attempt_at + self.sleep
 
     def close(self) -> None:

@@ -10,6 +10,8 @@ from autopyfactory.loading.loader import LoadedConfig
 
 @dataclass(frozen=True)
 class QueueDiff:
+    """Queue names by what a new configuration does to them."""
+
     added: tuple[str, ...]
     removed: tuple[str, ...]
     changed: tuple[str, ...]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Hashable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.engine.clock import SYSTEM_CLOCK, Clock
+from autopyfactory.engine.executors import Executor
 from autopyfactory.engine.pool import DaemonPool
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
@@ -40,8 +41,9 @@ class PollRound:
 
     def __init__(self, hub: StatusHub, keys: Iterable[StatusKey], timeout: float) -> None:
         self.hub = hub
+        self.clock = hub.clock
         self.timeout = timeout
-        self.started = time.monotonic()
+        self.started = self.clock.monotonic()
         self._changed = threading.Event()
         self._futures: dict[StatusKey, Future[Any]] = {}
         self._results: dict[StatusKey, PollResult] = {}
@@ -56,20 +58,21 @@ class PollRound:
             return
         prev = hub._inflight.get(key)
         if prev is not None and not prev[0].done():
-            running = time.monotonic() - prev[1]
+            running = self.clock.monotonic() - prev[1]
             self._results[key] = PollResult(
                 None, f"plugin={key[1]} call=poll still running after {running:.0f}s (status.timeout)"
             )
             return
-        fut = hub._pool.submit(lambda: _timed_poll(inst))
-        hub._inflight[key] = (fut, time.monotonic())
+        started = self.clock.monotonic()
+        fut = hub._executor.submit(lambda: _timed_poll(inst, self.clock))
+        hub._inflight[key] = (fut, started)
         hub.poll_counts[key] = hub.poll_counts.get(key, 0) + 1
         fut.add_done_callback(lambda _f: self._changed.set())
         self._futures[key] = fut
 
     @property
     def expired(self) -> bool:
-        return time.monotonic() - self.started >= self.timeout
+        return self.clock.monotonic() - self.started >= self.timeout
 
     def ready(self, key: StatusKey) -> bool:
         """The key's result is known (answered, failed, or past the timeout)."""
@@ -91,7 +94,7 @@ class PollRound:
             r = PollResult(
                 None,
                 f"plugin={key[1]} call=poll took longer than {self.timeout:g}s (status.timeout)",
-                time.monotonic() - self.started,
+                self.clock.monotonic() - self.started,
             )
             log.error(
                 "status source %s/%s: poll still running after %.0fs (status.timeout); its data "
@@ -112,9 +115,9 @@ class PollRound:
 
     def wait(self, stop: threading.Event | None = None, slice_: float = 0.2) -> None:
         """Until a poll ends, the timeout passes, or ``stop`` is set (looked at every ``slice_`` s)."""
-        left = self.timeout - (time.monotonic() - self.started)
+        left = self.timeout - (self.clock.monotonic() - self.started)
         if left > 0 and not (stop is not None and stop.is_set()):
-            self._changed.wait(min(slice_, left) if stop is not None else left)
+            self.clock.wait(self._changed, min(slice_, left) if stop is not None else left)
         self._changed.clear()
 
     def all_ready(self) -> bool:
@@ -124,23 +127,34 @@ class PollRound:
         return {k: self.result(k) for k in (*self._futures, *self._results)}
 
 
-def _timed_poll(inst: StatusPlugin) -> tuple[Any, float]:
-    t0 = time.monotonic()
+def _timed_poll(inst: StatusPlugin, clock: Clock) -> tuple[Any, float]:
+    t0 = clock.monotonic()
     view = inst.poll()  # type: ignore[attr-defined]
-    return view, time.monotonic() - t0
+    return view, clock.monotonic() - t0
 
 
 class StatusHub:
     """Creates each status plugin instance once (per its instance key) and polls the instances a
     cycle needs, concurrently, each at most once. A poll still running from an earlier cycle is
-    not started again; its instance reports no data until it returns."""
+    not started again; its instance reports no data until it returns.
 
-    def __init__(self, ctx: FactoryContext, reg: Registry) -> None:
+    Polls run on ``executor`` (None: a daemon pool of its own, closed with the hub; a given one is
+    its owner's to close) and are timed by ``clock``."""
+
+    def __init__(
+        self,
+        ctx: FactoryContext,
+        reg: Registry,
+        executor: Executor | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.ctx = ctx
         self.reg = reg
+        self.clock = clock
         self._instances: dict[StatusKey, StatusPlugin] = {}
         self._inflight: dict[StatusKey, tuple[Future[Any], float]] = {}
-        self._pool = DaemonPool("status")
+        self._own_executor = executor is None
+        self._executor: Executor = DaemonPool("status") if executor is None else executor
         self._lock = threading.Lock()
         self.poll_counts: dict[StatusKey, int] = {}
 
@@ -172,11 +186,11 @@ class StatusHub:
             gone = [(k, self._instances.pop(k)) for k in list(self._instances) if k not in used]
             for key, _ in gone:
                 self._inflight.pop(key, None)
-        futures = [(key, self._pool.submit(inst.close)) for key, inst in gone]
-        end = time.monotonic() + wait
+        futures = [(key, self._executor.submit(inst.close)) for key, inst in gone]
+        end = self.clock.monotonic() + wait
         for key, fut in futures:
             try:
-                fut.result(timeout=max(0.0, end - time.monotonic()))
+                fut.result(timeout=max(0.0, end - self.clock.monotonic()))
             except TimeoutError:
                 log.error(
                     "closing status source %s/%s: still running after %.0fs; left", key[0], key[1], wait
@@ -186,4 +200,5 @@ class StatusHub:
 
     def close(self, wait: float = CLOSE_WAIT) -> None:
         self.retain(set(), wait)
-        self._pool.close()
+        if self._own_executor:
+            self._executor.close()

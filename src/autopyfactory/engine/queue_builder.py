@@ -1,0 +1,62 @@
+"""Building a queue's runtime from its loaded configuration: its chain, its shared status sources,
+its submit plugin and monitors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from autopyfactory.config.queue import (
+    BATCHSTATUS_MAXAGE,
+    BATCHSUBMIT_PLUGIN,
+    MONITOR_SECTION,
+    SLEEP,
+    WMSQUEUE,
+    WMSSTATUS_MAXAGE,
+    WMSSTATUS_PLUGIN,
+    batchstatus_plugin_name,
+)
+from autopyfactory.config.section import ConfigSection
+from autopyfactory.engine.queue import QueueRuntime
+from autopyfactory.engine.status_hub import StatusHub, StatusKey
+from autopyfactory.loading.chain import build_chain
+from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.monitor import MonitorPlugin
+from autopyfactory.plugins.registry import Registry
+from autopyfactory.plugins.submit import BatchSubmitPlugin
+
+DEFAULT_WMS_MAXAGE = 360.0  # seconds, when neither the queue nor its WMS status plugin says
+
+
+def build_queue(
+    section: ConfigSection,
+    ctx: FactoryContext,
+    hub: StatusHub,
+    reg: Registry,
+    monitors: Mapping[str, MonitorPlugin],
+    sleep_override: float | None = None,
+) -> QueueRuntime:
+    """The queue's runtime; its status plugin instances are taken from (or added to) ``hub``.
+    Raises ConfigError or PluginNotFound for a bad chain or plugin name, and whatever a plugin's
+    constructor raises."""
+    chain = build_chain(section, ctx.factory, reg)
+    wms_name = section.get(WMSSTATUS_PLUGIN)
+    wms_key: StatusKey | None = None
+    plugin_wms_maxage = None
+    if wms_name:
+        wms_key, wms_status = hub.instance("wmsstatus", str(wms_name), section)
+        plugin_wms_maxage = wms_status.maxage()
+    batch_key, batch_status = hub.instance("batchstatus", batchstatus_plugin_name(section), section)
+    submit_cls = reg.get("batchsubmit", str(section.get(BATCHSUBMIT_PLUGIN)))
+    submitter: BatchSubmitPlugin = submit_cls(ctx, section)
+    return QueueRuntime(
+        section=section,
+        wmsqueue=section.get(WMSQUEUE) or section.name,
+        chain=chain,
+        wms_key=wms_key,
+        batch_key=batch_key,
+        wms_maxage=section.get(WMSSTATUS_MAXAGE) or plugin_wms_maxage or DEFAULT_WMS_MAXAGE,
+        batch_maxage=section.get(BATCHSTATUS_MAXAGE) or batch_status.maxage(),
+        submitter=submitter,
+        monitors=[monitors[m] for m in section.get(MONITOR_SECTION) if m in monitors],
+        sleep=sleep_override if sleep_override is not None else float(section.get(SLEEP)),
+    )
