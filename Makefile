@@ -1,13 +1,16 @@
 # autopyfactory: developer entry points.
-#   make demo   create .venv, install, run the factory on its embedded defaults
+#   make demo   create .venv, install (with every extra), run the factory on its embedded defaults
 #   make test   install test dependencies (Python and system), run ruff, mypy and pytest
+# A site installs only what it uses: pip install autopyfactory[monitor|postgres|htcondor|testbed|all]
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
 CORE    = src/autopyfactory/model src/autopyfactory/sched src/autopyfactory/config \
-          src/autopyfactory/plugins src/autopyfactory/engine src/autopyfactory/net
+          src/autopyfactory/plugins src/autopyfactory/engine src/autopyfactory/net \
+          src/autopyfactory/loading src/autopyfactory/apfmon src/autopyfactory/extras.py \
+          src/autopyfactory/logserver
 
 .PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean
 
@@ -17,10 +20,10 @@ $(BIN)/python:
 venv: $(BIN)/python
 
 install: venv
-	$(PIP) install -e .
+	$(PIP) install -e '.[all]'
 
 install-test: venv
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[all,test]'
 	@scripts/install-system-deps.sh
 
 demo: install

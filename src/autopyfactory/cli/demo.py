@@ -44,6 +44,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from autopyfactory.extras import MissingExtra, require_extra
+
+    try:
+        require_extra("testbed")  # the demo's PanDA is the testbed's server
+    except MissingExtra as exc:
+        print(f"autopyfactory demo: {exc}", file=sys.stderr)
+        return 2
     from autopyfactory.demo.report import printer, summary_lines
     from autopyfactory.demo.run import DemoOptions, run_demo
 

@@ -45,9 +45,12 @@ def common_options(suppress: bool = False) -> argparse.ArgumentParser:
     return p
 
 
-def _modules() -> dict[str, ModuleType]:
+def _modules(only: str | None = None) -> dict[str, ModuleType]:
+    """The command modules (``only``: just that one, so a command imports nothing of the others)."""
     out: dict[str, ModuleType] = {}
     for name, mod in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             out[name] = importlib.import_module(mod)
         except ModuleNotFoundError as exc:
@@ -56,7 +59,7 @@ def _modules() -> dict[str, ModuleType]:
     return out
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def build_parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     common = common_options()
     sub_common = common_options(suppress=True)
     parser = argparse.ArgumentParser(
@@ -66,33 +69,39 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     )
     parser.add_argument("--version", action="version", version=f"autopyfactory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="command")
-    mods = _modules()
+    mods = _modules(only)
     for mod in mods.values():
         mod.add_parser(sub, sub_common)
     return parser, mods
 
 
-def command_given(args_in: Sequence[str], mods: dict[str, ModuleType]) -> bool:
-    """Whether ``args_in`` names a command. The command is the first word that is not an option or
-    an option's value, found by parsing the options the way the real parser will (the common ones
-    and ``run``'s, which 2.4 command lines use without a command): so ``--runas monitor`` or
-    ``--log run`` is a value, never the command."""
+def command_of(args_in: Sequence[str]) -> str | None:
+    """The command ``args_in`` names (None: none). The command is the first word that is not an
+    option or an option's value, found by parsing the options the way the real parser will (the
+    common ones and ``run``'s, which 2.4 command lines use without a command): so ``--runas
+    monitor`` or ``--log run`` is a value, never the command."""
+    from autopyfactory.cli import run
+
     probe = argparse.ArgumentParser(add_help=False, parents=[common_options()], exit_on_error=False)
-    mods["run"].add_options(probe)
+    run.add_options(probe)
     try:
         _, rest = probe.parse_known_args(list(args_in))
     except (argparse.ArgumentError, SystemExit):
-        return any(a in mods for a in args_in)  # the real parser reports the bad option
+        # the real parser reports the bad option
+        return next((a for a in args_in if a in COMMANDS), None)
     words = [a for a in rest if not a.startswith("-")]
-    return bool(words) and words[0] in mods
+    return words[0] if words and words[0] in COMMANDS else None
 
 
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, dict[str, ModuleType]]:
     """The command line as the factory reads it: without a command, ``run`` (as 2.4's command lines
     have none); the last of ``-d``/``-v``/``--quiet`` wins (default WARNING); ``--log`` stdout."""
     args_in = list(argv)
-    parser, mods = build_parser()
-    if not command_given(args_in, mods) and not any(a in ("-h", "--help", "--version") for a in args_in):
+    asks_help = any(a in ("-h", "--help", "--version") for a in args_in)
+    command = command_of(args_in)
+    # only the command's own module is imported (every one for the help listing them)
+    parser, mods = build_parser(None if asks_help and command is None else command or "run")
+    if command is None and not asks_help:
         args_in = ["run", *args_in]
     args = parser.parse_args(args_in)
     if getattr(args, "level", None) is None:

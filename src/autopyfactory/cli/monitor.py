@@ -102,6 +102,13 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    from autopyfactory.extras import MissingExtra, require_extra
+
+    try:
+        require_extra("monitor")
+    except MissingExtra as exc:
+        print(f"autopyfactory monitor: {exc}", file=sys.stderr)
+        return 2
     from autopyfactory.monitor_server.settings import SettingsError
 
     level = args.level if args.level != logging.WARNING else logging.INFO
@@ -110,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
         settings = _settings(args)
     except SettingsError as exc:
         print(f"monitor: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if settings.db_url.startswith(("postgresql", "postgres:")):
+            require_extra("postgres")
+    except MissingExtra as exc:
+        print(f"autopyfactory monitor: a PostgreSQL database {exc}", file=sys.stderr)
         return 2
     action = args.monitor_command
     if action == "serve":

@@ -139,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from autopyfactory.extras import MissingExtra, require_extra
+
+    try:
+        require_extra("testbed")
+    except MissingExtra as exc:
+        print(f"autopyfactory testbed serve: {exc}", file=sys.stderr)
+        return 2
     from autopyfactory.cli.logging_setup import setup_logging
     from autopyfactory.testbed.heartbeat import HeartbeatPolicy
     from autopyfactory.testbed.model import parse_site_spec

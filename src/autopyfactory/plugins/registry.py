@@ -6,7 +6,9 @@ Third parties add a plugin by declaring an entry point in their own package, e.g
     MyPolicy = "mypkg.policy:MyPolicy"
 
 Plugins are loaded on first use; a plugin that fails to import is reported by name, with the
-import error, only when a queue asks for it.
+import error, only when a queue asks for it. An entry point may name the extras its plugin needs
+(``CondorCE = "autopyfactory.batch.htcondor.flavours.ce:CondorCE [htcondor]"``): without them
+installed, a queue asking for the plugin is told which extra to install (``autopyfactory.extras``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ import threading
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from autopyfactory.extras import EXTRA_MODULES, MissingExtra, require_extra
+
 CATEGORIES = ("config", "wmsstatus", "batchstatus", "sched", "batchsubmit", "monitor", "auth")
 
 
 class PluginNotFound(LookupError):
+    """No plugin of that name, or it cannot be loaded (``cause`` says why: an import error, an
+    extra to install)."""
+
     def __init__(self, category: str, name: str, known: list[str], cause: str = "") -> None:
         self.category, self.name, self.known = category, name, known
         if cause:
@@ -39,7 +46,7 @@ class Registry:
         self._eps: dict[str, dict[str, EntryPoint]] | None = None
         self._loaded: dict[tuple[str, str], Any] = {}
         self._failed: dict[tuple[str, str], str] = {}
-        self._extra: dict[tuple[str, str], Any] = {}
+        self._registered: dict[tuple[str, str], Any] = {}
 
     def _entry_points(self) -> dict[str, dict[str, EntryPoint]]:
         if self._eps is None:
@@ -53,21 +60,31 @@ class Registry:
     def register(self, category: str, name: str, cls: Any) -> None:
         """Add a plugin class in-process (tests, embedding)."""
         with self._lock:
-            self._extra[(category, name)] = cls
+            self._registered[(category, name)] = cls
 
     def names(self, category: str) -> list[str]:
-        return sorted({*self._entry_points()[category], *(n for c, n in self._extra if c == category)})
+        return sorted({*self._entry_points()[category], *(n for c, n in self._registered if c == category)})
 
-    def get(self, category: str, name: str) -> Any:
+    def get(self, category: str, name: str, *, usable: bool = True) -> Any:
+        """The plugin class; PluginNotFound when there is none or it cannot be loaded. ``usable``:
+        its entry point's extras must be installed too (False: the class alone, e.g. for the keys
+        it declares)."""
         key = (category, name)
-        if key in self._extra:
-            return self._extra[key]
+        if key in self._registered:
+            return self._registered[key]
+        ep = self._entry_points()[category].get(name)
+        if usable and ep is not None:
+            for extra in ep.extras:
+                try:
+                    if extra in EXTRA_MODULES:
+                        require_extra(extra)
+                except MissingExtra as exc:
+                    raise PluginNotFound(category, name, self.names(category), str(exc)) from None
         with self._lock:
             if key in self._loaded:
                 return self._loaded[key]
             if key in self._failed:
                 raise PluginNotFound(category, name, self.names(category), self._failed[key])
-            ep = self._entry_points()[category].get(name)
             if ep is None:
                 raise PluginNotFound(category, name, self.names(category))
             try:
@@ -79,11 +96,12 @@ class Registry:
             return cls
 
     def all_loadable(self, category: str) -> dict[str, Any]:
-        """Every plugin of ``category`` that imports (used to know every declared key)."""
+        """Every plugin of ``category`` that imports, whether its extras are installed or not
+        (used to know every declared key)."""
         out: dict[str, Any] = {}
         for n in self.names(category):
             try:
-                out[n] = self.get(category, n)
+                out[n] = self.get(category, n, usable=False)
             except PluginNotFound:
                 continue
         return out
