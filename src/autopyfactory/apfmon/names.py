@@ -26,6 +26,8 @@ _BAD_CHAR = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class NameKind(StrEnum):
+    """The kinds of name the monitor takes in (the value reads well in a message)."""
+
     FACTORY = "factory id"
     LABEL = "queue (label) name"
     PILOT = "pilot id (cid)"

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 
 class AuthManager:
+    """The auth profiles of ``auth.conf`` (X509, SSH, GSISSH handlers), checked periodically when started;
+    submit plugins ask it for a proxy or key by profile name."""
+
     def __init__(
         self,
         sections: Mapping[str, ConfigSection],

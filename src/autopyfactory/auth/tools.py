@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class ToolResult:
+    """What an external credential tool returned: exit code, output and error output."""
+
     rc: int
     out: str
     err: str

@@ -13,6 +13,9 @@ from autopyfactory.plugins.context import AuthFailure
 
 @dataclass(frozen=True)
 class RenewSpec:
+    """How to make a new proxy: the flavour (voms-proxy-init, grid-proxy-init, myproxy), the output file and
+    the tool's inputs."""
+
     flavor: str
     out: Path
     lifetime: int

@@ -94,6 +94,8 @@ class FileReport:
 
 @dataclass
 class ParsedText:
+    """One file's text read into raw values, with the report of the lines that could not be read."""
+
     values: dict[str, dict[str, str]]  # section -> key -> raw value (DEFAULT included)
     report: FileReport
 

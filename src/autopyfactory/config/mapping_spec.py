@@ -16,6 +16,9 @@ from autopyfactory.model.wms import WMS_ATTRIBUTES
 
 @dataclass(frozen=True, slots=True)
 class MappingSpec:
+    """The ``mappings.conf`` section a status plugin reads: which states it reports, what they may map to, and
+    what must be reached."""
+
     section: str
     buckets: tuple[str, ...]  # what a state may map to (the view's attributes)
     needed: tuple[str, ...]  # buckets some state must reach, or the decision is blind

@@ -16,6 +16,8 @@ from autopyfactory.config.sources import read_source
 
 @dataclass
 class Defaults:
+    """Queue defaults read for the CRIC plugin: common ones and per activity."""
+
     common: dict[str, Value] = field(default_factory=dict)
     per_activity: dict[str, dict[str, Value]] = field(default_factory=dict)
 

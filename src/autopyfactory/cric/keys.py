@@ -96,6 +96,8 @@ FACTORY_KEYS: tuple[Key, ...] = tuple(k for s in SPECS for k in (s.cric, s.agis)
 
 @dataclass(frozen=True)
 class CRICSettings:
+    """The CRIC plugin's [Factory] settings: where to read CRIC, how often, and which queues to take."""
+
     url: str
     sleep: float
     timeout: float

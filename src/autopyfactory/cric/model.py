@@ -9,6 +9,8 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class CE:
+    """A computing element of a PanDA queue, as CRIC describes it."""
+
     name: str
     endpoint: str  # host[:port]
     flavour: str
@@ -28,6 +30,8 @@ class CE:
 
 @dataclass(frozen=True, slots=True)
 class PandaQueue:
+    """A PanDA queue as CRIC describes it, with its computing elements."""
+
     nickname: str
     panda_resource: str
     cloud: str

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 
 class CRICQueuesConfig(QueuesConfigPlugin):
+    """Queue config plugin ``CRIC`` (alias ``Agis``): one APF queue per PanDA queue and CE that CRIC lists for
+    this factory."""
+
     name = "CRIC"
     factory_keys = FACTORY_KEYS
 

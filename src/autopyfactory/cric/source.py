@@ -27,6 +27,8 @@ class CRICUnavailable(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
+    """A CRIC document and when it was fetched (``stale_reason``: an earlier copy is used)."""
+
     doc: Any
     fetched_at: float
     stale_reason: str = ""  # set when an earlier copy is used because the source failed

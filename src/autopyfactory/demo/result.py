@@ -26,6 +26,8 @@ class CycleRow:
 
 @dataclass
 class DemoResult:
+    """What a demo run did: every cycle's rows, the testbed's summary, and how it ended."""
+
     sites: DemoSites
     rows: list[CycleRow] = field(default_factory=list)
     summary: Summary | None = None

@@ -78,6 +78,10 @@ class QueueConfig:
 
 @dataclass
 class LoadedConfig:
+    """A whole factory configuration, loaded and checked: the files read, ``[Factory]`` and its typed
+    settings, mappings, monitor and auth sections, every queue with its problems, and the queue config
+    plugins that made them."""
+
     conf_files: list[Path]
     conf_dir: Path
     factory: ConfigSection

@@ -40,6 +40,9 @@ def content_type(name: str) -> str:
 
 
 class LogRequestHandler(BaseHTTPRequestHandler):
+    """Serves one request for a pilot log file or directory listing (GET and HEAD), with timeouts on every
+    read and write."""
+
     server: LogHTTPServer
     protocol_version = "HTTP/1.0"
     server_version = f"AutoPyFactory-logserver/{__version__}"

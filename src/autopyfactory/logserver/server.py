@@ -42,6 +42,9 @@ def port_of(url: str) -> int:
 
 
 class LogHTTPServer(HTTPServer):
+    """The pilot log HTTP server: files under ``baseLogDir``, each client on its own worker thread (a bounded
+    number)."""
+
     allow_reuse_address = True
     request_queue_size = 128
 

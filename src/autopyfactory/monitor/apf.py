@@ -34,6 +34,9 @@ CLOSE_WAIT = Key("monitorCloseWait", NONNEG_FLOAT, 10.0, "seconds to flush waiti
 
 
 class APFMonitor(MonitorPlugin):
+    """Monitor plugin ``APF``: tells an APFMon-compatible monitor about the factory, its pilots and its
+    queues' messages, in the background (a bounded queue of calls)."""
+
     name = "APF"
     keys = (MONITOR_URL, TOKEN, TOKEN_FILE, TIMEOUT, RETRIES, SHARD, QUEUE_SIZE, CLOSE_WAIT)
 

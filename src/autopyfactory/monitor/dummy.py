@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 
 class DummyMonitor(MonitorPlugin):
+    """Monitor plugin ``Dummy``: logs what it is told, sends nothing."""
+
     name = "Dummy"
 
     def register_factory(self) -> None:

@@ -25,6 +25,8 @@ ANSWER_LIMIT = 1 << 20  # the monitor's answers are small; a longer one is an er
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """One call to the monitor: HTTP method, path and body, and how to name it in the log."""
+
     method: str
     path: str  # appended to the base URL
     what: str  # for log lines: "register 20 pilots of QUEUE"
@@ -35,12 +37,17 @@ class Call:
 
 @dataclass
 class SenderStats:
+    """What the sender did: calls sent, failed and dropped."""
+
     sent: int = 0
     failed: int = 0
     dropped: int = 0
 
 
 class Sender:
+    """Sends monitor calls on a background thread from a bounded queue, with retries; never blocks
+    the cycle."""
+
     def __init__(
         self,
         base_url: str,

@@ -24,6 +24,8 @@ from autopyfactory.monitor_server.store.tokens import factory_of_token
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """Who sends a request: its address and the token it showed."""
+
     address: str
     token: str | None = None
 

@@ -24,6 +24,8 @@ LEASE = "expiry"
 
 
 class ExpiryTask:
+    """Runs the expiry rules periodically in the background."""
+
     def __init__(self, engine: Engine, clock: Clock, rules: ExpirySettings, metrics: Metrics) -> None:
         self.engine = engine
         self.clock = clock

@@ -7,12 +7,16 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """The monitor service's time (seconds since the epoch)."""
+
     def now(self) -> float:
         """Seconds since the epoch."""
         ...
 
 
 class SystemClock:
+    """The machine's clock."""
+
     def now(self) -> float:
         return time.time()
 

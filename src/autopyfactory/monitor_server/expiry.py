@@ -24,6 +24,8 @@ SOURCE = "expiry"
 
 @dataclass(frozen=True, slots=True)
 class ExpiryReport:
+    """What one expiry pass changed."""
+
     flagged_created: int = 0
     flagged_running: int = 0
     done: int = 0

@@ -25,6 +25,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class PilotCollector(Collector):
+    """Prometheus collector of pilot counts per factory, label and state, read from the database."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -46,6 +48,8 @@ class PilotCollector(Collector):
 
 
 class Metrics:
+    """The service's Prometheus metrics."""
+
     def __init__(self, engine: Engine) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series are noise here
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))

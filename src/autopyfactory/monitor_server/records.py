@@ -9,6 +9,8 @@ from autopyfactory.monitor_server.states import JobState
 
 @dataclass(frozen=True, slots=True)
 class Factory:
+    """A factory as the database holds it."""
+
     id: int
     name: str
     ip: str
@@ -27,6 +29,8 @@ class Factory:
 
 @dataclass(frozen=True, slots=True)
 class Label:
+    """A label (a factory's queue) as the database holds it."""
+
     id: int
     factory_id: int
     factory: str
@@ -43,6 +47,8 @@ class Label:
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """A pilot (job) as the database holds it."""
+
     id: int
     jid: str
     cid: str
@@ -61,6 +67,8 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class JobEvent:
+    """One state change of a pilot: when, from where, to what."""
+
     at: float
     source: str
     state: str | None
@@ -96,6 +104,8 @@ class RefusedWrite:
 
 @dataclass(frozen=True, slots=True)
 class LabelMessage:
+    """One decision message of a label."""
+
     at: float
     text: str
     data: str | None = None
@@ -103,6 +113,8 @@ class LabelMessage:
 
 @dataclass(frozen=True, slots=True)
 class StateCounts:
+    """Pilots per state."""
+
     created: int = 0
     running: int = 0
     exiting: int = 0

@@ -43,6 +43,8 @@ class Refusal:
 
 
 class RefusalRecorder:
+    """Records refused writes (counted per factory, action and subject) and logs them at a bounded rate."""
+
     def __init__(self, engine: Engine, clock: Clock, metrics: Metrics, log_every: float = LOG_EVERY) -> None:
         self.engine = engine
         self.clock = clock

@@ -10,6 +10,8 @@ from starlette.convertors import Convertor, register_url_convertor
 
 
 class AnyPathConvertor(Convertor[str]):
+    """A path parameter that takes the rest of the path whatever it holds (newlines included)."""
+
     regex = r"[\s\S]*"
 
     def convert(self, value: str) -> str:

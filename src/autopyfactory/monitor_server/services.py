@@ -17,6 +17,8 @@ from autopyfactory.monitor_server.writer import StateWriter
 
 @dataclass
 class Services:
+    """What the request handlers share: settings, database engine, clock, authorization, metrics."""
+
     settings: ServerSettings
     engine: Engine
     clock: Clock

@@ -24,12 +24,16 @@ class SettingsError(ValueError):
 
 
 class AuthMode(StrEnum):
+    """How factories authenticate their writes."""
+
     TOKEN = "token"  # factories send "Authorization: Bearer <token>" (created with `monitor token create`)
     ADDRESS = "address"  # as APFMon: the factory's writes must come from the address it registered from
 
 
 @dataclass(frozen=True, slots=True)
 class AuthSettings:
+    """The ``[auth]`` settings: mode, admin token, factories and networks admitted without a token."""
+
     mode: AuthMode = AuthMode.TOKEN
     admin_token: str = ""  # empty: admin actions are refused
     # factories that send no token (APF 2.4's APF plugin, Harvester), admitted by address in
@@ -56,6 +60,8 @@ class ExpirySettings:
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
+    """Everything the monitor service runs with (database, address, workers, auth, expiry)."""
+
     db_url: str = DEFAULT_DB
     host: str = "127.0.0.1"
     port: int = 8080

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class JobState(StrEnum):
+    """A pilot's state as APFMon knows it."""
+
     CREATED = "created"
     RUNNING = "running"
     EXITING = "exiting"

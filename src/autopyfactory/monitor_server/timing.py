@@ -25,6 +25,8 @@ def route_template(scope: Scope) -> str:
 
 
 class TimingMiddleware:
+    """Times every request into the metrics."""
+
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics

@@ -53,6 +53,9 @@ def _is_lock_busy(exc: BaseException) -> bool:
 
 
 class StateWriter:
+    """Applies wrappers' state updates in batches on a writer thread, so many small updates cost few
+    transactions."""
+
     def __init__(
         self,
         apply: Applier,

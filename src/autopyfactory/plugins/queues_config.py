@@ -15,6 +15,8 @@ from autopyfactory.config.section import ConfigSection
 
 @dataclass
 class QueuesResult:
+    """What a queue config plugin produced: queue sections and problems."""
+
     sections: dict[str, ResolvedSection] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
 

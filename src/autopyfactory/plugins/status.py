@@ -43,10 +43,14 @@ class StatusPlugin(ABC):
 
 
 class WMSStatusPlugin(StatusPlugin):
+    """A source of WMS status: work waiting per WMS queue, and site status."""
+
     @abstractmethod
     def poll(self) -> WMSView: ...
 
 
 class BatchStatusPlugin(StatusPlugin):
+    """A source of batch status: this factory's pilots per APF queue."""
+
     @abstractmethod
     def poll(self) -> BatchView: ...

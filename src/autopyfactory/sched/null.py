@@ -8,6 +8,8 @@ from autopyfactory.sched.base import SchedPlugin, message
 
 
 class Null(SchedPlugin):
+    """Passes on what it is given, with no message."""
+
     name = "Null"
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:

@@ -11,10 +11,12 @@ from autopyfactory.testbed.model import SiteSummary, Summary
 
 
 class TestbedError(RuntimeError):
-    pass
+    """The testbed refused a request or could not be reached."""
 
 
 class TestbedClient:
+    """Feeds and reads a running testbed over HTTP."""
+
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
         self._http = httpx.Client(base_url=self.url, timeout=timeout)

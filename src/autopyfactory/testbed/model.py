@@ -39,6 +39,8 @@ class Site:
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """A testbed job."""
+
     panda_id: int
     site: str
     status: str
@@ -54,6 +56,8 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class SiteSummary:
+    """One site's jobs per state and its pilots."""
+
     site: str
     status: str
     jobs: dict[str, int]
@@ -63,6 +67,8 @@ class SiteSummary:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
+    """Every site's summary."""
+
     sites: tuple[SiteSummary, ...]
 
     def jobs(self, state: str, site: str | None = None) -> int:

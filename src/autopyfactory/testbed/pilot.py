@@ -38,7 +38,7 @@ EXIT_TRF = 64  # the job's transformation could not be had (reported as the job'
 
 
 class ServerError(RuntimeError):
-    pass
+    """The server answered with an error."""
 
 
 def say(msg: str) -> None:
@@ -214,6 +214,8 @@ class Transformations:
 
 
 class Stop(Exception):
+    """A signal asked the pilot to stop."""
+
     def __init__(self, signum: int) -> None:
         self.signum = signum
 

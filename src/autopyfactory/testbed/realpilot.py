@@ -31,7 +31,7 @@ CLOSED_PROXY = "http://127.0.0.1:9"
 
 
 class RealPilotError(RuntimeError):
-    pass
+    """The real PanDA pilot cannot be fetched or run."""
 
 
 def default_cache() -> Path:
@@ -115,6 +115,8 @@ def pilot_environment(server: str, queue: str = "") -> dict[str, str]:
 
 @dataclass(frozen=True)
 class PilotRun:
+    """How to start the real PanDA pilot: its command line and environment."""
+
     argv: list[str]
     env: dict[str, str]
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from autopyfactory.testbed import protocol as P
+from autopyfactory.testbed import protocol
 from autopyfactory.testbed.store import JobStore
 
 SCHEDCONFIG_KINDS = ("all.json", "factory.json", "pilot.json")
@@ -37,21 +37,21 @@ def info_router(store: JobStore, storage: str) -> APIRouter:
         }
         host = host_of(request)
         return JSONResponse(
-            {s.name: P.pandaqueue(s, host) for s in store.sites() if not wanted or s.name in wanted}
+            {s.name: protocol.pandaqueue(s, host) for s in store.sites() if not wanted or s.name in wanted}
         )
 
     @r.get("/cric/api/atlas/ddmendpoint/query/")
     async def cric_ddmendpoints() -> Response:
-        return JSONResponse(P.ddm_endpoints(store.sites(), storage))
+        return JSONResponse(protocol.ddm_endpoints(store.sites(), storage))
 
     @r.get("/cache/ddmendpoints.json")
     async def cache_ddmendpoints() -> Response:
-        return _sorted_json(P.ddm_endpoints(store.sites(), storage))
+        return _sorted_json(protocol.ddm_endpoints(store.sites(), storage))
 
     @r.get("/cache/schedconfig/schedconfig.all.json")
     async def schedconfig_all(request: Request) -> Response:
         host = host_of(request)
-        return _sorted_json({s.name: P.pandaqueue(s, host) for s in store.sites()})
+        return _sorted_json({s.name: protocol.pandaqueue(s, host) for s in store.sites()})
 
     @r.get("/cache/schedconfig/{name}")
     async def schedconfig(name: str, request: Request) -> Response:
@@ -60,16 +60,16 @@ def info_router(store: JobStore, storage: str) -> APIRouter:
         if kind == "json":  # CRIC's cache layout: /cache/schedconfig/<queue>.json = {queue: {...}}
             if site is None:
                 return PlainTextResponse(f"no queue {queue}", status_code=404)
-            return _sorted_json({queue: P.pandaqueue(site, host_of(request))})
+            return _sorted_json({queue: protocol.pandaqueue(site, host_of(request))})
         if site is None or kind not in SCHEDCONFIG_KINDS:
             return PlainTextResponse(f"no schedconfig {name}", status_code=404)
         if kind == "factory.json":
-            return _sorted_json(P.factory_entry(site))
-        return _sorted_json(P.pandaqueue(site, host_of(request)))
+            return _sorted_json(protocol.factory_entry(site))
+        return _sorted_json(protocol.pandaqueue(site, host_of(request)))
 
-    @r.get(f"{P.TRF_PATH}/{P.TRF_NAME}")
+    @r.get(f"{protocol.TRF_PATH}/{protocol.TRF_NAME}")
     async def transformation() -> Response:
-        text = files("autopyfactory.testbed").joinpath(P.TRF_NAME).read_text(encoding="utf-8")
+        text = files("autopyfactory.testbed").joinpath(protocol.TRF_NAME).read_text(encoding="utf-8")
         return PlainTextResponse(text, media_type="text/x-shellscript")
 
     return r

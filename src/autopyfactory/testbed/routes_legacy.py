@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from autopyfactory.testbed import protocol as P
+from autopyfactory.testbed import protocol
 from autopyfactory.testbed.identity import asker_of, reported_identity
 from autopyfactory.testbed.labels import labels_for
 from autopyfactory.testbed.requests import int_param, params_of
@@ -45,7 +45,9 @@ def legacy_router(store: JobStore, server_url: Callable[[Request], str]) -> APIR
             return pickled(store.stats_with_label())
         if method == "getSiteSpecs":
             kind = str(params.get("siteType") or "analysis")
-            return pickled({s.name: P.site_spec(s) for s in store.sites() if kind == "all" or s.type == kind})
+            return pickled(
+                {s.name: protocol.site_spec(s) for s in store.sites() if kind == "all" or s.type == kind}
+            )
         if method == "getJob":
             return get_job(request, params)
         return update_job(request, params)
@@ -54,38 +56,39 @@ def legacy_router(store: JobStore, server_url: Callable[[Request], str]) -> APIR
         site = str(params.get("siteName") or "")
         if not site:
             return legacy_response(
-                request, {"StatusCode": P.SC_INVALID, "errorDialog": "siteName is required"}
+                request, {"StatusCode": protocol.SC_INVALID, "errorDialog": "siteName is required"}
             )
         try:
             n_jobs = int_param(params, "nJobs")
         except ValueError:
             return legacy_response(
-                request, {"StatusCode": P.SC_INVALID, "errorDialog": "nJobs must be a number"}
+                request, {"StatusCode": protocol.SC_INVALID, "errorDialog": "nJobs must be a number"}
             )
         labels = labels_for(params.get("jobType"))
         jobs = store.acquire(site, asker_of(params), n=n_jobs or 1, labels=labels)
         as_json = "application/json" in request.headers.get("accept", "")
         if not jobs:
-            answer: dict[str, Any] = {"StatusCode": P.SC_NO_JOBS}
+            answer: dict[str, Any] = {"StatusCode": protocol.SC_NO_JOBS}
             if as_json:
                 answer["errorDialog"] = "no jobs in PanDA"
             return legacy_response(request, answer)
         spec, server = store.site(site), server_url(request)
-        described = [P.job_description(j, spec, server) for j in jobs]
+        described = [protocol.job_description(j, spec, server) for j in jobs]
         if n_jobs is not None:  # the multi-job form: a list, a JSON string when not asked for JSON
             return legacy_response(
-                request, {"StatusCode": P.SC_SUCCESS, "jobs": described if as_json else json.dumps(described)}
+                request,
+                {"StatusCode": protocol.SC_SUCCESS, "jobs": described if as_json else json.dumps(described)},
             )
-        return legacy_response(request, {"StatusCode": P.SC_SUCCESS, **described[0]})
+        return legacy_response(request, {"StatusCode": protocol.SC_SUCCESS, **described[0]})
 
     def update_job(request: Request, params: dict[str, Any]) -> Response:
         try:
             job_id = int_param(params, "jobId")
             exit_code = int_param(params, "transExitCode")
         except ValueError:
-            return legacy_response(request, {"StatusCode": P.SC_INVALID})
+            return legacy_response(request, {"StatusCode": protocol.SC_INVALID})
         if job_id is None:
-            return legacy_response(request, {"StatusCode": P.SC_INVALID})
+            return legacy_response(request, {"StatusCode": protocol.SC_INVALID})
         try:
             store.update(
                 job_id,
@@ -96,7 +99,7 @@ def legacy_router(store: JobStore, server_url: Callable[[Request], str]) -> APIR
                 reported_identity(params, v1=False),
             )
         except UnknownJob:
-            return legacy_response(request, {"StatusCode": P.SC_FAILED})
-        return legacy_response(request, {"StatusCode": P.SC_SUCCESS, "command": P.NULL})
+            return legacy_response(request, {"StatusCode": protocol.SC_FAILED})
+        return legacy_response(request, {"StatusCode": protocol.SC_SUCCESS, "command": protocol.NULL})
 
     return r

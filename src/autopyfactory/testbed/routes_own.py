@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from autopyfactory.testbed import protocol as P
+from autopyfactory.testbed import protocol
 from autopyfactory.testbed.model import DEFAULT_TIMEFLOOR, Site
 from autopyfactory.testbed.store import JobStore, UnknownSite
 
@@ -60,11 +60,11 @@ def own_router(store: JobStore, pilot3: bytes | None = None) -> APIRouter:
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         log.info("site %s is now %s", name, doc.get("status"))
-        return JSONResponse(P.site_spec(store.site(name) or Site(name)))
+        return JSONResponse(protocol.site_spec(store.site(name) or Site(name)))
 
     @r.get("/sites")
     async def list_sites() -> Response:
-        return JSONResponse([P.site_spec(s) for s in store.sites()])
+        return JSONResponse([protocol.site_spec(s) for s in store.sites()])
 
     @r.get("/summary")
     async def summary() -> Response:

@@ -9,8 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autopyfactory.testbed import protocol as P
-from autopyfactory.testbed import statistics as S
+from autopyfactory.testbed import protocol, statistics
 from autopyfactory.testbed.identity import asker_of, reported_identity
 from autopyfactory.testbed.labels import ANALYSIS_LABELS, PRODUCTION_LABELS, labels_for
 from autopyfactory.testbed.requests import int_param, params_of
@@ -56,24 +55,24 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
         if bad := _method(request, "GET"):
             return bad
         try:
-            window = S.time_window(request.query_params.get("time_window"))
+            window = statistics.time_window(request.query_params.get("time_window"))
         except ValueError as exc:
             return v1_response(request, False, str(exc), {})
         store.expire_lost()
-        rows = store.counts(60.0 * (S.DEFAULT_WINDOW if window is None else window))
-        return _stats(request, S.by_site_and_resource_type(rows))
+        rows = store.counts(60.0 * (statistics.DEFAULT_WINDOW if window is None else window))
+        return _stats(request, statistics.by_site_and_resource_type(rows))
 
     @r.api_route("/statistics/job_stats_by_site_share_and_resource_type", methods=both)
     async def job_stats_by_site_share_and_resource_type(request: Request) -> Response:
         if bad := _method(request, "GET"):
             return bad
         try:
-            window = S.time_window(request.query_params.get("time_window"))
+            window = statistics.time_window(request.query_params.get("time_window"))
         except ValueError as exc:
             return v1_response(request, False, str(exc), {})
         store.expire_lost()
-        rows = store.counts(60.0 * (S.DEFAULT_WINDOW if window is None else window))
-        return _stats(request, S.by_site_share_and_resource_type(rows))
+        rows = store.counts(60.0 * (statistics.DEFAULT_WINDOW if window is None else window))
+        return _stats(request, statistics.by_site_share_and_resource_type(rows))
 
     @r.api_route("/statistics/job_stats_by_cloud", methods=both)
     async def job_stats_by_cloud(request: Request) -> Response:
@@ -86,22 +85,22 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
             )
         store.expire_lost()
         labels = PRODUCTION_LABELS if kind == "production" else ANALYSIS_LABELS
-        return _stats(request, S.by_cloud(store.counts(60.0 * S.DEFAULT_WINDOW), labels))
+        return _stats(request, statistics.by_cloud(store.counts(60.0 * statistics.DEFAULT_WINDOW), labels))
 
     @r.api_route("/statistics/production_job_stats_by_cloud_and_processing_type", methods=both)
     async def production_job_stats_by_cloud_and_processing_type(request: Request) -> Response:
         if bad := _method(request, "GET"):
             return bad
         store.expire_lost()
-        rows = store.counts(60.0 * S.DEFAULT_WINDOW)
-        return _stats(request, S.by_cloud_and_processing_type(rows, PRODUCTION_LABELS))
+        rows = store.counts(60.0 * statistics.DEFAULT_WINDOW)
+        return _stats(request, statistics.by_cloud_and_processing_type(rows, PRODUCTION_LABELS))
 
     @r.api_route("/metaconfig/get_site_specs", methods=both)
     async def get_site_specs(request: Request) -> Response:
         if bad := _method(request, "GET"):
             return bad
         kind = request.query_params.get("type", "analysis")
-        specs = {s.name: P.site_spec(s) for s in store.sites() if kind == "all" or s.type == kind}
+        specs = {s.name: protocol.site_spec(s) for s in store.sites() if kind == "all" or s.type == kind}
         return v1_response(request, True, "", specs)
 
     @r.post("/pilot/acquire_jobs")
@@ -121,8 +120,8 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
             return v1_response(request, False, "No jobs in PanDA")
         spec = store.site(site)
         data = {
-            "StatusCode": P.SC_SUCCESS,
-            "jobs": [P.job_description(j, spec, server_url(request)) for j in jobs],
+            "StatusCode": protocol.SC_SUCCESS,
+            "jobs": [protocol.job_description(j, spec, server_url(request)) for j in jobs],
         }
         return v1_response(request, True, "", data)
 
@@ -133,12 +132,14 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
             job_id = int_param(params, "job_id")
             exit_code = int_param(params, "trans_exit_code")
         except ValueError as exc:
-            return v1_response(request, False, f"bad request: {exc}", {"StatusCode": P.SC_INVALID})
+            return v1_response(request, False, f"bad request: {exc}", {"StatusCode": protocol.SC_INVALID})
         status = str(params.get("job_status") or "")
         if job_id is None:
-            return v1_response(request, False, "job_id is NULL", {"StatusCode": P.SC_INVALID})
+            return v1_response(request, False, "job_id is NULL", {"StatusCode": protocol.SC_INVALID})
         if status not in VALID_JOB_STATES:
-            return v1_response(request, False, f"Invalid job status: {status}", {"StatusCode": P.SC_INVALID})
+            return v1_response(
+                request, False, f"Invalid job status: {status}", {"StatusCode": protocol.SC_INVALID}
+            )
         try:
             store.update(
                 job_id,
@@ -149,8 +150,8 @@ def v1_router(store: JobStore, server_url: Callable[[Request], str]) -> APIRoute
                 reported_identity(params, v1=True),
             )
         except UnknownJob:
-            return v1_response(request, True, "Database error", {"StatusCode": P.SC_FAILED})
-        return v1_response(request, True, "", {"StatusCode": P.SC_SUCCESS, "command": P.NULL})
+            return v1_response(request, True, "Database error", {"StatusCode": protocol.SC_FAILED})
+        return v1_response(request, True, "", {"StatusCode": protocol.SC_SUCCESS, "command": protocol.NULL})
 
     @r.api_route("/pilot/get_job_status", methods=both)
     async def get_job_status(request: Request) -> Response:

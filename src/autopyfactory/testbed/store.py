@@ -71,11 +71,11 @@ JOB_COLUMNS = (
 
 
 class UnknownSite(LookupError):
-    pass
+    """No such site."""
 
 
 class UnknownJob(LookupError):
-    pass
+    """No such job."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +92,8 @@ class CountRow:
 
 
 class JobStore:
+    """The testbed's jobs and sites, in SQLite."""
+
     def __init__(
         self,
         path: Path | str = ":memory:",

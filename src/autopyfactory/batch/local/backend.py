@@ -52,6 +52,9 @@ __all__ = ["BASE_ENV_KEYS", "LocalBatch", "proc_start_time"]
 
 
 class LocalBatch:
+    """The Local backend of one state directory (one per process): starts pilots as processes up to ``slots``
+    at once, keeps them in its SQLite registry, reaps and removes them."""
+
     _instances: dict[Path, LocalBatch] = {}
     _ilock = threading.Lock()
 

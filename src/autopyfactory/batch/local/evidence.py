@@ -16,6 +16,8 @@ from autopyfactory.batch.local.store import LocalPilot
 
 @dataclass(frozen=True, slots=True)
 class Liveness:
+    """Whether a local pilot still runs: its launcher, or any process of its process group."""
+
     launcher: bool  # the launcher itself is alive
     group: bool  # some process of the pilot's process group is alive
 

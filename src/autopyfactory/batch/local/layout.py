@@ -8,6 +8,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class StateLayout:
+    """The Local backend's files in the state directory."""
+
     state_dir: Path
 
     @property

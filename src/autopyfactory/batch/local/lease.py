@@ -14,6 +14,9 @@ from pathlib import Path
 
 
 class OwnerLease:
+    """An OS lock that makes one process the owner of a Local registry (the one that reaps and
+    starts pilots)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None

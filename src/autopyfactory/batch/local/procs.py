@@ -23,6 +23,8 @@ def boot_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Proc:
+    """One process as ``/proc`` shows it."""
+
     pid: int
     state: str  # R, S, D, T, Z, ...
     pgid: int

@@ -19,6 +19,8 @@ FINISHED_WINDOW = 24 * 3600.0
 
 
 class LocalBatchStatus(BatchStatusPlugin):
+    """Batch status plugin ``Local``: the Local backend's pilots per queue, mapped to APF states."""
+
     name = "Local"
     mapping = MAPPING
     factory_keys = (SLOTS, KILL_GRACE, DONE_WINDOW)

@@ -49,6 +49,8 @@ ENDED = ("done", "failed", "killed")
 
 @dataclass(frozen=True, slots=True)
 class LocalPilot:
+    """One local pilot as the registry records it."""
+
     id: str
     queue: str
     state: str

@@ -25,6 +25,8 @@ GETENV = Key("batchsubmit.local.getenv", BOOL, False, "pass the factory's whole 
 
 
 class LocalSubmit(BatchSubmitPlugin):
+    """Batch submit plugin ``Local``: pilots as processes of this machine, through the Local backend."""
+
     name = "Local"
     key_prefix = "batchsubmit.local."
     keys = (ENVIRON, GETENV)

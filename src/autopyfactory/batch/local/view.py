@@ -20,6 +20,8 @@ class ReadOnlyRegistry(RuntimeError):
 
 
 class LocalBatchView:
+    """A read-only view of a Local registry, for reporting tools (changes nothing, starts nothing)."""
+
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
         self.layout = StateLayout(state_dir)

@@ -11,6 +11,8 @@ from autopyfactory.batch.slurm.settings import SlurmEndpoint
 
 
 class SlurmBackend(Protocol):
+    """What the Slurm plugins need of a Slurm cluster, through its command line tools or slurmrestd."""
+
     endpoint: SlurmEndpoint
 
     def submit(self, request: SubmitRequest) -> list[str]:

@@ -20,6 +20,8 @@ CANCEL_CHUNK = 500
 
 
 class SlurmCLI:
+    """Slurm through its command line tools (sbatch, squeue, sacct, scancel)."""
+
     def __init__(self, endpoint: SlurmEndpoint, accounting: str = "auto") -> None:
         self.endpoint = endpoint
         self.accounting = accounting  # auto until detected, then sacct, jobcomp or none

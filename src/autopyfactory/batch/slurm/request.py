@@ -25,6 +25,9 @@ class JobOptions:
 
 @dataclass(frozen=True, slots=True)
 class SubmitRequest:
+    """One sbatch submission: the pilots' tag, how many (a job array when more than one), the script and
+    options."""
+
     tag: PilotTag
     count: int
     script: str

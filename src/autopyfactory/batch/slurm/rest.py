@@ -29,6 +29,8 @@ def unix_socket_path(url: str) -> str | None:
 
 
 class SlurmRest:
+    """Slurm through slurmrestd (HTTP or a Unix socket)."""
+
     def __init__(self, endpoint: SlurmEndpoint, transport: httpx.BaseTransport | None = None) -> None:
         self.endpoint = endpoint
         self.socket = unix_socket_path(endpoint.rest_url)

@@ -18,6 +18,8 @@ class SlurmError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
+    """How a command ended: its arguments, exit code, output, error output and duration."""
+
     argv: tuple[str, ...]
     returncode: int
     stdout: str

@@ -32,6 +32,9 @@ MAPPING = MappingSpec.batch(
 
 
 class SlurmBatchStatus(BatchStatusPlugin):
+    """Batch status plugin ``Slurm``: this factory's pilots per queue (found by their tag), one query per
+    cluster and cycle."""
+
     name = "Slurm"
     mapping = MAPPING
     keys = ENDPOINT_KEYS

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autopyfactory.batch.environment import pilot_environment
 from autopyfactory.batch.logdir import pilot_log_dir
-from autopyfactory.batch.slurm import submit_keys as K
+from autopyfactory.batch.slurm import submit_keys
 from autopyfactory.batch.slurm.backend import SlurmBackend, backend_for
 from autopyfactory.batch.slurm.jobscript import PILOT_ID, build_script
 from autopyfactory.batch.slurm.limits import memory_mb, time_minutes
@@ -33,9 +33,12 @@ LIVE_STATES = frozenset({"PENDING", "CONFIGURING", "RUNNING", "SUSPENDED", "REQU
 
 
 class SlurmSubmit(BatchSubmitPlugin):
+    """Batch submit plugin ``Slurm``: pilots as Slurm jobs (job arrays for several), tagged with the factory
+    and queue."""
+
     name = "Slurm"
     key_prefix = "batchsubmit.slurm."
-    keys = (*ENDPOINT_KEYS, *K.SUBMIT_KEYS)
+    keys = (*ENDPOINT_KEYS, *submit_keys.SUBMIT_KEYS)
     factory_keys = FACTORY_KEYS
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
@@ -50,35 +53,35 @@ class SlurmSubmit(BatchSubmitPlugin):
             exe = str(default_executable())
             args = args or default_arguments(queue)
         self.argv = [exe, *shlex.split(args)]
-        self.transfer: bool = queue.get(K.TRANSFER)
-        self.environ: str = queue.get(K.ENVIRON)
-        self.max_array: int = max(1, queue.get(K.MAX_ARRAY))
+        self.transfer: bool = queue.get(submit_keys.TRANSFER)
+        self.environ: str = queue.get(submit_keys.ENVIRON)
+        self.max_array: int = max(1, queue.get(submit_keys.MAX_ARRAY))
         self.monitor_url = ctx.monitor_url(queue)
         self.host = socket.gethostname()
         self.opts = JobOptions(
-            partition=queue.get(K.PARTITION),
-            account=queue.get(K.ACCOUNT),
-            qos=queue.get(K.QOS),
-            time_limit=queue.get(K.TIME),
-            cpus=queue.get(K.CPUS),
-            memory=queue.get(K.MEMORY),
-            export=queue.get(K.EXPORT),
-            chdir=queue.get(K.CHDIR),
-            options=tuple(shlex.split(queue.get(K.OPTIONS) or "")),
+            partition=queue.get(submit_keys.PARTITION),
+            account=queue.get(submit_keys.ACCOUNT),
+            qos=queue.get(submit_keys.QOS),
+            time_limit=queue.get(submit_keys.TIME),
+            cpus=queue.get(submit_keys.CPUS),
+            memory=queue.get(submit_keys.MEMORY),
+            export=queue.get(submit_keys.EXPORT),
+            chdir=queue.get(submit_keys.CHDIR),
+            options=tuple(shlex.split(queue.get(submit_keys.OPTIONS) or "")),
         )
         self._check_rest(queue)
 
     def _check_rest(self, queue: ConfigSection) -> None:
         if self.endpoint.mode != "rest":
             return
-        for key, convert in ((K.TIME, time_minutes), (K.MEMORY, memory_mb)):
+        for key, convert in ((submit_keys.TIME, time_minutes), (submit_keys.MEMORY, memory_mb)):
             raw = queue.get(key)
             if raw:
                 try:
                     convert(raw)
                 except ValueError as exc:
                     raise error(queue.origin_of(key.name), queue.name, key.name, str(exc), raw) from None
-        for key in (K.OPTIONS, K.EXPORT):
+        for key in (submit_keys.OPTIONS, submit_keys.EXPORT):
             if queue.get(key):
                 log.warning("queue=%s %s is ignored in rest mode", self.apfqname, key.name)
 

@@ -11,6 +11,8 @@ PREFIX = "apf:"
 
 @dataclass(frozen=True, slots=True)
 class PilotTag:
+    """What marks a Slurm job as a pilot of this factory and queue (in its comment)."""
+
     factory_id: str
     queue: str
 

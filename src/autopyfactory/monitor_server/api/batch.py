@@ -22,6 +22,8 @@ MAX_SHOWN = 5
 
 @dataclass(frozen=True, slots=True)
 class ItemProblem:
+    """Why one item of a batch request was refused."""
+
     index: int
     factory: str  # the factory the item names, "" when it names none
     subject: str  # what it is about (a queue name), or ""
@@ -35,6 +37,8 @@ class ItemProblem:
 
 @dataclass(frozen=True, slots=True)
 class Batch(Generic[M]):
+    """A batch request's accepted items and the problems of the refused ones."""
+
     items: list[M]
     problems: list[ItemProblem]
 

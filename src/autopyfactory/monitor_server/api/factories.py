@@ -33,6 +33,8 @@ router = APIRouter()
 
 
 class FactoryIn(Payload):
+    """A factory registration as the API takes it."""
+
     version: str = Field(default="", max_length=64)
     email: str = Field(default="", max_length=255)
     url: str = Field(default="", max_length=255)

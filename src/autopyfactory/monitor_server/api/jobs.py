@@ -54,6 +54,8 @@ def _id_text(value: Any) -> Any:
 
 
 class JobIn(Payload):
+    """A pilot (job) registration as the API takes it."""
+
     cid: Annotated[str, BeforeValidator(_id_text)] = Field(min_length=1, max_length=128)
     label: str = Field(min_length=1, max_length=128)
     factory: str = Field(min_length=1, max_length=64)

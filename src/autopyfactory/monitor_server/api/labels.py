@@ -55,6 +55,8 @@ DATA_MAX = 64 * 1024  # characters of the JSON "data" sent with a status
 
 
 class LabelIn(Payload):
+    """A label (queue) registration as the API takes it."""
+
     name: str = Field(min_length=1, max_length=128)
     factory: str = Field(min_length=1, max_length=64)
     wmsqueue: str = Field(default="", max_length=128)

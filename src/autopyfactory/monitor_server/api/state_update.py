@@ -27,6 +27,8 @@ MAX_BODY = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """The answer to a wrapper's state update: status code and text."""
+
     status: int
     text: str  # empty on success: the caller answers with the job's URL
 

@@ -13,6 +13,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 
 class bucket_index(FunctionElement[int]):
+    """SQL: the index of the time bucket a timestamp falls in (per dialect)."""
+
     type = Integer()
     name = "bucket_index"
     inherit_cache = True

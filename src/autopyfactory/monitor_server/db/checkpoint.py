@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 
 class WalCheckpointer:
+    """Copies SQLite's write-ahead log back into the database in a background thread."""
+
     def __init__(self, engine: Engine, interval: float = 1.0) -> None:
         self.engine = engine
         self.interval = interval

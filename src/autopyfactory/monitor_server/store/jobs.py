@@ -15,6 +15,8 @@ from autopyfactory.monitor_server.states import JobState
 
 @dataclass(frozen=True, slots=True)
 class JobInfo:
+    """A pilot to register."""
+
     cid: str
     label: str
     factory: str
@@ -26,6 +28,8 @@ class JobInfo:
 
 @dataclass(frozen=True, slots=True)
 class JobsResult:
+    """How many pilots a registration created, of how many."""
+
     created: int
     total: int
 
@@ -36,6 +40,8 @@ class JobsResult:
 
 @dataclass(frozen=True, slots=True)
 class JobFilter:
+    """Which pilots a listing shows."""
+
     factory: str | None = None
     label: str | None = None
     state: JobState | None = None

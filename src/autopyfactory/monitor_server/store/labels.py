@@ -18,6 +18,8 @@ MSG_KEPT = 1024
 
 @dataclass(frozen=True, slots=True)
 class LabelInfo:
+    """A label to register."""
+
     name: str
     factory: str
     wmsqueue: str = ""
@@ -28,6 +30,8 @@ class LabelInfo:
 
 @dataclass(frozen=True, slots=True)
 class LabelsResult:
+    """How many labels a registration created and updated, of how many."""
+
     created: int
     updated: int
     total: int

@@ -18,6 +18,8 @@ BUCKETS = 24
 
 @dataclass(frozen=True, slots=True)
 class PilotCount:
+    """Pilots of one factory, label and state."""
+
     factory: str
     label: str
     state: JobState

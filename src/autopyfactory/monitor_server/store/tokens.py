@@ -13,6 +13,8 @@ from autopyfactory.monitor_server.db.schema import factory_tokens
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:
+    """A factory token's factory and creation time (never the token itself)."""
+
     factory: str
     created: float
 

@@ -19,6 +19,8 @@ NOTE_MAX = 200
 
 @dataclass(frozen=True, slots=True)
 class StateUpdate:
+    """One state update a wrapper sent."""
+
     jid: str
     state: JobState
     source: str  # the client address
@@ -30,6 +32,8 @@ class StateUpdate:
 
 
 class Outcome(StrEnum):
+    """What became of one state update."""
+
     OK = "ok"
     NOT_FOUND = "not_found"
     INVALID = "invalid"
@@ -38,6 +42,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class UpdateResult:
+    """The outcome of one state update and the state it left."""
+
     outcome: Outcome
     previous: JobState | None = None
 
@@ -51,6 +57,8 @@ def invalid_transition(current: JobState | None, target: JobState) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """A pilot event to write."""
+
     job_id: int
     at: float
     source: str
@@ -60,6 +68,8 @@ class Event:
 
 @dataclass
 class Plan:
+    """The writes a batch of state updates comes to, grouped so each group is one statement."""
+
     results: list[UpdateResult] = field(default_factory=list)
     # (new state, rc or None) -> ids of the jobs that end the batch there
     moves: dict[tuple[JobState, int | None], list[int]] = field(default_factory=lambda: defaultdict(list))

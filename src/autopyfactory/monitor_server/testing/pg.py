@@ -34,6 +34,8 @@ def _free_port() -> int:
 
 @dataclass
 class TempPostgres:
+    """A throw-away PostgreSQL server for tests (initdb in a temporary directory)."""
+
     bindir: Path
     root: Path
     port: int

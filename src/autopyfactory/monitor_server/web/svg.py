@@ -118,6 +118,8 @@ def state_bar(counts: StateCounts, width: int = 160, height: int = 14) -> Markup
 
 @dataclass(frozen=True, slots=True)
 class TimelinePoint:
+    """A pilot's state from a given time on (for its timeline)."""
+
     at: float
     state: JobState
 

@@ -41,6 +41,8 @@ REFUSED_SHOWN = 50
 
 @dataclass(frozen=True, slots=True)
 class FactoryRow:
+    """One factory on the index page."""
+
     factory: Factory
     counts: StateCounts
     activity: Activity
@@ -48,6 +50,8 @@ class FactoryRow:
 
 @dataclass(frozen=True, slots=True)
 class LabelRow:
+    """One label on a factory's page."""
+
     label: Label
     counts: StateCounts
     activity: Activity
@@ -55,12 +59,16 @@ class LabelRow:
 
 @dataclass(frozen=True, slots=True)
 class IndexPage:
+    """What the index page shows."""
+
     rows: list[FactoryRow]
     refused: list[RefusedWrite]
 
 
 @dataclass(frozen=True, slots=True)
 class FactoryPage:
+    """What a factory's page shows."""
+
     factory: Factory
     counts: StateCounts
     activity: Activity
@@ -70,12 +78,16 @@ class FactoryPage:
 
 @dataclass(frozen=True, slots=True)
 class PilotRow:
+    """One pilot on a label's page, with its log links."""
+
     job: Job
     logs: list[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
 class LabelPage:
+    """What a label's page shows."""
+
     factory: Factory
     label: Label
     counts: StateCounts
@@ -102,6 +114,8 @@ class HistoryRow:
 
 @dataclass(frozen=True, slots=True)
 class JobPage:
+    """What a pilot's page shows."""
+
     job: Job
     factory: Factory | None
     history: list[HistoryRow]

@@ -22,6 +22,8 @@ class FetchError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
+    """Bounds of one PanDA request: overall deadline, size and retries."""
+
     timeout: float = 60.0  # whole request, connection to last byte
     max_bytes: int = 64 << 20
     retries: int = 3

@@ -14,7 +14,7 @@ from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.wms import WMSQueueInfo, WMSView
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import WMSStatusPlugin
-from autopyfactory.wms.panda import keys as K
+from autopyfactory.wms.panda import keys as panda_keys
 from autopyfactory.wms.panda.auth import PandaAuth
 from autopyfactory.wms.panda.fetch import FetchLimits
 from autopyfactory.wms.panda.poller import PandaPoller
@@ -30,43 +30,51 @@ class NoPandaData(RuntimeError):
 
 def auth_of(queue: ConfigSection) -> PandaAuth:
     return PandaAuth(
-        cert=queue.get(K.CERT),
-        key=queue.get(K.KEY),
-        proxy_profiles=tuple(queue.get(K.PROXY) or ()),
-        token_file=queue.get(K.TOKEN),
-        origin=queue.get(K.ORIGIN),
-        verify=queue.get(K.VERIFY) or "True",
+        cert=queue.get(panda_keys.CERT),
+        key=queue.get(panda_keys.KEY),
+        proxy_profiles=tuple(queue.get(panda_keys.PROXY) or ()),
+        token_file=queue.get(panda_keys.TOKEN),
+        origin=queue.get(panda_keys.ORIGIN),
+        verify=queue.get(panda_keys.VERIFY) or "True",
     )
 
 
 class PandaWMSStatus(WMSStatusPlugin):
+    """WMS status plugin ``Panda``: activated jobs per PanDA queue and site status, from a poller shared per
+    PanDA server."""
+
     name = "Panda"
     mapping = MappingSpec.wms(MAPPING)
-    keys = K.QUEUE_KEYS
-    factory_keys = K.FACTORY_KEYS
+    keys = panda_keys.QUEUE_KEYS
+    factory_keys = panda_keys.FACTORY_KEYS
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
         return (
-            base_url(queue.get(K.URL) or K.DEFAULT_URL),
-            queue.get(K.API),
-            (queue.get(K.SITESTATUS) or "panda").strip(),
+            base_url(queue.get(panda_keys.URL) or panda_keys.DEFAULT_URL),
+            queue.get(panda_keys.API),
+            (queue.get(panda_keys.SITESTATUS) or "panda").strip(),
             auth_of(queue).identity(),
         )
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         f = ctx.factory
-        self.limits = FetchLimits(f.get(K.TIMEOUT), f.get(K.MAXSIZE), f.get(K.RETRIES), f.get(K.BACKOFF))
-        self._maxage: float = f.get(K.MAXAGE)
-        url = base_url(queue.get(K.URL) or K.DEFAULT_URL)
-        api: str = queue.get(K.API)
+        self.limits = FetchLimits(
+            f.get(panda_keys.TIMEOUT),
+            f.get(panda_keys.MAXSIZE),
+            f.get(panda_keys.RETRIES),
+            f.get(panda_keys.BACKOFF),
+        )
+        self._maxage: float = f.get(panda_keys.MAXAGE)
+        url = base_url(queue.get(panda_keys.URL) or panda_keys.DEFAULT_URL)
+        api: str = queue.get(panda_keys.API)
         self.stats = StatsReader(url, api, self.limits)
         self.sites = SiteStatusReader(
-            queue.get(K.SITESTATUS) or "panda", url, api, self.limits, ctx.settings.conf_dir
+            queue.get(panda_keys.SITESTATUS) or "panda", url, api, self.limits, ctx.settings.conf_dir
         )
         self.poller = PandaPoller(
-            self.stats, self.sites, auth_of(queue), ctx.auth, self.limits, f.get(K.SLEEP)
+            self.stats, self.sites, auth_of(queue), ctx.auth, self.limits, f.get(panda_keys.SLEEP)
         )
         self.poller.start()
 

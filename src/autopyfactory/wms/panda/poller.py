@@ -41,6 +41,9 @@ class _State:
 
 
 class PandaPoller:
+    """Polls one PanDA server's job statistics and site status in the background; the plugin reads its latest
+    copy."""
+
     def __init__(
         self,
         stats: StatsReader,

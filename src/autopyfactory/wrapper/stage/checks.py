@@ -23,6 +23,8 @@ log = logging.getLogger("wrapper.checks")
 
 @dataclass
 class CheckConfig:
+    """What the node checks require (free disk, memory, CPUs ...)."""
+
     disk_mb: float | None = None  # free MB in the work directory
     memory_mb: float | None = None  # MemAvailable MB
     cpus: int | None = None  # CPUs this process may use
@@ -42,6 +44,8 @@ class CheckConfig:
 
 @dataclass
 class CheckResult:
+    """One node check: its name, whether it passed, and what it found."""
+
     name: str
     ok: bool
     detail: str
@@ -169,6 +173,8 @@ def check_command(command: str, cwd: str, timeout: float) -> CheckResult:
 
 @dataclass
 class CheckReport:
+    """Every node check's result."""
+
     results: list[CheckResult] = field(default_factory=list)
 
     @property

@@ -70,6 +70,8 @@ PLUGINS = {
 
 @dataclass
 class Translation:
+    """A 2.4 wrapper command line translated: the new arguments, the 2.4 style recognised, and notes."""
+
     argv: list[str]
     style: str = ""  # "runpilot3-wrapper.sh", "wrapper.sh" or "" (nothing translated)
     notes: list[str] = field(default_factory=list)

@@ -12,6 +12,8 @@ from .payload import FORWARDER, Forwarder
 
 @dataclass
 class StageContext:
+    """What the wrapper stage's plugins are given: options and directories."""
+
     options: WrapperOptions
     workdir: str  # private, removed by the bootstrap at the end
     logdir: str  # where the profile goes (the pilot's landing directory)

@@ -21,6 +21,8 @@ CHUNK = 1 << 16
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How downloads retry: attempts per URL, backoff, timeout."""
+
     attempts: int = 3  # per URL
     backoff: float = 2.0  # seconds before the second attempt; doubles each time
     timeout: float = 60.0  # socket timeout of one attempt
@@ -36,6 +38,8 @@ class FetchFailed(Exception):
 
 
 class Deadline:
+    """A point in time after which no more attempts start."""
+
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.end = clock() + seconds

@@ -51,6 +51,8 @@ class StageArgumentParser(argparse.ArgumentParser):
 
 @dataclass
 class WrapperOptions:
+    """The wrapper stage's command line options."""
+
     plugin: str = "generic"
     vo: str = ""
     wmsqueue: str = ""

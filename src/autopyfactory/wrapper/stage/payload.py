@@ -58,6 +58,8 @@ def exit_status(returncode: int) -> int:
 
 
 class Forwarder:
+    """Forwards the signals the wrapper gets to its payload's processes."""
+
     def __init__(self) -> None:
         self.children: list[subprocess.Popen[bytes]] = []
         self.received: list[int] = []

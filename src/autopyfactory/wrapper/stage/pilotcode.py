@@ -23,6 +23,8 @@ log = logging.getLogger("wrapper.pilotcode")
 
 @dataclass(frozen=True)
 class PilotCode:
+    """Pilot code fetched for the payload: where from, the file, and its unpacked tree."""
+
     url: str  # where it came from
     file: str  # the downloaded file
     root: str  # the unpacked tree, or the directory holding the file

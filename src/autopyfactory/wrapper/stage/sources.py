@@ -27,6 +27,8 @@ _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 @dataclass(frozen=True)
 class Source:
+    """One URL to fetch, with its checksums."""
+
     url: str
     sha256: str | None = None
     md5: str | None = None  # 2.4's checksum, per URL
@@ -34,6 +36,8 @@ class Source:
 
 @dataclass(frozen=True)
 class SourceGroup:
+    """Mirrors of one download, tried in turn, with the group's weight."""
+
     sources: tuple[Source, ...]
     weight: float = 1.0
 

@@ -16,6 +16,8 @@ LAYOUTS = ("partitionable", "static")
 
 @dataclass
 class GlideinSettings:
+    """What a glidein's HTCondor configuration is built from."""
+
     release_dir: str  # the HTCondor installation (holds sbin/condor_master)
     local_dir: str  # this glidein's log, execute, spool, lock, run directories
     collector: str  # host[:port] of the pool's collector

@@ -13,6 +13,8 @@ WALLTIME = "walltime"
 
 @dataclass
 class Lifetime:
+    """When a glidein stops: idle time and walltime limits."""
+
     started: float
     max_idle: float | None
     max_walltime: float | None

@@ -70,6 +70,8 @@ def read_status(path: str) -> int | None:
 
 
 class GenericPlugin(Plugin):
+    """Wrapper plugin ``generic``: runs the pilot code with the arguments it is given."""
+
     name = "generic"
     passes_unknown = True
 

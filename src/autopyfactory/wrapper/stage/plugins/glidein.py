@@ -51,6 +51,8 @@ def _attr(text: str) -> tuple[str, str]:
 
 
 class GlideinPlugin(Plugin):
+    """Wrapper plugin ``glidein``: starts an HTCondor glidein that joins a pool."""
+
     name = "glidein"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,8 @@ from .base import Plugin
 
 
 class NullPlugin(Plugin):
+    """Wrapper plugin ``null``: runs nothing."""
+
     name = "null"
     passes_unknown = True  # ignores whatever it is given
 

@@ -21,6 +21,8 @@ from .base import Plugin
 
 
 class PandaPlugin(Plugin):
+    """Wrapper plugin ``panda``: runs the PanDA pilot."""
+
     name = "panda"
     passes_unknown = True
 

@@ -22,6 +22,8 @@ sys.exit(int(sys.argv[2]))
 
 
 class TrivialPlugin(Plugin):
+    """Wrapper plugin ``trivial``: runs a given command (tests and checks)."""
+
     name = "trivial"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
