@@ -154,7 +154,9 @@ def test_the_modules_each_extra_provides_come_from_that_extra_in_pyproject() -> 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras: dict[str, list[str]] = project["optional-dependencies"]
     assert set(EXTRA_MODULES) == set(extras) - {"test", "all"}
-    assert _requirement_names("all", extras) >= set().union(*(_requirement_names(e, extras) for e in EXTRA_MODULES))
+    assert _requirement_names("all", extras) >= set().union(
+        *(_requirement_names(e, extras) for e in EXTRA_MODULES)
+    )
     dists = packages_distributions()
     for extra, modules in EXTRA_MODULES.items():
         wanted = _requirement_names(extra, extras)

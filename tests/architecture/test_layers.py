@@ -63,7 +63,12 @@ def test_the_modules_were_found() -> None:
         # and the HTTP client for queue files over HTTP are leaves too)
         (
             ("autopyfactory.config",),
-            ("autopyfactory.config", "autopyfactory.model", "autopyfactory.wrapper.keys", "autopyfactory.net"),
+            (
+                "autopyfactory.config",
+                "autopyfactory.model",
+                "autopyfactory.wrapper.keys",
+                "autopyfactory.net",
+            ),
         ),
         # sched: pure plugins and the fold; no registry, no loading, no engine
         (("autopyfactory.sched",), ("autopyfactory.sched", "autopyfactory.model", "autopyfactory.config")),

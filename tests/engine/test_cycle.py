@@ -190,7 +190,9 @@ def test_a_queue_that_could_not_decide_waits_its_sleep_before_trying_again(
     world.batch_frozen_at = 1_000_000_000.0 + 10**9  # never stale, never advancing
     f = factory(etc)
     if why == "decision error":
-        monkeypatch.setattr(cycle_module, "decide", lambda *a: (_ for _ in ()).throw(RuntimeError("broken chain")))
+        monkeypatch.setattr(
+            cycle_module, "decide", lambda *a: (_ for _ in ()).throw(RuntimeError("broken chain"))
+        )
     runner = threading.Thread(target=Daemon(f).run)
     runner.start()
     threading.Event().wait(1.2)

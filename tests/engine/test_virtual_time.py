@@ -250,3 +250,16 @@ def test_a_snapshot_hook_gives_the_chain_what_it_adds(sim) -> None:  # type: ign
     by = {o.queue: o for o in f.run_cycle().outcomes}
     assert by["Q0"].submitted == 12 and by["Q1"].submitted == 0 and by["Q1"].action == "none"
     assert sorted(seen) == [(q, world.clock.time()) for q in QUEUES]
+
+
+def test_the_manual_clock_moves_only_when_told_and_waits_by_moving() -> None:
+    clock = ManualClock(1000.0)
+    event = threading.Event()
+    assert (clock.time(), clock.monotonic()) == (1000.0, 0.0)
+    assert clock.wait(event, 30) is False and clock.time() == 1030.0
+    event.set()
+    assert clock.wait(event, 30) is True and clock.time() == 1030.0  # set already: no time passes
+    clock.advance_to(2000.0)
+    assert clock.monotonic() == 1000.0
+    with pytest.raises(ValueError, match="does not go back"):
+        clock.advance_to(1999.0)

@@ -8,7 +8,7 @@ from autopyfactory.sched.base import SchedPlugin, message
 
 
 class Null(SchedPlugin):
-    """Passes on what it is given, with no message."""
+    """Zero, whatever it is given (for tests)."""
 
     name = "Null"
 
