@@ -4,9 +4,11 @@ bindings and the testbed; whatever needs a missing extra says which one to insta
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
@@ -55,6 +57,16 @@ def test_running_the_factory_imports_no_optional_stack_and_no_test_code(conf_tre
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen == {"rc": 0, "stacks": [], "ours": []}, proc.stderr[-2000:]
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging() -> Iterator[None]:
+    """A command sets up logging to this test's captured stdout: put the process's back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def _block(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
