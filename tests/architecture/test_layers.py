@@ -91,6 +91,7 @@ def test_the_modules_were_found() -> None:
                 "autopyfactory.model",
                 "autopyfactory.apfmon",
                 "autopyfactory.wrapper",
+                "autopyfactory.auth",  # auth.conf's profiles, checked with their handler plugins
             ),
         ),
         # the log server: plain settings, no factory

@@ -21,6 +21,8 @@ PRIVATEKEYFILE = Key("gsissh.privatekeyfile", STR, None, "proxy/private key path
 
 
 class GSISSHHandler(AuthHandler):
+    """Auth handler ``GSISSH``: the proxy a GSI-SSH profile logs in with."""
+
     name = "GSISSH"
     keys = (PRIVATEKEY, PRIVATEKEYFILE)
 

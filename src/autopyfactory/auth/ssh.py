@@ -16,15 +16,15 @@ from autopyfactory.plugins.context import AuthFailure
 
 log = logging.getLogger(__name__)
 
-S = "ssh."
-TYPE = Key(S + "type", STR, "rsa", "key type, names the written files (id_<type>)")
-PUBLICKEY = Key(S + "publickey", STR, None, "base64 public key")
-PRIVATEKEY = Key(S + "privatekey", STR, None, "base64 private key")
-PUBLICKEYFILE = Key(S + "publickeyfile", STR, None, "public key path")
-PRIVATEKEYFILE = Key(S + "privatekeyfile", STR, None, "private key path")
-PRIVKEYPASS = Key(S + "privkeypass", STR, None, "passphrase of the private key (written to a file)")
-PRIVKEYPASSFILE = Key(S + "privkeypassfile", STR, None, "file holding the passphrase")
-PASSWORDFILE = Key(S + "passwordfile", STR, None, "unused (2.4 example file)")
+PREFIX = "ssh."  # every key of an SSH profile
+TYPE = Key(PREFIX + "type", STR, "rsa", "key type, names the written files (id_<type>)")
+PUBLICKEY = Key(PREFIX + "publickey", STR, None, "base64 public key")
+PRIVATEKEY = Key(PREFIX + "privatekey", STR, None, "base64 private key")
+PUBLICKEYFILE = Key(PREFIX + "publickeyfile", STR, None, "public key path")
+PRIVATEKEYFILE = Key(PREFIX + "privatekeyfile", STR, None, "private key path")
+PRIVKEYPASS = Key(PREFIX + "privkeypass", STR, None, "passphrase of the private key (written to a file)")
+PRIVKEYPASSFILE = Key(PREFIX + "privkeypassfile", STR, None, "file holding the passphrase")
+PASSWORDFILE = Key(PREFIX + "passwordfile", STR, None, "unused (2.4 example file)")
 
 
 def _path(value: str | None) -> Path | None:
@@ -32,6 +32,9 @@ def _path(value: str | None) -> Path | None:
 
 
 class SSHHandler(AuthHandler):
+    """Auth handler ``SSH``: an SSH profile's key pair (and passphrase file), from files or from
+    the key text written to private files."""
+
     name = "SSH"
     keys = (
         TYPE,

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from autopyfactory.auth import x509_keys as K
+from autopyfactory.auth import x509_keys
 from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
 from autopyfactory.auth.proxyinfo import inspect, role_fqan
 from autopyfactory.auth.x509_renew import RenewSpec, renew
@@ -26,58 +26,65 @@ RETRY_FAILED = 60.0
 
 @dataclass(frozen=True, slots=True)
 class ProxyStatus:
+    """What the last check of a proxy found, and until when it holds."""
+
     ok: bool
     reason: str
     valid_until: float  # time.time() after which a lookup checks the proxy again
 
 
 class X509Handler(AuthHandler):
+    """Auth handler ``X509``: keeps a profile's proxy valid (renewed with voms-proxy-init,
+    grid-proxy-init or MyProxy when it runs short of ``x509.minlife``) and hands out its path."""
+
     name = "X509"
-    keys = K.X509_KEYS
+    keys = x509_keys.X509_KEYS
 
     @classmethod
     def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
         """A profile that renews with MyProxy needs the server, the account and a way to authenticate."""
         try:
-            if not profile.get(K.RENEW) or profile.get(K.FLAVOR) != "myproxy":
+            if not profile.get(x509_keys.RENEW) or profile.get(x509_keys.FLAVOR) != "myproxy":
                 return []
         except ConfigError:
             return []  # the bad value itself is reported
         why = "x509.flavor = myproxy renews from a MyProxy server"
         return [
-            *needs_one_of(profile, (K.MYPROXY_HOST,), why),
-            *needs_one_of(profile, (K.MYPROXY_USER,), why),
-            *needs_one_of(profile, (K.RETRIEVERS, K.MYPROXY_PASS), why + " and authenticates to it"),
+            *needs_one_of(profile, (x509_keys.MYPROXY_HOST,), why),
+            *needs_one_of(profile, (x509_keys.MYPROXY_USER,), why),
+            *needs_one_of(
+                profile, (x509_keys.RETRIEVERS, x509_keys.MYPROXY_PASS), why + " and authenticates to it"
+            ),
         ]
 
     def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
         super().__init__(profile, env)
         g = profile.get
-        self.proxyfile = Path(os.path.expanduser(g(K.PROXYFILE)))
-        self.vorole: str | None = g(K.VOROLE)
-        self.renew: bool = g(K.RENEW)
-        self.minlife: int = g(K.MINLIFE)
-        self.checktime: int = g(K.CHECKTIME)
-        self.owner: str | None = g(K.OWNER)
+        self.proxyfile = Path(os.path.expanduser(g(x509_keys.PROXYFILE)))
+        self.vorole: str | None = g(x509_keys.VOROLE)
+        self.renew: bool = g(x509_keys.RENEW)
+        self.minlife: int = g(x509_keys.MINLIFE)
+        self.checktime: int = g(x509_keys.CHECKTIME)
+        self.owner: str | None = g(x509_keys.OWNER)
         self.spec = RenewSpec(
-            flavor=g(K.FLAVOR),
+            flavor=g(x509_keys.FLAVOR),
             out=self.proxyfile,
-            lifetime=g(K.LIFETIME),
+            lifetime=g(x509_keys.LIFETIME),
             vorole=self.vorole,
-            baseproxy=os.path.expanduser(g(K.BASEPROXY)) if g(K.BASEPROXY) else None,
-            usercert=os.path.expanduser(g(K.USERCERT)),
-            userkey=os.path.expanduser(g(K.USERKEY)),
-            voms_args=g(K.VOMS_ARGS) or "",
-            myproxy_host=g(K.MYPROXY_HOST),
-            myproxy_user=g(K.MYPROXY_USER),
-            myproxy_pass=g(K.MYPROXY_PASS),
-            retrievers=g(K.RETRIEVERS) or (),
+            baseproxy=os.path.expanduser(g(x509_keys.BASEPROXY)) if g(x509_keys.BASEPROXY) else None,
+            usercert=os.path.expanduser(g(x509_keys.USERCERT)),
+            userkey=os.path.expanduser(g(x509_keys.USERKEY)),
+            voms_args=g(x509_keys.VOMS_ARGS) or "",
+            myproxy_host=g(x509_keys.MYPROXY_HOST),
+            myproxy_user=g(x509_keys.MYPROXY_USER),
+            myproxy_pass=g(x509_keys.MYPROXY_PASS),
+            retrievers=g(x509_keys.RETRIEVERS) or (),
         )
-        self.next_check = time.monotonic() + g(K.INITDELAY)
+        self.next_check = time.monotonic() + g(x509_keys.INITDELAY)
         self._lock = threading.Lock()
         self._status: ProxyStatus | None = None
         self._checking: int | None = None  # the thread running check(), which holds _lock
-        for k in K.REMOTE:
+        for k in x509_keys.REMOTE:
             if g(k):
                 log.warning("%s: %s is not supported; the proxy is not copied anywhere", self.label, k.name)
 

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from autopyfactory.config.keys import BOOL, LIST, NONNEG_INT, STR, Key, choice
 
-X = "x509."
-FLAVOR = Key(X + "flavor", choice("voms", "myproxy"), "voms", "how the proxy is made")
-BASEPROXY = Key(X + "baseproxy", STR, None, "a long proxy to derive from (voms-proxy-init -noregen)")
-USERCERT = Key(X + "usercert", STR, "~/.globus/usercert.pem", "certificate for voms-proxy-init")
-USERKEY = Key(X + "userkey", STR, "~/.globus/userkeynopw.pem", "passwordless key for voms-proxy-init")
-LIFETIME = Key(X + "lifetime", NONNEG_INT, 604800, "lifetime of a new proxy (s)")
-CHECKTIME = Key(X + "checktime", NONNEG_INT, 3600, "seconds between checks")
-MINLIFE = Key(X + "minlife", NONNEG_INT, 259200, "renew (and refuse to hand out) below this many seconds")
-INTERRUPTCHECK = Key(X + "interruptcheck", NONNEG_INT, 1, "unused (2.4 thread granularity)")
-INITDELAY = Key(X + "initdelay", NONNEG_INT, 0, "seconds before the first check")
-RENEW = Key(X + "renew", BOOL, True, "False: only check a proxy managed elsewhere")
-OWNER = Key(X + "owner", STR, None, "chown the proxy to this user (factory run as root)")
-VOROLE = Key(X + "vorole", STR, None, "e.g. atlas:/atlas/Role=production (checked in the FQANs)")
-PROXYFILE = Key(X + "proxyfile", STR, None, "the proxy path handed to pilots", required=True)
-MYPROXY_HOST = Key(X + "myproxy_hostname", STR, None, "MyProxy server")
-MYPROXY_USER = Key(X + "myproxy_username", STR, None, "MyProxy account")
-MYPROXY_PASS = Key(X + "myproxy_passphrase", STR, None, "MyProxy passphrase (or use retriever_list)")
-RETRIEVERS = Key(X + "retriever_list", LIST, None, "profiles whose proxy authenticates to MyProxy")
-VOMS_ARGS = Key(X + "voms.args", STR, None, "extra voms-proxy-init arguments")
+PREFIX = "x509."  # every key of an X509 profile
+FLAVOR = Key(PREFIX + "flavor", choice("voms", "myproxy"), "voms", "how the proxy is made")
+BASEPROXY = Key(PREFIX + "baseproxy", STR, None, "a long proxy to derive from (voms-proxy-init -noregen)")
+USERCERT = Key(PREFIX + "usercert", STR, "~/.globus/usercert.pem", "certificate for voms-proxy-init")
+USERKEY = Key(PREFIX + "userkey", STR, "~/.globus/userkeynopw.pem", "passwordless key for voms-proxy-init")
+LIFETIME = Key(PREFIX + "lifetime", NONNEG_INT, 604800, "lifetime of a new proxy (s)")
+CHECKTIME = Key(PREFIX + "checktime", NONNEG_INT, 3600, "seconds between checks")
+MINLIFE = Key(
+    PREFIX + "minlife", NONNEG_INT, 259200, "renew (and refuse to hand out) below this many seconds"
+)
+INTERRUPTCHECK = Key(PREFIX + "interruptcheck", NONNEG_INT, 1, "unused (2.4 thread granularity)")
+INITDELAY = Key(PREFIX + "initdelay", NONNEG_INT, 0, "seconds before the first check")
+RENEW = Key(PREFIX + "renew", BOOL, True, "False: only check a proxy managed elsewhere")
+OWNER = Key(PREFIX + "owner", STR, None, "chown the proxy to this user (factory run as root)")
+VOROLE = Key(PREFIX + "vorole", STR, None, "e.g. atlas:/atlas/Role=production (checked in the FQANs)")
+PROXYFILE = Key(PREFIX + "proxyfile", STR, None, "the proxy path handed to pilots", required=True)
+MYPROXY_HOST = Key(PREFIX + "myproxy_hostname", STR, None, "MyProxy server")
+MYPROXY_USER = Key(PREFIX + "myproxy_username", STR, None, "MyProxy account")
+MYPROXY_PASS = Key(PREFIX + "myproxy_passphrase", STR, None, "MyProxy passphrase (or use retriever_list)")
+RETRIEVERS = Key(PREFIX + "retriever_list", LIST, None, "profiles whose proxy authenticates to MyProxy")
+VOMS_ARGS = Key(PREFIX + "voms.args", STR, None, "extra voms-proxy-init arguments")
 REMOTE = tuple(
-    Key(X + f"remote_{k}", STR, None, "not supported (2.4 documented it, never implemented it)")
+    Key(PREFIX + f"remote_{k}", STR, None, "not supported (2.4 documented it, never implemented it)")
     for k in ("host", "user", "owner", "group")
 )
 

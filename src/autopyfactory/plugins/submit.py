@@ -59,12 +59,14 @@ class BatchSubmitPlugin(ABC):
         """(peaceful, killorder) for ``queue``: ``overlay.*`` wins over the plain spelling, which a 2.4
         plugin ignores (``retire_keys_24``)."""
         peaceful, killorder, ov_peaceful, ov_killorder = retire_keys(cls.key_prefix)
-        op, ok = queue.get(ov_peaceful), queue.get(ov_killorder)
+        overlay_peaceful, overlay_killorder = queue.get(ov_peaceful), queue.get(ov_killorder)
         if cls.retire_keys_24:
-            return (True if op is None else bool(op)), (ok or "newest")
+            return (True if overlay_peaceful is None else bool(overlay_peaceful)), (
+                overlay_killorder or "newest"
+            )
         return (
-            op if op is not None else bool(queue.get(peaceful)),
-            ok if ok is not None else str(queue.get(killorder)),
+            overlay_peaceful if overlay_peaceful is not None else bool(queue.get(peaceful)),
+            overlay_killorder if overlay_killorder is not None else str(queue.get(killorder)),
         )
 
     @classmethod

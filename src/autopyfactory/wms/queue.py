@@ -27,6 +27,8 @@ MAXAGE = Key("wmsstatus.queue.maxage", NONNEG_FLOAT, 360, "data older than this 
 
 
 class QueueWMSStatus(WMSStatusPlugin):
+    """Reports no jobs for any WMS queue and no site status, as 2.4's queue-as-WMS did."""
+
     name = "Queue"
     keys = (QNAME,)
     factory_keys = (SLEEP, MAXAGE)

@@ -10,17 +10,19 @@ from autopyfactory.config.keys import NONNEG_FLOAT, STR, Key, choice
 from autopyfactory.config.problems import error
 from autopyfactory.config.section import ConfigSection
 
-P = "batchsubmit.slurm."
+PREFIX = "batchsubmit.slurm."  # every key of the Slurm plugins
 
-MODE = Key(P + "mode", choice("cli", "rest"), "cli", "cli: sbatch/squeue/scancel; rest: slurmrestd")
-SLURM_CONF = Key(P + "slurmconf", STR, "", "SLURM_CONF for the commands (default: the factory's environment)")
-CLUSTER = Key(P + "cluster", STR, "", "cluster name passed as -M (needs slurmdbd)")
-REST_URL = Key(P + "rest.url", STR, "", "slurmrestd: unix:/path/to/socket or http(s)://host:port")
-REST_USER = Key(P + "rest.user", STR, "", "X-SLURM-USER-NAME for JWT auth over TCP")
-REST_TOKEN_FILE = Key(
-    P + "rest.tokenfile", STR, "", "file holding the JWT (read at every call; default: $SLURM_JWT)"
+MODE = Key(PREFIX + "mode", choice("cli", "rest"), "cli", "cli: sbatch/squeue/scancel; rest: slurmrestd")
+SLURM_CONF = Key(
+    PREFIX + "slurmconf", STR, "", "SLURM_CONF for the commands (default: the factory's environment)"
 )
-REST_VERSION = Key(P + "rest.version", STR, "v0.0.38", "slurmrestd OpenAPI version (22.05: v0.0.38)")
+CLUSTER = Key(PREFIX + "cluster", STR, "", "cluster name passed as -M (needs slurmdbd)")
+REST_URL = Key(PREFIX + "rest.url", STR, "", "slurmrestd: unix:/path/to/socket or http(s)://host:port")
+REST_USER = Key(PREFIX + "rest.user", STR, "", "X-SLURM-USER-NAME for JWT auth over TCP")
+REST_TOKEN_FILE = Key(
+    PREFIX + "rest.tokenfile", STR, "", "file holding the JWT (read at every call; default: $SLURM_JWT)"
+)
+REST_VERSION = Key(PREFIX + "rest.version", STR, "v0.0.38", "slurmrestd OpenAPI version (22.05: v0.0.38)")
 
 # [Factory] keys
 TIMEOUT = Key("batch.slurm.timeout", NONNEG_FLOAT, 30.0, "seconds any Slurm command or REST call may take")

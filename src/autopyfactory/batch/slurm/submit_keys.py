@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from autopyfactory.batch.slurm.settings import P
+from autopyfactory.batch.slurm.settings import PREFIX
 from autopyfactory.config.keys import BOOL, NONNEG_INT, STR, Key
 
-PARTITION = Key(P + "partition", STR, "", "sbatch --partition")
-ACCOUNT = Key(P + "account", STR, "", "sbatch --account")
-QOS = Key(P + "qos", STR, "", "sbatch --qos")
-TIME = Key(P + "time", STR, "", "sbatch --time (Slurm notation: MM, HH:MM:SS, D-HH:MM...)")
-CPUS = Key(P + "cpus", NONNEG_INT, None, "sbatch --cpus-per-task")
-MEMORY = Key(P + "memory", STR, "", "sbatch --mem (2000, 2000M, 2G)")
-OPTIONS = Key(P + "options", STR, "", "extra sbatch options, shell words, added last (CLI mode only)")
-ENVIRON = Key(P + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
-EXPORT = Key(P + "export", STR, "", "sbatch --export (default: Slurm's, i.e. ALL; CLI mode only)")
-CHDIR = Key(P + "chdir", STR, "", "the pilot's landing directory (default: its log directory)")
+PARTITION = Key(PREFIX + "partition", STR, "", "sbatch --partition")
+ACCOUNT = Key(PREFIX + "account", STR, "", "sbatch --account")
+QOS = Key(PREFIX + "qos", STR, "", "sbatch --qos")
+TIME = Key(PREFIX + "time", STR, "", "sbatch --time (Slurm notation: MM, HH:MM:SS, D-HH:MM...)")
+CPUS = Key(PREFIX + "cpus", NONNEG_INT, None, "sbatch --cpus-per-task")
+MEMORY = Key(PREFIX + "memory", STR, "", "sbatch --mem (2000, 2000M, 2G)")
+OPTIONS = Key(PREFIX + "options", STR, "", "extra sbatch options, shell words, added last (CLI mode only)")
+ENVIRON = Key(PREFIX + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
+EXPORT = Key(PREFIX + "export", STR, "", "sbatch --export (default: Slurm's, i.e. ALL; CLI mode only)")
+CHDIR = Key(PREFIX + "chdir", STR, "", "the pilot's landing directory (default: its log directory)")
 TRANSFER = Key(
-    P + "transferexecutable",
+    PREFIX + "transferexecutable",
     BOOL,
     False,
     "ship the executable inside the batch script (for workers that do not share the factory's files)",
 )
-MAX_ARRAY = Key(P + "maxarraysize", NONNEG_INT, 1000, "largest job array; more pilots are split")
+MAX_ARRAY = Key(PREFIX + "maxarraysize", NONNEG_INT, 1000, "largest job array; more pilots are split")
 
 SUBMIT_KEYS = (
     PARTITION,
