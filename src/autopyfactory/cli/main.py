@@ -16,6 +16,7 @@ COMMANDS = {
     "run": "autopyfactory.cli.run",
     "check-config": "autopyfactory.cli.check_config",
     "simulate-scheds": "autopyfactory.cli.simulate_scheds",
+    "simulate": "autopyfactory.cli.simulate",
     "queue-status": "autopyfactory.cli.queue_status",
     "kill-pilots": "autopyfactory.cli.kill_pilots",
     "render-submit": "autopyfactory.cli.render_submit",

@@ -2,6 +2,7 @@
 
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
 from autopyfactory.model.decision import Decision, DecisionStep, SchedResult
+from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, WMSQueueShare
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
@@ -9,13 +10,17 @@ from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
 __all__ = [
     "BatchQueueInfo",
     "BatchView",
+    "CycleSample",
     "Decision",
     "DecisionStep",
     "FinishedPilot",
     "PilotRecord",
+    "PilotTimes",
+    "QueueHistory",
     "QueueSnapshot",
     "SchedResult",
     "SiteInfo",
     "WMSQueueInfo",
+    "WMSQueueShare",
     "WMSView",
 ]

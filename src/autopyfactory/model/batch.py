@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from autopyfactory.model.history import PilotTimes
+
 BATCH_ATTRIBUTES = ("pending", "running", "suspended", "done", "retiring", "retired")
 
 
@@ -44,12 +46,16 @@ class FinishedPilot:
 
 @dataclass(frozen=True, slots=True)
 class BatchView:
-    """Everything one batch status source reported at one moment."""
+    """Everything one batch status source reported at one moment.
+
+    ``pilots`` (optional, per queue): the lives of pilots pending now or started or ended recently,
+    for sources that can tell; the factory turns them into the queues' history."""
 
     source: str
     taken_at: float
     queues: Mapping[str, BatchQueueInfo] = field(default_factory=dict)
     finished: Mapping[str, tuple[FinishedPilot, ...]] = field(default_factory=dict)
+    pilots: Mapping[str, tuple[PilotTimes, ...]] = field(default_factory=dict)
 
     def queue(self, name: str) -> BatchQueueInfo:
         return self.queues.get(name, EMPTY_BATCH_QUEUE)

@@ -1,0 +1,211 @@
+"""The things the simulated world is made of: jobs, pilots, sites, WMS queues and the APF queues'
+pilot books. Plain mutable records with slots: the event loop touches them millions of times."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+
+from autopyfactory.model.batch import FinishedPilot
+from autopyfactory.model.history import PilotTimes
+from autopyfactory.sim.scenario import SiteSpec
+
+# pilot states
+PENDING = 0  # submitted, its start latency not over yet
+WAITSLOT = 1  # latency over, the site has no free slot
+NEVER = 2  # will never start (removed after pilot.pending_limit)
+IDLE = 3  # running, asking for a job
+BUSY = 4  # running a job
+DYING = 5  # started at a black hole, dies within seconds
+DONE = 6
+REMOVED = 7  # removed before it started (stuck, or retired)
+KILLED = 8  # removed while running (retired)
+
+WAITING_STATES = (PENDING, WAITSLOT, NEVER)
+RUNNING_STATES = (IDLE, BUSY, DYING)
+
+
+class Job:
+    __slots__ = ("arrival", "duration", "end", "jid", "start", "task", "wmsqueue")
+
+    def __init__(
+        self, jid: int, wmsqueue: str, arrival: float | None, duration: float, task: int = -1
+    ) -> None:
+        self.jid = jid
+        self.wmsqueue = wmsqueue
+        self.arrival = arrival  # None: an avalanche job not released yet
+        self.duration = duration
+        self.task = task  # the task whose scout this is (-1: not a scout)
+        self.start: float | None = None
+        self.end: float | None = None
+
+
+class Pilot:
+    __slots__ = (
+        "blackhole",
+        "book",
+        "deadline",
+        "ended",
+        "idle_since",
+        "idle_time",
+        "job",
+        "jobs",
+        "pid",
+        "site",
+        "started",
+        "state",
+        "submitted",
+        "times",
+        "tries",
+        "wms",
+    )
+
+    def __init__(self, pid: str, book: QueueBook, site: SiteState, wms: WMSQueueState, now: float) -> None:
+        self.pid = pid
+        self.book = book
+        self.site = site
+        self.wms = wms
+        self.submitted = now
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.state = PENDING
+        self.jobs = 0
+        self.job: Job | None = None
+        self.tries = 0
+        self.deadline = 0.0
+        self.idle_since = 0.0
+        self.idle_time = 0.0
+        self.blackhole = False
+        self.times = PilotTimes(now)
+
+    def refresh_times(self) -> None:
+        """What a batch system can report about it (whether it ran a payload, it cannot tell)."""
+        self.times = PilotTimes(self.submitted, self.started, self.ended)
+
+
+class SiteState:
+    """A site as it is now (events change it) with its pilots waiting for a slot."""
+
+    __slots__ = (
+        "latency_median",
+        "latency_mu",
+        "latency_sigma",
+        "name",
+        "never_start",
+        "rng_start",
+        "rng_submit",
+        "running",
+        "slots",
+        "start_failure",
+        "waiting",
+        "walltime",
+    )
+
+    def __init__(self, spec: SiteSpec, seed: int) -> None:
+        self.name = spec.name
+        self.slots = spec.slots
+        self.latency_median = spec.latency_median
+        self.latency_mu = math.log(max(spec.latency_median, 1e-3))
+        self.latency_sigma = spec.latency_sigma
+        self.never_start = spec.never_start
+        self.start_failure = spec.start_failure
+        self.walltime = spec.walltime
+        self.running = 0
+        self.waiting: deque[Pilot] = deque()
+        # separate streams, so a pilot's latency does not depend on how many pilots started elsewhere
+        self.rng_submit = random.Random(f"{seed}:submit:{spec.name}")
+        self.rng_start = random.Random(f"{seed}:start:{spec.name}")
+
+    def set(self, field: str, value: float | int | str) -> None:
+        if field == "slots":
+            self.slots = int(value)
+        elif field == "latency_median":
+            self.latency_median = float(value)
+            self.latency_mu = math.log(max(float(value), 1e-3))
+        elif field == "latency_sigma":
+            self.latency_sigma = float(value)
+        elif field == "never_start":
+            self.never_start = float(value)
+        elif field == "start_failure":
+            self.start_failure = float(value)
+        elif field == "walltime":
+            self.walltime = float(value)
+        else:
+            raise KeyError(field)
+
+
+class WMSQueueState:
+    """A WMS queue: activated jobs (FIFO), jobs held while it does not take new work, and counters."""
+
+    __slots__ = (
+        "blackhole_pilots",
+        "busy",
+        "empty_pilots",
+        "held",
+        "idle",
+        "idle_seconds",
+        "jobs",
+        "name",
+        "pending_live",
+        "pilots_submitted",
+        "queue",
+        "status",
+    )
+
+    def __init__(self, name: str, status: str) -> None:
+        self.name = name
+        self.status = status
+        self.queue: deque[Job] = deque()
+        self.held: list[Job] = []
+        self.jobs: list[Job] = []  # every job that arrived here
+        self.busy = 0  # pilots running a job of this queue
+        self.idle = 0  # pilots running, asking for a job
+        self.pending_live = 0  # pilots pending that will start
+        self.pilots_submitted = 0
+        self.empty_pilots = 0
+        self.blackhole_pilots = 0
+        self.idle_seconds = 0.0
+
+    @property
+    def dispatches(self) -> bool:
+        """Pilots get jobs (PanDA dispatches to online, test and brokeroff sites, not offline)."""
+        return self.status != "offline"
+
+    @property
+    def accepts(self) -> bool:
+        """New jobs are activated here (brokerage assigns work only to online sites)."""
+        return self.status == "online"
+
+    def take(self, remaining: float) -> Job | None:
+        """The oldest activated job that fits in ``remaining`` seconds of walltime."""
+        q = self.queue
+        if not q:
+            return None
+        head = q[0]
+        if head.duration <= remaining:
+            return q.popleft()
+        for i in range(1, min(len(q), 64)):
+            j = q[i]
+            if j.duration <= remaining:
+                del q[i]
+                return j
+        return None
+
+
+class QueueBook:
+    """One APF queue's pilots, as its batch system would list them."""
+
+    __slots__ = ("cluster", "finished", "name", "pending", "recent", "running", "site", "wms")
+
+    # pending: pilots not started (submission order); running: pilots started and not ended
+
+    def __init__(self, name: str, site: SiteState, wms: WMSQueueState) -> None:
+        self.name = name
+        self.site = site
+        self.wms = wms
+        self.pending: dict[str, Pilot] = {}
+        self.running: dict[str, Pilot] = {}
+        self.recent: deque[Pilot] = deque(maxlen=512)  # pilots that started or ended lately
+        self.finished: deque[tuple[float, FinishedPilot]] = deque()
+        self.cluster = 0
