@@ -1,164 +1,221 @@
-"""leadtime: order-up-to provisioning with the lead time the queue observes (draft v1)."""
+"""leadtime: order-up-to provisioning from what the factory observes.
+
+A pilot submitted now starts a lead time later; ``leadtime`` keeps enough pilots on their way to
+cover the jobs that will want one by then, and no more. Everything it uses is in the snapshot: the
+WMS queue's activated jobs and the age of that count, the queue's pending and running pilots, the
+site status, and the queue's history (the lives of its recent pilots and of the pilots of the
+factory's other queues that feed the same WMS queue, and its earlier decisions). Rules, in order:
+
+1. No WMS, batch or site data: 0 (as Ready).
+2. Site ``offline``: 0. Site in ``test``: keep one pilot pending (2.4's StatusTest example value).
+3. Black hole: when at least 3 of the queue's pilots ended in the last hour, half of them died within
+   ``diedwallclock`` of starting and so did the last one, keep one probe pilot pending; a probe that
+   lives ends the probing.
+4. Lead time ``L``: the Kaplan-Meier median of the queue's pilots' waits from submission to start
+   over the last 6 h (pilots still pending count as waits not over yet); one cycle without data.
+5. Site full: when fewer than 30% of the queue's last 10 pilots submitted more than twice their usual
+   start wait ago have started, the site is not starting what it was given: nothing more.
+6. Demand: the activated jobs, minus the pilots (of every queue feeding the WMS queue) that started
+   since the count was taken (its age plus ``wmslag``: each of those took a job the count includes),
+   minus what the running pilots will take before a new pilot starts: the rate at which the
+   activated count fell over the last three cycles, times ``L`` (how fast work drains).
+7. Forecast (``forecast = True``): jobs that will want a new pilot before one submitted now can
+   start: the rate at which the WMS queue turned new pilots into running jobs over the last
+   ``window`` plus the queue's growth (the least-squares rise of its activated count over that
+   window), times the horizon ``cycle / 2 + age of the count + min(L, maxhorizon)``. Only while the
+   site is ``online`` (a ``brokeroff`` site gets no new work).
+8. Back-off on empty pilots: with ``e`` the share of the queue's pilots of the last 2 h that found no
+   job (they left within ``emptywallclock`` without dying at once), the forecast is scaled by
+   ``max(0, 1 - e / 10%)`` and the demand by ``max(0.5, 1 - (e - 2%) / 16%)``: counts that keep
+   sending pilots to nothing are trusted less.
+9. Order up to demand + forecast: the WMS queue's shortfall is that minus the pending pilots of all
+   its queues; this queue takes its part, in proportion to the pilots of the WMS queue that found
+   work at its site lately (a faster site gets more).
+10. Ramp: the queue's pending pilots stay within ``max(initial, 2 x pilots started in the last
+    max(L, cycle))``: a site shows it starts pilots before it gets many more, since its capacity is
+    unknown until it stops starting them (``initial`` is the usual first allowance of production
+    factories, 2.4's example ``maxpending`` and Harvester's ``nQueueLimitWorkerMin``).
+
+Every decision's message carries the inputs and intermediate numbers of these rules."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from autopyfactory.config.keys import NONNEG_FLOAT, Key
+from autopyfactory.config.keys import BOOL, NONNEG_FLOAT, Key
 from autopyfactory.config.queue import SLEEP
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.decision import SchedResult
-from autopyfactory.model.history import QueueHistory
+from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.sched.base import SchedPlugin, message
 from autopyfactory.sched.observed import DIED, EMPTY, FOUND, fate, slope, start_waits
 
 P = "sched.leadtime."
-WMSLAG = Key(P + "wmslag", NONNEG_FLOAT, 120.0, "how old the WMS counts are when polled (PanDA: 2 min)")
-EMPTY_WALLCLOCK = Key(
-    P + "emptywallclock", NONNEG_FLOAT, 300.0, "a pilot that ran less than this found no job"
+WMSLAG = Key(
+    P + "wmslag",
+    NONNEG_FLOAT,
+    120.0,
+    "seconds the WMS counts are older than their poll (PanDA refreshes every 2 min)",
 )
-DIED_WALLCLOCK = Key(P + "diedwallclock", NONNEG_FLOAT, 30.0, "a pilot that ran less than this died")
-WINDOW = Key(P + "window", NONNEG_FLOAT, 3600.0, "how far back rates are measured")
-INITIAL = Key(P + "initial", NONNEG_FLOAT, 100.0, "pending pilots before the site has shown it starts them")
-TRENDF = Key(P + "trend", NONNEG_FLOAT, 1.0, "x")
-GROWTH = Key(P + "growth", NONNEG_FLOAT, 2.0, "x")
-SATUR = Key(P + "satur", NONNEG_FLOAT, 1.0, "x")
-DELAYF = Key(P + "delayf", NONNEG_FLOAT, 1.0, "x")
-LEADF = Key(P + "leadf", NONNEG_FLOAT, 1.0, "x")
-KAPPA = Key(P + "kappa", NONNEG_FLOAT, 0.0, "x")
-FH = Key(P + "fh", NONNEG_FLOAT, 0.0, "x")
+EMPTY_WALLCLOCK = Key(
+    P + "emptywallclock", NONNEG_FLOAT, 300.0, "a pilot that leaves within this found no job"
+)
+DIED_WALLCLOCK = Key(
+    P + "diedwallclock", NONNEG_FLOAT, 30.0, "a pilot that ends within this died (black hole)"
+)
+WINDOW = Key(P + "window", NONNEG_FLOAT, 3600.0, "seconds over which rates are measured")
+MAX_HORIZON = Key(P + "maxhorizon", NONNEG_FLOAT, 3600.0, "the longest lead time the forecast covers")
+FORECAST = Key(P + "forecast", BOOL, True, "False: cover only the jobs already waiting")
+INITIAL = Key(P + "initial", NONNEG_FLOAT, 100.0, "pending pilots allowed before the site has started any")
+
+HISTORY_SPAN = 6 * 3600.0
+OUTCOME_SPAN = 2 * 3600.0
+FULL_SITE_SHARE = 0.3
+FULL_SITE_SAMPLE = 10
+EMPTY_STOP = 0.10  # forecasting stops when this share of pilots find nothing
+EMPTY_OK = 0.02  # up to this share, the demand is taken at its word
+EMPTY_SPAN = 0.16  # demand is halved at EMPTY_OK + EMPTY_SPAN / 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the history says, reduced to the numbers the rules use."""
+
+    lead: float
+    usual_wait: float
+    full: bool
+    died: int
+    ended: int
+    last_died: bool
+    empty_share: float
+    found_rate: float  # WMS queue's pilots that found work, per second
+    own_part: float
+    started_since_count: int
+    recent_starts: int
 
 
 class LeadTime(SchedPlugin):
     name = "leadtime"
-    keys = (
-        WMSLAG,
-        EMPTY_WALLCLOCK,
-        DIED_WALLCLOCK,
-        WINDOW,
-        INITIAL,
-        TRENDF,
-        GROWTH,
-        SATUR,
-        DELAYF,
-        LEADF,
-        KAPPA,
-        FH,
-    )
+    keys = (WMSLAG, EMPTY_WALLCLOCK, DIED_WALLCLOCK, WINDOW, MAX_HORIZON, FORECAST, INITIAL)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
         self.cycle = float(queue.get(SLEEP))
         self.wmslag: float = queue.get(WMSLAG)
         self.empty_wc: float = queue.get(EMPTY_WALLCLOCK)
         self.died_wc: float = queue.get(DIED_WALLCLOCK)
-        self.window: float = queue.get(WINDOW)
+        self.window: float = max(queue.get(WINDOW), 2 * self.empty_wc)
+        self.max_horizon: float = queue.get(MAX_HORIZON)
         self.initial: float = queue.get(INITIAL)
-        self.trendf: float = queue.get(TRENDF)
-        self.growth: float = queue.get(GROWTH)
-        self.satur: float = queue.get(SATUR)
-        self.delayf: float = queue.get(DELAYF)
-        self.leadf: float = queue.get(LEADF)
-        self.kappa: float = queue.get(KAPPA)
-        self.fh: float = queue.get(FH)
+        self.forecast: bool = queue.get(FORECAST)
+
+    def _fate(self, p: PilotTimes, now: float) -> str:
+        return fate(p, now, self.empty_wc, self.died_wc)
+
+    def _seen(self, h: QueueHistory, now: float, counted_at: float) -> _Seen:
+        own = h.pilots
+        waits = start_waits(own, now, now - HISTORY_SPAN)
+        lead = waits.median if waits.median is not None else self.cycle
+        usual = waits.started_median if waits.started_median is not None else self.cycle
+        matured = sorted(
+            (
+                p
+                for p in own
+                if now - p.submitted_at > 2 * usual and not (p.started_at is None and p.ended_at)
+            ),
+            key=lambda p: p.submitted_at,
+        )[-FULL_SITE_SAMPLE:]
+        started = sum(1 for p in matured if p.started_at is not None)
+        full = len(matured) >= FULL_SITE_SAMPLE // 2 and started < FULL_SITE_SHARE * len(matured)
+        ended = sorted((p for p in own if p.ended_at is not None and p.ended_at >= now - 3600.0), key=_end)
+        fates = [self._fate(p, now) for p in ended]
+        outcomes = [
+            self._fate(p, now) for p in own if p.started_at is not None and p.started_at >= now - OUTCOME_SPAN
+        ]
+        found, empty = outcomes.count(FOUND), outcomes.count(EMPTY)
+        since, until = now - self.window, now - self.empty_wc
+        all_found = own_found = 0
+        for p in h.wms_pilots or own:
+            if p.started_at is not None and since <= p.started_at <= until and self._fate(p, now) == FOUND:
+                all_found += 1
+        for p in own:
+            if p.started_at is not None and since <= p.started_at <= until and self._fate(p, now) == FOUND:
+                own_found += 1
+        queues = max(1, h.share.queues)
+        return _Seen(
+            lead=lead,
+            usual_wait=usual,
+            full=full,
+            died=fates.count(DIED),
+            ended=len(fates),
+            last_died=bool(fates) and fates[-1] == DIED,
+            empty_share=empty / (found + empty) if found + empty >= 5 else 0.0,
+            found_rate=all_found / (until - since),
+            own_part=1.0 if queues == 1 else (own_found + 1.0) / (all_found + queues),
+            started_since_count=sum(
+                1 for p in (h.wms_pilots or own) if p.started_at is not None and p.started_at > counted_at
+            ),
+            recent_starts=sum(
+                1 for p in own if p.started_at is not None and p.started_at >= now - max(lead, self.cycle)
+            ),
+        )
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         def done(out: int, *fields: tuple[str, object]) -> SchedResult:
-            return SchedResult(out, message("leadtime", *fields, ("ret", out)))
+            return SchedResult(out, message("leadtime", ("in", n), *fields, ("ret", out)))
 
         if snap.wms is None or snap.batch is None or snap.site is None:
             return done(0, ("comment", "no wms/batch/site info"))
         h = snap.history or QueueHistory()
         now, status = snap.now, snap.site.status
-        activated, pending, running = snap.wms.ready, snap.batch.pending, snap.batch.running
+        activated, pending = snap.wms.ready, snap.batch.pending
         if status == "offline":
             return done(0, ("comment", "site offline"), ("pending", pending))
-        own = h.pilots
-        allp = h.wms_pilots or own
-        queues = max(1, h.share.queues)
-        since = now - self.window
-        ended = sorted(
-            (p for p in own if p.ended_at is not None and p.ended_at >= since), key=lambda p: p.ended_at or 0
-        )
-        fates = [fate(p, now, self.empty_wc, self.died_wc) for p in ended]
-        died = fates.count(DIED)
-        if len(fates) >= 3 and 2 * died >= len(fates) and fates[-1] == DIED:
-            out = 1 if pending == 0 else 0
-            return done(out, ("comment", "black hole: probing"), ("died", died), ("ended", len(fates)))
-        if status == "test":
-            out = 1 if pending == 0 else 0
-            return done(out, ("comment", "site in test"), ("pending", pending))
-        waits = start_waits(own, now, now - 6 * 3600)
-        lead = waits.median if waits.median is not None else self.cycle
-        lead_ref = waits.started_median if waits.started_median is not None else self.cycle
-        matured = sorted(
-            (
-                p
-                for p in own
-                if now - p.submitted_at > 2 * lead_ref
-                and not (p.started_at is None and p.ended_at is not None)
-            ),
-            key=lambda p: p.submitted_at,
-        )[-10:]
-        started_recent = sum(1 for p in matured if p.started_at is not None)
-        saturated = self.satur > 0 and len(matured) >= 5 and started_recent < 0.3 * len(matured)
         taken_at = h.wms_taken_at if h.wms_taken_at is not None else now
         counted_at = taken_at - self.wmslag
-        started_since = sum(1 for p in allp if p.started_at is not None and p.started_at > counted_at)
-        demand = max(0, activated - started_since)
-        trend = slope(h.samples, since) if status == "online" else None
-        delay = self.delayf * self.cycle / 2 + (now - counted_at)
-        horizon = self.leadf * lead + delay
-        grow = max(0.0, trend or 0.0) * horizon * self.trendf
-        supply = h.share.pending if queues > 1 else pending
-        found = sum(
-            1
-            for p in allp
-            if p.started_at is not None
-            and since <= p.started_at <= now - self.empty_wc
-            and fate(p, now, self.empty_wc, self.died_wc) == FOUND
-        )
-        rate = found / max(1.0, self.window - self.empty_wc) / queues
-        outcomes = [
-            fate(p, now, self.empty_wc, self.died_wc)
-            for p in own
-            if p.started_at is not None and p.started_at >= now - 7200
-        ]
-        n_found, n_empty = outcomes.count(FOUND), outcomes.count(EMPTY)
-        e = n_empty / (n_found + n_empty) if n_found + n_empty >= 5 else 0.0
-        backoff = max(0.0, 1.0 - e / 0.1)
-        fore = (
-            self.kappa * backoff * rate * (delay + self.fh * min(lead, 3600.0)) if status == "online" else 0.0
-        )
-        if queues > 1:
-            own_found = sum(
-                1
-                for p in own
-                if p.started_at is not None
-                and since <= p.started_at <= now - self.empty_wc
-                and fate(p, now, self.empty_wc, self.died_wc) == FOUND
+        seen = self._seen(h, now, counted_at)
+        if seen.ended >= 3 and 2 * seen.died >= seen.ended and seen.last_died:
+            out = 1 if pending == 0 else 0
+            return done(out, ("comment", "black hole, probing"), ("died", seen.died), ("ended", seen.ended))
+        if status == "test":
+            return done(1 if pending == 0 else 0, ("comment", "site in test"), ("pending", pending))
+        if seen.full:
+            return done(
+                0, ("comment", "site not starting pilots"), ("pending", pending), ("lead", round(seen.lead))
             )
-            part = (own_found + 1.0) / (found + queues)
-        else:
-            part = 1.0
-        deficit = (demand + grow - supply) * part + fore * (1.0 if queues == 1 else part * queues)
-        out = max(0, math.floor(deficit + 0.5))
-        starts = sum(
-            1 for p in own if p.started_at is not None and p.started_at >= now - max(lead, self.cycle)
+        growth = slope(h.samples, now - self.window) if status == "online" else None
+        recent = slope(
+            (*h.samples, CycleSample(now, activated, pending, snap.batch.running, 0)), now - 3.5 * self.cycle
         )
-        allow = max(self.initial, self.growth * starts)
-        cap = max(0, math.floor(allow) - pending)
-        if saturated:
-            out = 0
-        out = min(out, cap)
+        drain = max(0.0, -(recent or 0.0)) * seen.lead
+        demand = max(0.0, activated - seen.started_since_count - drain)
+        horizon = self.cycle / 2 + (now - counted_at) + min(seen.lead, self.max_horizon)
+        rate = seen.found_rate + max(0.0, growth or 0.0) if status == "online" and self.forecast else 0.0
+        e = seen.empty_share
+        forecast = rate * horizon * max(0.0, 1.0 - e / EMPTY_STOP)
+        trust = min(1.0, max(0.5, 1.0 - (e - EMPTY_OK) / EMPTY_SPAN))
+        supply = h.share.pending if h.share.queues > 1 else pending
+        shortfall = demand * trust + forecast - supply
+        wanted = max(0, math.floor(shortfall * seen.own_part + 0.5))
+        room = max(0, math.floor(max(self.initial, 2 * seen.recent_starts)) - pending)
+        out = min(wanted, room)
         return done(
             out,
             ("activated", activated),
-            ("started_since", started_since),
+            ("started_since", seen.started_since_count),
+            ("drain", round(drain, 1)),
             ("pending", supply),
-            ("trend_h", round((trend or 0) * 3600, 1)),
-            ("lead", round(lead)),
+            ("lead", round(seen.lead)),
             ("horizon", round(horizon)),
-            ("saturated", saturated),
-            ("cap", cap),
+            ("rate_h", round(rate * 3600, 1)),
+            ("empty", round(e, 3)),
+            ("forecast", round(forecast, 1)),
+            ("part", round(seen.own_part, 2)),
+            ("wanted", wanted),
+            ("room", room),
         )
+
+
+def _end(p: PilotTimes) -> float:
+    return p.ended_at if p.ended_at is not None else 0.0

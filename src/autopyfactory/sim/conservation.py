@@ -21,9 +21,10 @@ def conservation_problems(world: World) -> list[str]:
                 running += 1
     if arrived != done + running + queued:
         problems.append(f"jobs: {arrived} arrived != {done} done + {running} running + {queued} queued")
-    if arrived + world.unreleased != world.jobs_total:
+    if arrived + world.unreleased + world.not_arrived != world.jobs_total:
         problems.append(
-            f"jobs: {arrived} arrived + {world.unreleased} not released != {world.jobs_total} in the workload"
+            f"jobs: {arrived} arrived + {world.unreleased} not released + {world.not_arrived} not yet due "
+            f"!= {world.jobs_total} in the workload"
         )
     counts = dict.fromkeys(range(9), 0)
     for p in world.pilots:

@@ -136,6 +136,11 @@ class World:
         self.now = self.end
         self._on_sample(None, reschedule=False)
 
+    @property
+    def not_arrived(self) -> int:
+        """Jobs of the workload whose arrival time has not come yet."""
+        return len(self.arrivals) - self._ai
+
     # -- jobs --------------------------------------------------------------------------------------
     def _arrive(self, job: Job) -> None:
         w = self.wms[job.wmsqueue]
