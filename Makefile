@@ -10,7 +10,7 @@ PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
 CORE    = src/autopyfactory/model src/autopyfactory/sched src/autopyfactory/config \
           src/autopyfactory/plugins src/autopyfactory/engine src/autopyfactory/net \
           src/autopyfactory/loading src/autopyfactory/apfmon src/autopyfactory/extras.py \
-          src/autopyfactory/logserver
+          src/autopyfactory/logserver src/autopyfactory/sim
 
 .PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean
 

@@ -15,23 +15,23 @@ factory's other queues that feed the same WMS queue, and its earlier decisions).
    over the last 6 h (pilots still pending count as waits not over yet); one cycle without data.
 5. Site full: when fewer than 30% of the queue's last 10 pilots submitted more than twice their usual
    start wait ago have started, the site is not starting what it was given: nothing more.
-6. Demand: the activated jobs, minus the pilots (of every queue feeding the WMS queue) that started
-   since the count was taken (its age plus ``wmslag``: each of those took a job the count includes),
-   minus what the running pilots will take before a new pilot starts: the rate at which the
-   activated count fell over the last three cycles, times ``L`` (how fast work drains).
+6. Demand: the activated jobs minus the pilots (of every queue feeding the WMS queue) that started
+   since the count was taken (its age plus ``wmslag``): each of those took a job the count includes.
 7. Forecast (``forecast = True``): jobs that will want a new pilot before one submitted now can
    start: the rate at which the WMS queue turned new pilots into running jobs over the last
    ``window`` plus the queue's growth (the least-squares rise of its activated count over that
    window), times the horizon ``cycle / 2 + age of the count + min(L, maxhorizon)``. Only while the
    site is ``online`` (a ``brokeroff`` site gets no new work).
-8. Back-off on empty pilots: with ``e`` the share of the queue's pilots of the last 2 h that found no
+8. Drain: what the pilots already running will take before a new one starts: the rate at which the
+   activated count fell over the last three cycles, times ``L``.
+9. Back-off on empty pilots: with ``e`` the share of the queue's pilots of the last 2 h that found no
    job (they left within ``emptywallclock`` without dying at once), the forecast is scaled by
    ``max(0, 1 - e / 10%)`` and the demand by ``max(0.5, 1 - (e - 2%) / 16%)``: counts that keep
    sending pilots to nothing are trusted less.
-9. Order up to demand + forecast: the WMS queue's shortfall is that minus the pending pilots of all
-   its queues; this queue takes its part, in proportion to the pilots of the WMS queue that found
-   work at its site lately (a faster site gets more).
-10. Ramp: the queue's pending pilots stay within ``max(initial, 2 x pilots started in the last
+10. Order up to demand + forecast - drain: the WMS queue's shortfall is that minus the pending pilots
+    of all its queues; this queue takes its part, in proportion to the pilots of the WMS queue that
+    found work at its site lately (a faster site gets more).
+11. Ramp: the queue's pending pilots stay within ``max(initial, 2 x pilots started in the last
     max(L, cycle))``: a site shows it starts pilots before it gets many more, since its capacity is
     unknown until it stops starting them (``initial`` is the usual first allowance of production
     factories, 2.4's example ``maxpending`` and Harvester's ``nQueueLimitWorkerMin``).
@@ -189,14 +189,14 @@ class LeadTime(SchedPlugin):
             (*h.samples, CycleSample(now, activated, pending, snap.batch.running, 0)), now - 3.5 * self.cycle
         )
         drain = max(0.0, -(recent or 0.0)) * seen.lead
-        demand = max(0.0, activated - seen.started_since_count - drain)
+        demand = max(0.0, activated - seen.started_since_count)
         horizon = self.cycle / 2 + (now - counted_at) + min(seen.lead, self.max_horizon)
         rate = seen.found_rate + max(0.0, growth or 0.0) if status == "online" and self.forecast else 0.0
         e = seen.empty_share
         forecast = rate * horizon * max(0.0, 1.0 - e / EMPTY_STOP)
         trust = min(1.0, max(0.5, 1.0 - (e - EMPTY_OK) / EMPTY_SPAN))
         supply = h.share.pending if h.share.queues > 1 else pending
-        shortfall = demand * trust + forecast - supply
+        shortfall = max(0.0, demand * trust + forecast - drain) - supply
         wanted = max(0, math.floor(shortfall * seen.own_part + 0.5))
         room = max(0, math.floor(max(self.initial, 2 * seen.recent_starts)) - pending)
         out = min(wanted, room)

@@ -206,6 +206,8 @@ class QueueBook:
         self.wms = wms
         self.pending: dict[str, Pilot] = {}
         self.running: dict[str, Pilot] = {}
-        self.recent: deque[Pilot] = deque(maxlen=512)  # pilots that started or ended lately
+        self.recent: deque[tuple[float, Pilot]] = (
+            deque()
+        )  # (when, pilot) for every start and end, in time order
         self.finished: deque[tuple[float, FinishedPilot]] = deque()
         self.cluster = 0

@@ -74,9 +74,9 @@ class _Builder:
 
 def _poisson_times(rng: random.Random, per_hour: float, start: float, end: float) -> list[float]:
     out: list[float] = []
-    if per_hour <= 0:
-        return out
     rate = per_hour / 3600.0
+    if rate <= 0:  # also a rate so small that it underflows
+        return out
     t = start + rng.expovariate(rate)
     while t < end:
         out.append(t)

@@ -262,7 +262,7 @@ class World:
             p.tries = self.pilot.getjob_tries
             self._push(now + self.pilot.setup, GETJOB, p)
         p.refresh_times()
-        book.recent.append(p)
+        book.recent.append((now, p))
 
     def _on_getjob(self, p: Pilot) -> None:
         if p.state != IDLE:
@@ -317,7 +317,7 @@ class World:
         p.ended = now
         p.refresh_times()
         book.running.pop(p.pid, None)
-        book.recent.append(p)
+        book.recent.append((now, p))
         assert p.started is not None
         book.finished.append((now, FinishedPilot(p.started, now - p.started)))
         site.running -= 1

@@ -22,10 +22,10 @@ PENDING_LISTED = 256
 
 def pilot_lives(book: QueueBook, now: float) -> tuple[PilotTimes, ...]:
     since = now - PILOT_WINDOW
-    recent: dict[int, PilotTimes] = {}
-    for p in book.recent:
-        if (p.ended is not None and p.ended >= since) or (p.started is not None and p.started >= since):
-            recent[id(p)] = p.times
+    events = book.recent
+    while events and events[0][0] < since:
+        events.popleft()
+    recent = {id(p): p.times for _, p in events}
     pending = [p.times for p in itertools.islice(book.pending.values(), PENDING_LISTED)]
     return (*recent.values(), *pending)
 
