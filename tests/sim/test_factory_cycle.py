@@ -138,3 +138,21 @@ def test_operator_configuration_runs_against_the_world(tmp_path: Path) -> None:
     assert r.metrics.wmsqueues["PANDA_A"].pilots_submitted > 0
     other = run_policy(s, "keda", str(conf))  # the operator's queues with another chain
     assert other.name == "keda" and other.metrics != r.metrics
+
+
+def test_the_engines_safety_cap_applies(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "autopyfactory.conf").write_text(
+        f"[Factory]\nfactoryId = sim\nbaseLogDir = {tmp_path}/logs\nstatedir = {tmp_path}/state\n"
+        "logserver.enabled = False\nbatchsubmit.maxpercycle = 3\n"
+    )
+    (etc / "queues.conf").write_text("[CE_C]\nwmsqueue = ANALY_C\nschedplugin = Ready\n")
+    reg = simulation_registry(w)
+    c = FactoryCycle(load_for_world(str(etc), w.scenario, reg, None).cfg, reg)
+    w.advance(3 * 3600)  # the task's avalanche is out: many jobs activated
+    c.run_cycle(w.now)
+    (o,) = c.outcomes
+    assert o.decision is not None and o.decision.n > 3
+    assert o.submitted == 3 and "batchsubmit.maxpercycle" in o.action

@@ -5,7 +5,8 @@ Queues are built from a loaded configuration exactly as the factory builds them:
 from the registry (``build_chain`` for the sched chain), status plugin instances are shared by
 instance key, each cycle polls every source once, cuts snapshots with the engine's own
 ``build_snapshot`` (freshness rules: stale or missing data, repeated batch data), adds the queue's
-history, calls ``decide`` and carries the decision out through the queue's submit plugin. Nothing
+history, calls ``decide`` and carries the decision out through the queue's submit plugin, at most
+``batchsubmit.maxpercycle`` pilots a cycle as the engine does. Nothing
 here sleeps or reads a clock: ``now`` comes from the caller."""
 
 from __future__ import annotations
@@ -205,9 +206,11 @@ class FactoryCycle:
         elif decision.n == 0:
             out = QueueOutcome(q.name, now, snap, decision, "none")
         elif decision.n > 0:
-            made = len(q.submitter.submit(decision.n))
+            cap = self.ctx.settings.submit_max_per_cycle  # the engine's per-queue safety cap
+            made = len(q.submitter.submit(min(decision.n, cap)))
             acted = made
-            out = QueueOutcome(q.name, now, snap, decision, f"submitted {made}", submitted=made)
+            note = f" (cut from {decision.n}: batchsubmit.maxpercycle)" if decision.n > cap else ""
+            out = QueueOutcome(q.name, now, snap, decision, f"submitted {made}{note}", submitted=made)
         else:
             gone = len(q.submitter.retire(-decision.n))
             acted = -gone
