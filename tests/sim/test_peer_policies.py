@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.chain import build_chain
 from autopyfactory.model.history import PilotTimes, QueueHistory, WMSQueueShare
 from autopyfactory.model.wms import WMSQueueInfo
-from autopyfactory.sched.chain import build_chain, decide
+from autopyfactory.sched.chain import decide
 from tests.sched.helpers import plugin, snap
 
 

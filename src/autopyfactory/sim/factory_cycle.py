@@ -16,7 +16,6 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
-from autopyfactory.config.loader import LoadedConfig
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import (
     BATCHSTATUS_MAXAGE,
@@ -29,6 +28,8 @@ from autopyfactory.config.queue import (
 )
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.snapshot import build_snapshot
+from autopyfactory.loading.chain import build_chain
+from autopyfactory.loading.loader import LoadedConfig
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.snapshot import QueueSnapshot
@@ -38,7 +39,7 @@ from autopyfactory.plugins.registry import PluginNotFound, Registry
 from autopyfactory.plugins.status import StatusPlugin
 from autopyfactory.plugins.submit import BatchSubmitPlugin
 from autopyfactory.sched.base import SchedPlugin
-from autopyfactory.sched.chain import build_chain, decide
+from autopyfactory.sched.chain import decide
 from autopyfactory.sim.history_keeper import HistoryKeeper, Shared
 
 log = logging.getLogger("autopyfactory.sim.cycle")

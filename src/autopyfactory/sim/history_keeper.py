@@ -1,8 +1,8 @@
 """Keeping each queue's history between cycles and adding it to the snapshot (the history hook).
 
-This is factory state that belongs next to the cycle: the engine will own it once it has a hook
-between cutting a snapshot and deciding (see docs/simulation.md, "Engine seams"). It only reads
-what the factory already has: the queue's earlier snapshots and decisions, its batch view (with the
+This is factory state that belongs next to the cycle: with the engine driving the simulation it
+becomes one of the cycle's snapshot hooks, fed from its reports (docs/simulation.md, "Engine
+seams"). It only reads what the factory already has: the queue's earlier snapshots and decisions, its batch view (with the
 pilot lives a batch source reports) and the time of the WMS data."""
 
 from __future__ import annotations

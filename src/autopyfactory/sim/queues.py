@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autopyfactory.config.loader import CONF_NAME, LoadedConfig, QueueConfig, load
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.queue import SCHEDPLUGIN, SLEEP
-from autopyfactory.config.queue_validation import KnownKeys, QueueChecks, queue_problems
+from autopyfactory.loading.loader import CONF_NAME, LoadedConfig, QueueConfig, load
+from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.plugins.registry import Registry
 from autopyfactory.sim.plugins.batchsubmit import SITE
 from autopyfactory.sim.plugins.registry import SIMULATED
