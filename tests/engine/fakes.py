@@ -7,7 +7,9 @@ import threading
 import time
 from collections.abc import Hashable, Sequence
 
-from autopyfactory.config.keys import INT, NONNEG_FLOAT, STR, Key
+from autopyfactory.config.credentials import X509, CredentialRef
+from autopyfactory.config.keys import INT, LIST, NONNEG_FLOAT, STR, Key
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView
 from autopyfactory.model.pilot import PilotRecord
@@ -43,6 +45,7 @@ class World:
         self.hang: dict[str, threading.Event] = {}
         self.calls: dict[str, int] = {}  # the same names: how often each call started
         self.refuse_over: int | None = None  # submit(n) with a larger n raises at once
+        self.raw_states: dict[str, dict[str, int]] = {}  # FakeMappedBatch: queue -> raw state -> pilots
 
     def enter(self, name: str) -> None:
         """Count the call and block while a hang is set up for it."""
@@ -66,8 +69,16 @@ def reset() -> World:
     return WORLD
 
 
+WMS_SLEEP = Key("wmsstatus.fake.sleep", NONNEG_FLOAT, 60.0, "a [Factory] key of the fake WMS")
+
+
 class FakeWMS(WMSStatusPlugin):
     name = "FakeWMS"
+    factory_keys = (WMS_SLEEP,)
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        self.sleep = ctx.factory.get(WMS_SLEEP)
 
     def poll(self) -> WMSView:
         with WORLD.lock:
@@ -104,15 +115,40 @@ class FakeBatch(BatchStatusPlugin):
         return BatchView("FakeBatch", ts, {q: BatchQueueInfo(pending=p) for q, p in WORLD.pending.items()})
 
 
+MAPPED = MappingSpec.batch("FAKEBATCH-STATE2INFO", ("I", "R"))
+
+
+class FakeMappedBatch(BatchStatusPlugin):
+    """Reports WORLD.raw_states through mappings.conf's [FAKEBATCH-STATE2INFO] (not built in: a
+    test's mappingsConf defines it)."""
+
+    name = "FakeMappedBatch"
+    mapping = MAPPED
+
+    def poll(self) -> BatchView:
+        with WORLD.lock:
+            raw = {q: dict(c) for q, c in WORLD.raw_states.items()}
+        queues = {
+            q: BatchQueueInfo.from_counts(c) for q, c in self.ctx.mappings.map_queues(MAPPED, raw).items()
+        }
+        return BatchView("FakeMappedBatch", time.time(), queues)
+
+
 DELAY = Key("batchsubmit.fake.delay", NONNEG_FLOAT, 0.0, "seconds each submission takes")
 BACKEND = Key("batchsubmit.fake.backend", STR, "b1", "backend name (concurrency bound key)")
 BOOM = Key("batchsubmit.fake.boom", INT, 0, "raise in __init__ when 1")
+PROXY = Key("batchsubmit.fake.proxy", LIST, (), "auth.conf profiles (X509) the fake asks for")
 
 
 class FakeSubmit(BatchSubmitPlugin):
     name = "FakeSubmit"
     key_prefix = "batchsubmit.fake."
-    keys = (DELAY, BACKEND, BOOM)
+    keys = (DELAY, BACKEND, BOOM, PROXY)
+
+    @classmethod
+    def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
+        profiles = tuple(queue.get(PROXY) or ())
+        return (CredentialRef(PROXY.name, X509, profiles),) if profiles else ()
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
@@ -181,6 +217,7 @@ class FakeMonitor(MonitorPlugin):
 for cat, cls in (
     ("wmsstatus", FakeWMS),
     ("batchstatus", FakeBatch),
+    ("batchstatus", FakeMappedBatch),
     ("batchsubmit", FakeSubmit),
     ("monitor", FakeMonitor),
 ):

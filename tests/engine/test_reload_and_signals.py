@@ -103,3 +103,32 @@ def test_reload_that_raises_unexpectedly_keeps_the_running_configuration(conf_tr
     f.reload()
     assert list(f.queues) == ["A"]
     f.shutdown()
+
+
+def test_sighup_with_a_misspelled_value_keeps_the_queue_running_and_says_so(
+    conf_tree, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(files={"queues.conf": _queues({"A": ""})})
+    log = tmp_path / "factory.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autopyfactory", "--conf", str(etc), "-v", "--log", str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(log, "queue=A wmsqueue=A")
+        write(etc / "queues.conf", _queues({"A": "wmsstatus.static.activated = one\n"}))
+        proc.send_signal(signal.SIGHUP)
+        text = _wait_for(log, "queues running=1 of 1 configured; on their last good configuration")
+        decisions = text.count("queue=A wmsqueue=A")
+        _wait_for(log, "queue=A wmsqueue=A", count=decisions + 2)  # it goes on cycling
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert "not started" not in text
+    (warning,) = [ln for ln in text.splitlines() if "queue=A stale-config" in ln]
+    assert "WARNING" in warning and "[A] wmsstatus.static.activated = 'one'" in warning
+    assert "queues.conf" in warning and "Traceback" not in text

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from autopyfactory.config.factory import FactorySettings
@@ -23,11 +23,20 @@ from autopyfactory.engine.closing import Closer, close_all
 from autopyfactory.engine.control import Control
 from autopyfactory.engine.cycle import Cycle
 from autopyfactory.engine.executors import Executors
+from autopyfactory.engine.last_good import kept_mappings, kept_profiles, profiles_of
 from autopyfactory.engine.monitor_calls import MonitorCalls
 from autopyfactory.engine.outcome import CycleReport
 from autopyfactory.engine.queue import QueueRuntime
 from autopyfactory.engine.queue_builder import build_queue
-from autopyfactory.engine.reload import diff_queues, identity_changes
+from autopyfactory.engine.queue_states import QueueState, QueueStateKind, QueueStates
+from autopyfactory.engine.reload import (
+    QueueAction,
+    QueuePlan,
+    RunningQueue,
+    diff_queues,
+    identity_changes,
+    plan_reload,
+)
 from autopyfactory.engine.statelock import StateDirBusy, lock_state_dir
 from autopyfactory.engine.status_hub import StatusHub
 from autopyfactory.loading.loader import LoadedConfig, load
@@ -71,7 +80,8 @@ class Factory:
     ``options.conf`` is read with the plugins of ``reg`` (or ``load()`` is called, when given: a
     loaded configuration from elsewhere, e.g. a simulator's); a ``[Factory]`` problem raises
     :class:`FactoryConfigError`, a broken queue is left out (``not_started`` says why). The state
-    directory is locked for this process. ``clock`` is where the engine reads time,
+    directory is locked for this process. ``queue_states`` says what each configured queue does
+    (running, kept on its last good configuration, disabled, not started) and why. ``clock`` is where the engine reads time,
     ``executors`` where it runs plugin calls (default: daemon threads; ``Executors.inline()`` runs a
     whole cycle in the caller's thread), ``control`` the stop flags it shares with a daemon.
 
@@ -95,23 +105,37 @@ class Factory:
         self.control = control if control is not None else Control()
         self._load_config = load if load is not None else self._read_conf
         self.queues: dict[str, QueueRuntime] = {}
-        self.not_started: dict[str, str] = {}  # configured queues that do not run, and why
+        self.states = QueueStates()
         self.abandoned: list[str] = []  # plugin calls still running when the factory stopped
         self.cfg = self._load()
         self.lock_file = _lock(self.settings)
-        self.ctx = self._context(self.cfg)
+        self._profiles = profiles_of(self.cfg)  # the auth profiles the auth manager runs with
+        self._built_with: dict[str, FactoryContext] = {}  # the context each queue's plugins were made with
+        self.ctx = self._context(self.cfg, self.cfg.auth)
         self.hub = StatusHub(self.ctx, reg, self.executors.polls, clock)
         self.monitors: dict[str, MonitorPlugin] = {}
         self.monitor_calls = MonitorCalls(self.executors.calls, self.settings.monitor_timeout, clock)
         self.cycle = Cycle(self.settings, self.hub, self.monitor_calls, self.executors, clock, self.control)
         self._auth_running = False
         self._shut = False
-        self._apply(self.cfg, initial=True)
+        self._apply(plan_reload({}, self.cfg, rebuild_all=True))
+        self._summary()
 
     @property
     def settings(self) -> FactorySettings:
         assert self.cfg.settings is not None
         return self.cfg.settings
+
+    @property
+    def queue_states(self) -> Mapping[str, QueueState]:
+        """Every configured queue's state (and the running queues' whose section was lost), by name."""
+        return self.states.snapshot()
+
+    @property
+    def not_started(self) -> dict[str, str]:
+        """The configured queues that do not run (disabled or not started), and why."""
+        kinds = (QueueStateKind.NOT_STARTED, QueueStateKind.DISABLED)
+        return {s.name: s.reason for s in self.states.of(*kinds)}
 
     @property
     def stop_event(self) -> threading.Event:
@@ -130,8 +154,12 @@ class Factory:
     def run_cycle(
         self, now: float | None = None, wait_until: Callable[[], float | None] | None = None
     ) -> CycleReport:
-        """One cycle over the running queues (see :meth:`Cycle.run`)."""
-        return self.cycle.run(self.queues.values(), now, wait_until)
+        """One cycle over the running queues (see :meth:`Cycle.run`). A queue on its last good
+        configuration says so again every ``REMIND_EVERY`` of its cycles."""
+        report = self.cycle.run(self.queues.values(), now, wait_until)
+        for state in self.states.cycled(o.queue for o in report.outcomes):
+            log.warning("%s", state.stale_line(self.clock.time()))
+        return report
 
     def stop(self) -> None:
         """No new cycle, batch or plugin call starts; in-flight work may end."""
@@ -156,10 +184,11 @@ class Factory:
             )
         return cfg
 
-    def _context(self, cfg: LoadedConfig) -> FactoryContext:
+    def _context(self, cfg: LoadedConfig, profiles: Mapping[str, ConfigSection]) -> FactoryContext:
+        """The plugin context of ``cfg``, its auth manager running ``profiles``."""
         assert cfg.settings is not None
         ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
-        ctx.auth = _auth_manager(cfg, ctx)
+        ctx.auth = _auth_manager(replace(cfg, auth=dict(profiles)), ctx)
         return ctx
 
     def _monitor_for(self, name: str) -> MonitorPlugin | None:
@@ -179,82 +208,111 @@ class Factory:
         self.monitors[name] = monitor
         return monitor
 
-    def _build_queue(self, name: str) -> QueueRuntime | None:
-        qc = self.cfg.queues[name]
-        if not qc.enabled:
-            log.info("queue=%s disabled (enabled = False)", name)
-            self.not_started[name] = "enabled = False"
-            return None
-        if not qc.ok:
-            why = "; ".join(str(p) for p in qc.errors)
-            log.error("queue=%s not started: %s", name, why)
-            self.not_started[name] = why
-            return None
+    def _start(self, name: str) -> QueueRuntime | str:
+        """The runtime of queue ``name`` built from the present configuration, or why it cannot run."""
+        section = self.cfg.queues[name].section
         monitors: dict[str, MonitorPlugin] = {}
         try:
-            for m in qc.section.get(MONITOR_SECTION):
+            for m in section.get(MONITOR_SECTION):
                 monitor = self._monitor_for(m)
                 if monitor is not None:
                     monitors[m] = monitor
-            rt = build_queue(qc.section, self.ctx, self.hub, self.reg, monitors, self.options.sleep)
-            self.not_started.pop(name, None)
-            return rt
+            return build_queue(section, self.ctx, self.hub, self.reg, monitors, self.options.sleep)
         except (ConfigError, PluginNotFound) as exc:
-            log.error("queue=%s not started: %s", name, exc)
-            self.not_started[name] = str(exc)
+            return str(exc)
         except Exception as exc:
-            log.exception("queue=%s not started: its plugins failed to initialise", name)
-            self.not_started[name] = f"its plugins failed to initialise: {type(exc).__name__}: {exc}"
-        return None
+            log.exception("queue=%s: its plugins failed to initialise", name)
+            return f"its plugins failed to initialise: {type(exc).__name__}: {exc}"
 
-    def _apply(self, cfg: LoadedConfig, initial: bool = False) -> None:
-        assert cfg.settings is not None
-        if not cfg.settings.enablequeues:
-            log.warning("[Factory] enablequeues = False: no queue runs")
-        new = {n: q.section.as_dict() for n, q in cfg.queues.items() if cfg.settings.enablequeues}
-        old = {n: rt.section.as_dict() for n, rt in self.queues.items()}
-        if initial:
-            diff = diff_queues({}, new)
-        else:
-            diff = diff_queues(old, new)
-            log.info(
-                "reload: added=%s removed=%s changed=%s unchanged=%d",
-                list(diff.added),
-                list(diff.removed),
-                list(diff.changed),
-                len(diff.unchanged),
-            )
-        self.not_started = {n: why for n, why in self.not_started.items() if n in cfg.queues}
-        if not cfg.settings.enablequeues:
-            self.not_started.update({n: "[Factory] enablequeues = False" for n in cfg.queues})
+    def _running(self) -> dict[str, RunningQueue]:
+        return {name: RunningQueue(rt.section, self._stale(name)) for name, rt in self.queues.items()}
+
+    def _stale(self, name: str) -> bool:
+        state = self.states.get(name)
+        return state is not None and state.stale_config
+
+    def _apply(self, plans: Mapping[str, QueuePlan]) -> list[QueueRuntime]:
+        """Carry out each queue's plan with the present context and status hub; returns the
+        runtimes it replaced or stopped (for the caller to close)."""
+        now = self.clock.time()
         closing: list[QueueRuntime] = []
-        overruns = {}
-        for name in (*diff.removed, *diff.changed):
-            rt = self.queues.pop(name, None)
-            if rt is not None:
-                closing.append(rt)
-                if rt.overrun is not None and not rt.overrun.done:
-                    overruns[name] = rt.overrun  # the new runtime waits for it too
-        self._close_all(_queue_closers(closing), CLOSE_WAIT)
-        # queues that failed to start last time are retried on every reload
-        retry = [n for n in diff.unchanged if n not in self.queues]
-        for name in (*diff.added, *diff.changed, *retry):
-            rt = self._build_queue(name)
-            if rt is not None:
-                rt.overrun = overruns.get(name)
-                self.queues[name] = rt
-        self.hub.retain({k for rt in self.queues.values() for k in rt.status_keys})
+        for name, plan in sorted(plans.items()):
+            old = self.queues.get(name)
+            action = plan.action
+            if action is QueueAction.START:
+                built = self._start(name)
+                if isinstance(built, QueueRuntime):
+                    if old is not None:
+                        closing.append(old)
+                        if old.overrun is not None and not old.overrun.done:
+                            built.overrun = old.overrun  # the new runtime waits for it too
+                        self._say_fixed(name, now)
+                    self.queues[name] = built
+                    self._built_with[name] = self.ctx
+                    self.states.mark(name, QueueStateKind.RUNNING, now, restarted=True)
+                elif old is not None:  # its new configuration cannot start: it goes on as it is
+                    why = f"its new configuration cannot start: {built}"
+                    self.states.mark(name, QueueStateKind.KEPT_LAST_GOOD, now, why)
+                else:
+                    log.error("queue=%s not started: %s", name, built)
+                    self.states.mark(name, QueueStateKind.NOT_STARTED, now, built)
+            elif action is QueueAction.KEEP:
+                self.states.mark(name, QueueStateKind.RUNNING, now)
+            elif action is QueueAction.KEEP_LAST_GOOD:
+                self.states.mark(name, QueueStateKind.KEPT_LAST_GOOD, now, plan.reason, plan.problems)
+            elif action is QueueAction.STOP:
+                if old is not None:
+                    closing.append(self.queues.pop(name))
+                self._built_with.pop(name, None)
+                log.info("queue=%s stops: %s", name, plan.reason)
+                if name in self.cfg.queues:
+                    self.states.mark(name, QueueStateKind.DISABLED, now, plan.reason)
+            elif action is QueueAction.DISABLED:
+                log.info("queue=%s disabled (%s)", name, plan.reason)
+                self.states.mark(name, QueueStateKind.DISABLED, now, plan.reason)
+            else:
+                log.error("queue=%s not started: %s", name, plan.reason)
+                self.states.mark(name, QueueStateKind.NOT_STARTED, now, plan.reason, plan.problems)
+        self.states.retain([*self.cfg.queues, *self.queues])
+        for state in self.states.of(QueueStateKind.KEPT_LAST_GOOD):
+            log.warning("%s", state.stale_line(now))
+        return closing
+
+    def _say_fixed(self, name: str, now: float) -> None:
+        state = self.states.get(name)
+        if state is not None and state.stale_config:  # at the level of the warnings it ends
+            log.warning(
+                "queue=%s configuration fixed: its new configuration applies (it ran its last good "
+                "configuration for %.0fs)",
+                name,
+                now - state.since,
+            )
+
+    def _summary(self) -> None:
+        if not self.settings.enablequeues:
+            log.warning("[Factory] enablequeues = False: no queue runs")
+        kept = [s.name for s in self.states.of(QueueStateKind.KEPT_LAST_GOOD)]
         log.info(
-            "factory=%s queues running=%d of %d configured",
-            cfg.settings.factory_id,
+            "factory=%s queues running=%d of %d configured%s",
+            self.settings.factory_id,
             len(self.queues),
-            len(cfg.queues),
+            len(set(self.cfg.queues) | set(self.queues)),
+            f"; on their last good configuration (stale-config): {', '.join(kept)}" if kept else "",
         )
+
+    def _kept(self, plans: Mapping[str, QueuePlan]) -> list[QueueRuntime]:
+        """The running queues a reload keeps on their last good configuration (as planned)."""
+        return [
+            self.queues[n]
+            for n, p in sorted(plans.items())
+            if p.action is QueueAction.KEEP_LAST_GOOD and n in self.queues
+        ]
 
     def reload(self) -> ReloadKind:
         """Re-read the configuration; restart only queues that were added, removed or changed.
         A configuration that would change the factory's identity (factoryId, statedir) or has no
-        [Factory] section is refused: the running configuration is kept."""
+        [Factory] section is refused: the running configuration is kept. A running queue whose new
+        configuration has errors is kept on its last good configuration (``queue_states``)."""
         try:
             cfg = self._load()
         except (FactoryConfigError, ConfigError) as exc:
@@ -273,39 +331,69 @@ class Factory:
             return ReloadKind.KEPT
         if not self.wait_actions(None):  # a stop came first
             return ReloadKind.KEPT
-        if cfg.factory.as_dict() != self.cfg.factory.as_dict() or _sections(cfg.monitors) != _sections(
+        full = cfg.factory.as_dict() != self.cfg.factory.as_dict() or _sections(cfg.monitors) != _sections(
             self.cfg.monitors
-        ):
-            self._rebuild(cfg)
+        )
+        assert cfg.settings is not None
+        new = {n: q.section.as_dict() for n, q in cfg.queues.items() if cfg.settings.enablequeues}
+        diff = diff_queues({n: rt.section.as_dict() for n, rt in self.queues.items()}, new)
+        log.info(
+            "reload: added=%s removed=%s changed=%s unchanged=%d",
+            list(diff.added),
+            list(diff.removed),
+            list(diff.changed),
+            len(diff.unchanged),
+        )
+        plans = plan_reload(self._running(), cfg, rebuild_all=full)
+        if full:
+            self._rebuild(cfg, plans)
             return ReloadKind.FULL
+        kept = self._kept(plans)
         self.cfg = cfg
-        self.ctx.mappings = cfg.mappings
-        _call(self.ctx.auth, "reconfigure", cfg.auth)
-        self._apply(cfg)
+        self.ctx.mappings = kept_mappings(self.ctx.mappings, cfg, kept, self.hub)
+        self._profiles = kept_profiles(self._profiles, cfg, kept)
+        _call(self.ctx.auth, "reconfigure", dict(self._profiles.sections))
+        closing = self._apply(plans)
+        self._close_all(_queue_closers(closing), CLOSE_WAIT)
+        self.hub.retain({k for rt in self.queues.values() for k in rt.status_keys})
+        self._summary()
         return ReloadKind.QUEUES
 
-    def _rebuild(self, cfg: LoadedConfig) -> None:
-        """Every plugin anew for a configuration whose [Factory] or monitor sections changed."""
-        log.info("reload: [Factory] or monitor sections changed; restarting every queue")
-        overruns = {n: rt.overrun for n, rt in self.queues.items() if rt.overrun and not rt.overrun.done}
-        self._close_all(_queue_closers(list(self.queues.values())), CLOSE_WAIT)
-        self.queues.clear()
-        self.hub.close()
+    def _rebuild(self, cfg: LoadedConfig, plans: Mapping[str, QueuePlan]) -> None:
+        """Every plugin anew for a configuration whose [Factory] or monitor sections changed; the
+        queues kept on their last good configuration keep theirs (made with the previous context),
+        moved to the new status hub and reporting to the new monitors."""
+        log.info(
+            "reload: [Factory] or monitor sections changed; every queue with a usable configuration "
+            "starts anew"
+        )
+        kept = self._kept(plans)
+        old_hub, old_ctx, old_monitors = self.hub, self.ctx, self.monitors
+        mappings = kept_mappings(old_ctx.mappings, cfg, kept, old_hub)
+        self._profiles = kept_profiles(self._profiles, cfg, kept)
         self.cfg = cfg
         self.monitor_calls.timeout = self.settings.monitor_timeout
-        old_auth = self.ctx.auth
-        self.ctx = self._context(cfg)
+        self.ctx = self._context(cfg, self._profiles.sections)
+        self.ctx.mappings = mappings
         if self._auth_running:
-            _call(old_auth, "stop")
+            _call(old_ctx.auth, "stop")
             _call(self.ctx.auth, "start")
         self.hub = StatusHub(self.ctx, self.reg, self.executors.polls, self.clock)
         self.cycle.reconfigure(self.settings, self.hub)  # batchsubmit.concurrency may have changed
-        self._close_all([(f"monitor {n}", m.close) for n, m in self.monitors.items()], CLOSE_WAIT)
-        self.monitors.clear()
-        self._apply(cfg, initial=True)
-        for name, running in overruns.items():
-            if name in self.queues:
-                self.queues[name].overrun = running
+        self.monitors = {}
+        closing = self._apply(plans)
+        stale = [rt for name, rt in self.queues.items() if self._stale(name)]
+        moved = self.hub.adopt(old_hub, {k for rt in stale for k in rt.status_keys})
+        for rt in stale:
+            rt.wms_key = moved.get(rt.wms_key, rt.wms_key) if rt.wms_key is not None else None
+            rt.batch_key = moved.get(rt.batch_key, rt.batch_key)
+            names = rt.section.get(MONITOR_SECTION) or ()
+            rt.monitors = [m for m in (self._monitor_for(n) for n in names) if m is not None]
+            self._built_with[rt.name].auth = self.ctx.auth  # the old manager stops below
+        self._close_all(_queue_closers(closing), CLOSE_WAIT)
+        old_hub.close()
+        self._close_all([(f"monitor {n}", m.close) for n, m in old_monitors.items()], CLOSE_WAIT)
+        self._summary()
 
     # -- the auth manager's own checks ------------------------------------------------------------
     def start_auth(self) -> None:
@@ -399,4 +487,12 @@ def _call(obj: object, method: str, *args: object) -> None:
             log.exception("%s.%s failed", type(obj).__name__, method)
 
 
-__all__ = ["CycleReport", "Factory", "FactoryConfigError", "ReloadKind", "RunOptions"]
+__all__ = [
+    "CycleReport",
+    "Factory",
+    "FactoryConfigError",
+    "QueueState",
+    "QueueStateKind",
+    "ReloadKind",
+    "RunOptions",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Hashable, Iterable
@@ -23,6 +24,18 @@ log = logging.getLogger(__name__)
 
 StatusKey = tuple[str, str, Hashable]  # (category, plugin name, instance key)
 CLOSE_WAIT = 10.0  # seconds a status plugin's close() may take before it is left to finish alone
+
+
+_GENERATIONS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """The instance key of a status source a hub took over from an earlier one (:meth:`StatusHub.adopt`):
+    made with an earlier configuration, so no queue built on the new hub ever shares it."""
+
+    generation: int  # the hub it was made on
+    key: Hashable
 
 
 @dataclass
@@ -157,6 +170,7 @@ class StatusHub:
         self._executor: Executor = DaemonPool("status") if executor is None else executor
         self._lock = threading.Lock()
         self.poll_counts: dict[StatusKey, int] = {}
+        self.generation = next(_GENERATIONS)
 
     def instance(self, category: str, name: str, queue: ConfigSection) -> tuple[StatusKey, StatusPlugin]:
         cls = self.reg.get(category, name)
@@ -169,6 +183,26 @@ class StatusHub:
 
     def get(self, key: StatusKey) -> StatusPlugin | None:
         return self._instances.get(key)
+
+    def adopt(self, other: StatusHub, keys: Iterable[StatusKey]) -> dict[StatusKey, StatusKey]:
+        """Take over the instances of ``keys`` from ``other`` (a hub being replaced, whose
+        ``close()`` then leaves them alone), with their polls under way; returns each old key's new
+        key. They are keyed as :class:`Adopted`, so :meth:`instance` never hands them to a queue
+        built on this hub (keys already adopted once keep theirs)."""
+        moved: dict[StatusKey, StatusKey] = {}
+        with other._lock, self._lock:
+            for key in keys:
+                inst = other._instances.pop(key, None)
+                if inst is None:
+                    continue
+                part = key[2] if isinstance(key[2], Adopted) else Adopted(other.generation, key[2])
+                new: StatusKey = (key[0], key[1], part)
+                self._instances[new] = inst
+                running = other._inflight.pop(key, None)
+                if running is not None:
+                    self._inflight[new] = running
+                moved[key] = new
+        return moved
 
     def begin(self, keys: Iterable[StatusKey], timeout: float) -> PollRound:
         return PollRound(self, keys, timeout)

@@ -40,6 +40,7 @@ from autopyfactory.config.problems import ConfigError, ConfigProblem, error
 from autopyfactory.config.queue import ENABLED
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.sources import read_source, resolve_path
+from autopyfactory.config.unreadable_lines import HINT as UNREADABLE_HINT
 from autopyfactory.config.validate import check_keys, unknown_default_keys, unknown_keys
 from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
@@ -104,6 +105,18 @@ class LoadedConfig:
 
     def has_errors(self) -> bool:
         return any(p.level == "error" for p in self.all_problems())
+
+    def unreadable_files(self) -> dict[str, list[ConfigProblem]]:
+        """Queue files with lines that could not be read, each with the problems saying which: such
+        a file may have lost keys or a whole section (a broken header), so the queues it defined
+        cannot be trusted, also one that seems to be gone."""
+        out: dict[str, list[ConfigProblem]] = {}
+        for p in self.all_problems():
+            if p.hint == UNREADABLE_HINT and p.origin:
+                found = out.setdefault(p.origin, [])
+                if p not in found:
+                    found.append(p)
+        return out
 
 
 def locate_conf(spec: str | None) -> list[Path]:
