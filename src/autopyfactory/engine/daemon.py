@@ -66,7 +66,7 @@ class Daemon:
         ]
 
     def _queue_sections(self) -> dict[str, Any]:
-        return {name: qc.section for name, qc in self.factory.cfg.queues.items()}
+        return dict(self.factory.queue_sections())
 
     def _reconfigure_services(self) -> None:
         if not self.services:

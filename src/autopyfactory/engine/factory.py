@@ -131,6 +131,13 @@ class Factory:
         """Every configured queue's state (and the running queues' whose section was lost), by name."""
         return self.states.snapshot()
 
+    def queue_sections(self) -> dict[str, ConfigSection]:
+        """Every queue's section as the factory uses it: a running queue's own (for one on its last
+        good configuration, the last good one), the configured one of the others."""
+        sections = {name: qc.section for name, qc in self.cfg.queues.items()}
+        sections.update({name: rt.section for name, rt in self.queues.items()})
+        return sections
+
     @property
     def not_started(self) -> dict[str, str]:
         """The configured queues that do not run (disabled or not started), and why."""
