@@ -120,7 +120,7 @@ MAPPED = MappingSpec.batch("FAKEBATCH-STATE2INFO", ("I", "R"))
 
 class FakeMappedBatch(BatchStatusPlugin):
     """Reports WORLD.raw_states through mappings.conf's [FAKEBATCH-STATE2INFO] (not built in: a
-    test's mappingsConf defines it)."""
+    test's mappingsConf defines it, and registers the plugin in a registry of its own)."""
 
     name = "FakeMappedBatch"
     mapping = MAPPED
@@ -217,7 +217,6 @@ class FakeMonitor(MonitorPlugin):
 for cat, cls in (
     ("wmsstatus", FakeWMS),
     ("batchstatus", FakeBatch),
-    ("batchstatus", FakeMappedBatch),
     ("batchsubmit", FakeSubmit),
     ("monitor", FakeMonitor),
 ):

@@ -14,6 +14,7 @@ import pytest
 from autopyfactory.engine.factory import Factory, ReloadKind, RunOptions
 from autopyfactory.engine.queue_states import REMIND_EVERY, QueueStateKind
 from autopyfactory.engine.status_hub import Adopted
+from autopyfactory.plugins.registry import Registry
 from tests.conftest import write
 from tests.engine import fakes
 
@@ -97,6 +98,7 @@ def test_a_misspelled_value_keeps_the_queue_on_its_last_good_configuration_until
         assert "queues running=2 of 2 configured; on their last good configuration (stale-config): A" in (
             stale_log.text
         )
+        assert f.queue_sections()["A"] is before.section  # what the log services read too
         assert f.queues["B"] is b_before and f.queue_states["B"].state is RUNNING
         assert f.queue_states["B"].since == b_since
         assert f.not_started == {}
@@ -282,7 +284,11 @@ def test_a_mapping_typo_is_refused_for_the_running_queues(conf_tree, world, stal
         files={"queues.conf": mapped + queue("A"), "mappings.conf": MAPPINGS},
     )
     world.raw_states = {"A": {"I": 1, "R": 2}}
-    f = factory(etc)
+    reg = Registry()  # the plugin's mapping section is not built in: not in the shared registry
+    for category, cls in (("wmsstatus", fakes.FakeWMS), ("batchstatus", fakes.FakeMappedBatch)):
+        reg.register(category, cls.name, cls)
+    reg.register("batchsubmit", fakes.FakeSubmit.name, fakes.FakeSubmit)
+    f = Factory(RunOptions(conf=str(etc), services=False), reg)
     try:
         a = f.queues["A"]
         write(etc / "queues.conf", mapped + queue("A") + queue("N"))
