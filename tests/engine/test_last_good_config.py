@@ -351,3 +351,23 @@ def test_a_queue_whose_new_plugins_refuse_to_start_keeps_running(conf_tree, worl
         assert cycle(f, world) == {"A": 5}
     finally:
         f.shutdown()
+
+
+def test_a_kept_queue_reports_to_the_new_monitors_after_a_monitor_change(conf_tree, world) -> None:  # type: ignore[no-untyped-def]
+    mon = "[mon]\nmonitorplugin = FakeMonitor\nmonitorURL = http://old.example/api\n"
+    etc = conf_tree(
+        factory="monitorConf = monitor.conf\n",
+        files={"queues.conf": DEFAULTS + queue("A", "monitorsection = mon\n"), "monitor.conf": mon},
+    )
+    f = factory(etc)
+    try:
+        a, old_monitor = f.queues["A"], f.monitors["mon"]
+        write(etc / "queues.conf", DEFAULTS + queue("A", "monitorsection = mon\nschedplugin = Redy\n"))
+        write(etc / "monitor.conf", mon.replace("old.example", "new.example"))
+        assert f.reload() is ReloadKind.FULL
+        assert f.queues["A"] is a and f.queue_states["A"].state is KEPT
+        assert f.monitors["mon"] is not old_monitor and a.monitors == [f.monitors["mon"]]
+        assert cycle(f, world) == {"A": 5}
+        assert ("pilots", "A", ["1.0", "2.0", "3.0", "4.0", "5.0"]) in world.monitor_calls
+    finally:
+        f.shutdown()
