@@ -86,11 +86,14 @@ def _random_batches(seed: int) -> list[list[StateUpdate]]:
         batch = []
         for _ in range(rnd.randint(1, 25)):
             jid = f"f:{rnd.randrange(JOBS + 2)}.0"  # a few unknown jobs too
+            if rnd.random() < 0.03:
+                jid = "f:1\x00.0"  # cannot be stored in PostgreSQL: must not fail the batch
             state = rnd.choice(list(JobState))
             rc = rnd.choice([None, 0, 7, -1]) if state is JobState.EXITING else None
             refused = "Refused state=done: not yours" if state is JobState.DONE and rnd.random() < 0.3 else ""
             source = rnd.choice(["10.0.0.1", "10.0.0.2"])
-            batch.append(StateUpdate(jid, state, source, rc, rnd.choice(["", "1.2"]), "", "", refused))
+            wrapper = rnd.choice(["", "1.2", "1.2\x00x"])
+            batch.append(StateUpdate(jid, state, source, rc, wrapper, "", "", refused))
         batches.append(batch)
     return batches
 
@@ -120,24 +123,53 @@ def test_pg_batches_match_the_sqlalchemy_path(seed: int, tmp_path: Path, pg_url:
     pg.dispose()
 
 
+def test_a_nul_from_a_caller_fails_no_update_of_the_batch(pg_url: str) -> None:
+    engine = _prepare(pg_url)
+    updates = [
+        StateUpdate("f:1\x00.0", JobState.RUNNING, "10.0.0.9"),
+        StateUpdate("f:1.0", JobState.RUNNING, "10.0.0.9", None, "wrapper\x00", "ids\x00"),
+        StateUpdate("f:2.0", JobState.RUNNING, "10.0.0.9"),
+    ]
+
+    async def go() -> list[UpdateResult]:
+        applier = transitions_pg.AsyncPgApplier(pg_url)
+        try:
+            return await applier.apply(updates, 3000.0)
+        finally:
+            await applier.close()
+
+    assert _run(go) == [
+        UpdateResult(Outcome.NOT_FOUND),
+        UpdateResult(Outcome.OK, JobState.CREATED),
+        UpdateResult(Outcome.OK, JobState.CREATED),
+    ]
+    texts = [(j, text) for j, _, _, _, text in _contents(engine)[1]]
+    assert texts == [("f:1.0", "running wrapper=wrapper\ufffd ids=ids\ufffd"), ("f:2.0", "running")]
+
+
 class _MovedAfterRead:
     """A connection on which another writer changes one job right after the batch read it."""
 
-    def __init__(self, conn: transitions_pg.Conn, interfere: Callable[[], None]) -> None:
+    def __init__(
+        self, conn: transitions_pg.Conn, interfere: Callable[[], None], always: bool = False
+    ) -> None:
         self.conn = conn
         self.interfere = interfere
+        self.always = always  # after every read, not only the first
         self.reads = 0
 
     async def execute(self, query: str, params: Any = None) -> Any:
         cur = await self.conn.execute(query, params)
         if query == transitions_pg.READ:
             self.reads += 1
-            if self.reads == 1:
+            if self.reads == 1 or self.always:
                 self.interfere()
         return cur
 
 
-def _apply_interfered(pg_url: str, updates: list[StateUpdate], sql: str) -> tuple[list[UpdateResult], int]:
+def _apply_interfered(
+    pg_url: str, updates: list[StateUpdate], sql: str, always: bool = False
+) -> tuple[list[UpdateResult], int]:
     dsn = transitions_pg.conninfo(pg_url)
 
     def interfere() -> None:
@@ -146,7 +178,7 @@ def _apply_interfered(pg_url: str, updates: list[StateUpdate], sql: str) -> tupl
 
     async def go() -> tuple[list[UpdateResult], int]:
         async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-            wrapped = _MovedAfterRead(conn, interfere)
+            wrapped = _MovedAfterRead(conn, interfere, always)
             results = await transitions_pg.apply_updates_pg(wrapped, updates, 2000.0)  # type: ignore[arg-type]
             return results, wrapped.reads
 
@@ -192,6 +224,22 @@ def test_a_job_deleted_meanwhile_is_not_found(pg_url: str) -> None:
         pg_url, [StateUpdate("f:4.0", JobState.RUNNING, "10.0.0.9")], "DELETE FROM jobs WHERE jid = 'f:4.0'"
     )
     assert (results, reads) == ([UpdateResult(Outcome.NOT_FOUND)], 2)
+    assert _contents(engine)[1:] == ([], [])
+
+
+def test_a_batch_whose_jobs_never_stop_changing_fails_without_writing(pg_url: str) -> None:
+    """(A job is replaced after every read: each round finds it moved. Never expected in practice,
+    but the writer must end, fail the batch (the client may retry) and write nothing.)"""
+    engine = _prepare(pg_url)
+    replace_job = (
+        "DELETE FROM jobs WHERE jid = 'f:5.0'; "
+        "INSERT INTO jobs (jid, cid, factory_id, label_id, state, created, last_modified) "
+        "VALUES ('f:5.0', '5.0', 1, 1, 'created', 0, 0)"
+    )
+    with pytest.raises(transitions_pg.TooMuchContention):
+        _apply_interfered(
+            pg_url, [StateUpdate("f:5.0", JobState.RUNNING, "10.0.0.9")], replace_job, always=True
+        )
     assert _contents(engine)[1:] == ([], [])
 
 
