@@ -10,7 +10,8 @@ another thread costs more under load than the transaction itself), one batch at 
 does not wait inside SQLite for another process's write lock (SQLite sleeps up to 100 ms at a time,
 which would stall every request of this process): it retries after yielding to the event loop.
 PostgreSQL: batches go through psycopg's asyncio driver (``transitions_pg``), up to ``parallel`` at
-once, so the event loop serves on while a batch waits for its commit to reach the disk."""
+once, so the event loop serves on while a batch waits for its commit to reach the disk; under load
+they start at least ``PG_SPACING`` apart, so that more updates share each one."""
 
 from __future__ import annotations
 
