@@ -219,7 +219,7 @@ def _serve(settings: Any, access_log: bool) -> int:
     if settings.workers <= 1:
         from autopyfactory.monitor_server.app import create_app
 
-        uvicorn.run(create_app(settings, migrate=False), **common)
+        uvicorn.run(create_app(settings, migrate=False, owns_process=True), **common)
         return 0
     with tempfile.TemporaryDirectory(prefix="apfmon-metrics-") as mdir:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = mdir

@@ -24,6 +24,7 @@ from autopyfactory.monitor_server.clock import Clock, SystemClock
 from autopyfactory.monitor_server.db.checkpoint import WalCheckpointer
 from autopyfactory.monitor_server.db.engine import is_sqlite, make_engine
 from autopyfactory.monitor_server.db.migrate import upgrade
+from autopyfactory.monitor_server.heap import freeze_startup_heap
 from autopyfactory.monitor_server.metrics import Metrics
 from autopyfactory.monitor_server.refusals import RefusalRecorder
 from autopyfactory.monitor_server.services import Services
@@ -37,10 +38,16 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: ServerSettings, clock: Clock | None = None, migrate: bool = True, run_expiry: bool = True
+    settings: ServerSettings,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    run_expiry: bool = True,
+    owns_process: bool = False,
 ) -> FastAPI:
     """``migrate``: bring the schema to the newest revision first. ``run_expiry``: start the
-    background expiry task (tests drive ``app.state.expiry.run_once()`` themselves)."""
+    background expiry task (tests drive ``app.state.expiry.run_once()`` themselves).
+    ``owns_process``: the app is all its process serves (``monitor serve``): once started, its heap
+    is frozen out of the garbage collector's full collections (``heap``)."""
     clock = clock or SystemClock()
     engine = make_engine(settings.db_url, sqlite_autocheckpoint=False)
     if migrate:
@@ -56,6 +63,8 @@ def create_app(
             expiry.start()
         if checkpointer is not None:
             checkpointer.start()
+        if owns_process:
+            freeze_startup_heap()
         yield
         if checkpointer is not None:
             checkpointer.stop()
@@ -126,4 +135,4 @@ def app_from_environment() -> FastAPI:
 
     from autopyfactory.monitor_server.settings import settings_from_json
 
-    return create_app(settings_from_json(os.environ["APFMON_SETTINGS"]), migrate=False)
+    return create_app(settings_from_json(os.environ["APFMON_SETTINGS"]), migrate=False, owns_process=True)

@@ -10,7 +10,8 @@ another thread costs more under load than the transaction itself), one batch at 
 does not wait inside SQLite for another process's write lock (SQLite sleeps up to 100 ms at a time,
 which would stall every request of this process): it retries after yielding to the event loop.
 PostgreSQL: batches go through psycopg's asyncio driver (``transitions_pg``), up to ``parallel`` at
-once, so the event loop serves on while a batch waits for its commit to reach the disk."""
+once, so the event loop serves on while a batch waits for its commit to reach the disk; under load
+they start at least ``PG_SPACING`` apart, so that more updates share each one."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ from autopyfactory.monitor_server.store.transition_plan import StateUpdate, Upda
 from autopyfactory.monitor_server.store.transitions import apply_updates
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL: batches start at least this far apart (seconds). A batch costs the server and this
+# process far more than an update in it (two round trips and a commit), so under load updates wait
+# up to this long to share one; an update that finds no batch started lately goes at once.
+PG_SPACING = 0.004
 
 Applier = Callable[[Sequence[StateUpdate], float], Awaitable[list[UpdateResult]]]
 _Pending = tuple[StateUpdate, "asyncio.Future[UpdateResult]"]
@@ -66,9 +72,12 @@ class StateWriter:
         lock_wait: float = 10.0,
         on_batch: Callable[[int], None] | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        spacing: float = 0.0,
     ) -> None:
         """``apply``: applies one batch in one transaction. ``parallel``: batches in flight at once.
-        ``lock_wait``: seconds to keep retrying a busy SQLite lock before failing the batch."""
+        ``lock_wait``: seconds to keep retrying a busy SQLite lock before failing the batch.
+        ``spacing``: seconds at least between the starts of two batches; updates that arrive sooner
+        wait (at most that long) and go together."""
         self.apply = apply
         self.clock = clock
         self.max_batch = max_batch
@@ -76,8 +85,11 @@ class StateWriter:
         self.lock_wait = lock_wait
         self.on_batch = on_batch
         self.on_close = on_close
+        self.spacing = spacing
         self._pending: list[_Pending] = []
-        self._drainers = 0
+        self._gathering = False  # a drainer is waiting to take the next batch
+        self._in_flight = 0
+        self._last_start = -spacing
         self._parallel = max(parallel, 1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
@@ -95,7 +107,7 @@ class StateWriter:
         from autopyfactory.monitor_server.store.transitions_pg import AsyncPgApplier
 
         pg = AsyncPgApplier(url)
-        return cls(pg.apply, clock, pg.size, on_close=pg.close, **kw)  # type: ignore[arg-type]
+        return cls(pg.apply, clock, pg.size, on_close=pg.close, spacing=PG_SPACING, **kw)  # type: ignore[arg-type]
 
     async def submit(self, update: StateUpdate) -> UpdateResult:
         if self._stopped:
@@ -103,12 +115,17 @@ class StateWriter:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[UpdateResult] = loop.create_future()
         self._pending.append((update, fut))
-        if self._drainers < self._parallel:
-            self._drainers += 1
-            task = loop.create_task(self._drain())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self._start_drainer(loop)
         return await fut
+
+    def _start_drainer(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One drainer gathers the next batch; up to ``parallel`` batches are in flight."""
+        if self._gathering or self._in_flight >= self._parallel:
+            return  # the gathering drainer, or the next one to finish a batch, takes the update
+        self._gathering = True
+        task = loop.create_task(self._drain())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def start(self) -> None:
         """Accept updates (again, after :meth:`aclose`: the app's lifespan may run more than once)."""
@@ -122,13 +139,30 @@ class StateWriter:
             await self.on_close()
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        gathering = True  # set by whoever started this drainer
         try:
-            await asyncio.sleep(0)  # let the requests of this turn of the loop join the batch
-            while self._pending:
+            while True:
+                # let the requests of this turn of the loop (or of the spacing) join the batch
+                await asyncio.sleep(max(0.0, self._last_start + self.spacing - loop.time()))
+                gathering = self._gathering = False
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
-                await self._flush(batch)
+                if not batch:
+                    return
+                self._last_start = loop.time()
+                self._in_flight += 1
+                if self._pending:  # more than a batch's worth waits: the next drainer gathers
+                    self._start_drainer(loop)
+                try:
+                    await self._flush(batch)
+                finally:
+                    self._in_flight -= 1
+                if not self._pending or self._gathering:
+                    return
+                gathering = self._gathering = True  # take what arrived while the batch was in flight
         finally:
-            self._drainers -= 1
+            if gathering:
+                self._gathering = False
 
     async def _flush(self, batch: list[_Pending]) -> None:
         outcome: list[UpdateResult] | BaseException = WriterUnavailable("not attempted")

@@ -78,6 +78,8 @@ class Plan:
 
 
 def describe(u: StateUpdate) -> str:
+    """The event's text. A NUL from the caller becomes U+FFFD: PostgreSQL cannot store it, and one
+    such update must not fail the batch it shares with other pilots' updates."""
     text = u.state.value
     if u.rc is not None:
         text += f" rc={u.rc}"
@@ -87,7 +89,7 @@ def describe(u: StateUpdate) -> str:
         text += f" ids={u.ids[:NOTE_MAX]}"
     if u.note:
         text += f" ({u.note[:NOTE_MAX]})"
-    return text
+    return text.replace("\x00", "\ufffd")
 
 
 def plan(current: Mapping[str, tuple[int, JobState]], updates: Sequence[StateUpdate], now: float) -> Plan:
