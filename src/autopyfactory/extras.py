@@ -9,6 +9,8 @@ PanDA, CRIC, the APF monitor plugin and the log server. The rest comes with an e
 - ``postgres``: the monitor service on PostgreSQL (psycopg; includes ``monitor``);
 - ``htcondor``: the HTCondor backends (``Condor*`` plugins): the htcondor2 bindings;
 - ``testbed``: the local PanDA-compatible testbed and ``autopyfactory demo``: FastAPI, uvicorn;
+- ``tokens``: ``Token`` auth profiles (bearer tokens for CEs, slurmrestd and pilots): PyJWT with
+  cryptography;
 - ``all``: every one of them.
 
 An extra is judged present by the modules it provides (HTCondor's bindings may come from the
@@ -32,6 +34,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "postgres": ("psycopg",),
     "htcondor": ("htcondor2", "classad2"),
     "testbed": ("fastapi", "uvicorn"),
+    "tokens": ("jwt", "cryptography"),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from autopyfactory.loading.loader import LoadedConfig, load
-from autopyfactory.plugins.context import AuthFailure, FactoryContext
+from autopyfactory.plugins.context import AuthFailure, CredentialTarget, FactoryContext
 from autopyfactory.plugins.registry import registry
 
 HOST = "factory.example.org"
@@ -53,13 +53,22 @@ class FakeAuth:
     def __init__(self, missing: Sequence[str] = ()) -> None:
         self.missing = set(missing)
         self.asked: list[tuple[str, ...]] = []
+        self.targets: list[CredentialTarget] = []
 
-    def proxy_path(self, profiles: Sequence[str]) -> str:
+    def proxy_path(self, profiles: Sequence[str], queue: str = "") -> str:
         self.asked.append(tuple(profiles))
         for p in profiles:
             if p not in self.missing:
                 return f"/srv/apf/proxy/{p}.pem"
         raise AuthFailure(f"no valid proxy in profiles {','.join(profiles)}")
+
+    def token_path(self, profiles: Sequence[str], target: CredentialTarget) -> str:
+        self.asked.append(tuple(profiles))
+        self.targets.append(target)
+        for p in profiles:
+            if p not in self.missing:
+                return f"/srv/apf/tokens/{p}/{target.ce or 'token'}.token"
+        raise AuthFailure(f"no valid token in profiles {','.join(profiles)}")
 
     def ssh_key_paths(self, profile: str) -> tuple[str, str, str | None]:
         return (f"/srv/apf/ssh/{profile}.pub", f"/srv/apf/ssh/{profile}", f"/srv/apf/ssh/{profile}.pass")

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import time
 from abc import ABC
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from autopyfactory.auth.clock import SYSTEM_CLOCK, Clock
+from autopyfactory.auth.credential_status import CredentialStatus
 from autopyfactory.config.keys import STR, Key
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.plugins.context import AuthFailure
+from autopyfactory.plugins.context import AuthFailure, CredentialTarget
 
-PLUGIN = Key("plugin", STR, "X509", "X509, SSH or GSISSH (a proxy.conf section without it is X509)")
+PLUGIN = Key("plugin", STR, "X509", "X509, SSH, GSISSH or Token (a proxy.conf section without it is X509)")
 AUTHBASEDIR = Key("authbasedir", STR, None, "where decoded keys are written (default: <statedir>/auth)")
 COMMON_KEYS = (PLUGIN, AUTHBASEDIR)
 
 
 @dataclass(frozen=True)
 class AuthEnv:
-    """What handlers get from the manager: the default base directory and how to find another
-    profile's proxy (myproxy ``retriever_list``)."""
+    """What handlers get from the manager: the default base directory, how to find another
+    profile's proxy (myproxy ``retriever_list``) and the clock."""
 
     basedir: Path
     proxy_of: Callable[[Sequence[str]], str]
+    clock: Clock = field(default=SYSTEM_CLOCK)
 
 
 class AuthHandler(ABC):
@@ -46,7 +48,8 @@ class AuthHandler(ABC):
         self.env = env
         base = profile.get(AUTHBASEDIR)
         self.basedir = Path(base).expanduser() if base else env.basedir
-        self.next_check = time.monotonic()
+        self.clock = env.clock
+        self.next_check = self.clock.monotonic()
 
     @property
     def label(self) -> str:
@@ -64,6 +67,14 @@ class AuthHandler(ABC):
 
     def ssh_key_paths(self) -> tuple[str, str, str | None]:
         raise AuthFailure(f"{self.label} is a {self.name} profile, not an SSH key pair")
+
+    def token_path(self, target: CredentialTarget) -> str:
+        raise AuthFailure(f"{self.label} is a {self.name} profile, not a token profile")
+
+    def statuses(self) -> list[CredentialStatus]:
+        """What the profile holds now (for ``auth status``, the state file and alerts); reads no
+        file and runs no tool."""
+        return []
 
     def close(self) -> None:
         """The profile is going away (reconfiguration or shutdown)."""

@@ -1,31 +1,48 @@
 """``AuthManager``: one handler per auth.conf (or proxy.conf) profile, the lookups submit plugins use
-(``proxy_path``, ``ssh_key_paths``) and a background thread running each handler's periodic check.
+(``proxy_path``, ``token_path``, ``ssh_key_paths``), a background thread running each handler's
+periodic check, the state file ``auth status`` reads, and the alerts (mail to
+``factoryAdminEmail``, the affected queues' monitor labels).
 
-Differences from 2.4: a profile whose ``plugin`` is not X509/SSH/GSISSH is a configuration error
-(2.4 silently made it an SSH handler); reconfiguration replaces only changed profiles (2.4's removal
-crashed); a failed lookup names every profile tried and why it was refused."""
+Differences from 2.4: a profile whose ``plugin`` is not X509/SSH/GSISSH/Token is a configuration
+error (2.4 silently made it an SSH handler); reconfiguration replaces only changed profiles (2.4's
+removal crashed); a failed lookup names every profile tried and why it was refused; alerts are
+sent once per problem per ``factoryMinEmailRepeatSeconds`` (2.4: once per identical text)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from autopyfactory.alerts.alerter import Alerter, MonitorNotice
+from autopyfactory.alerts.mail import Mailer
+from autopyfactory.auth.clock import SYSTEM_CLOCK, Clock
+from autopyfactory.auth.credential_status import CredentialStatus
 from autopyfactory.auth.handler import AuthEnv, AuthHandler
+from autopyfactory.auth.health import credential_alerts, queue_alert
 from autopyfactory.auth.profiles import Profile, build_profile, same_sections
-from autopyfactory.config.factory import AUTH_ENABLED, AUTH_SLEEP, PROXY_ENABLED, PROXY_SLEEP
+from autopyfactory.auth.state_file import ProfileState, write_state
+from autopyfactory.config.factory import (
+    ADMIN_EMAIL,
+    AUTH_ENABLED,
+    AUTH_SLEEP,
+    EMAIL_REPEAT,
+    PROXY_ENABLED,
+    PROXY_SLEEP,
+    SMTP_SERVER,
+)
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.plugins.context import AuthFailure, FactoryContext
+from autopyfactory.plugins.context import AuthFailure, CredentialTarget, FactoryContext
 from autopyfactory.plugins.registry import Registry, registry
 
 if TYPE_CHECKING:
     from autopyfactory.loading.loader import LoadedConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class AuthManager:
@@ -39,31 +56,55 @@ class AuthManager:
         sleep: float = 30.0,
         enabled: bool = True,
         reg: Registry = registry,
+        clock: Clock = SYSTEM_CLOCK,
+        alerter: Alerter | None = None,
+        write_state_file: bool = True,
     ) -> None:
         self.basedir = basedir
         self.sleep = sleep
         self.enabled = enabled
         self.reg = reg
+        self.clock = clock
+        self.alerter = alerter if alerter is not None else Alerter(None, 3600.0, clock.monotonic)
+        self.write_state_file = write_state_file
         self._lock = threading.RLock()
         self._profiles: dict[str, Profile] = {}
         self._sections: dict[str, ConfigSection] = {}
+        self._users: dict[str, set[str]] = {}  # profile -> queues that asked for it
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reconfigure(sections)
 
     @classmethod
     def from_config(cls, cfg: LoadedConfig, ctx: FactoryContext) -> AuthManager:
+        """The factory's manager; a tool's context (``ctx.read_only``) gets one that sends no alert
+        and writes no state file."""
         f = cfg.factory
         legacy = AUTH_ENABLED.name not in f and PROXY_ENABLED.name in f
         enabled = bool(f.get(PROXY_ENABLED) if legacy else f.get(AUTH_ENABLED))
         sleep = (
             f.get(PROXY_SLEEP) if AUTH_SLEEP.name not in f and PROXY_SLEEP.name in f else f.get(AUTH_SLEEP)
         )
-        return cls(cfg.auth, ctx.settings.state_dir / "auth", float(sleep), enabled)
+        live = not ctx.read_only
+        mailer = Mailer.from_settings(f.get(SMTP_SERVER) or "", f.get(ADMIN_EMAIL) or "") if live else None
+        alerter = Alerter(
+            mailer,
+            float(f.get(EMAIL_REPEAT)),
+            subject_prefix=f"autopyfactory {ctx.settings.factory_id}",
+            muted=not live,
+        )
+        return cls(
+            cfg.auth,
+            ctx.settings.state_dir / "auth",
+            float(sleep),
+            enabled,
+            alerter=alerter,
+            write_state_file=live,
+        )
 
     # -- profiles --------------------------------------------------------------------------------
     def _env(self) -> AuthEnv:
-        return AuthEnv(self.basedir, self.proxy_path)
+        return AuthEnv(self.basedir, self.proxy_path, self.clock)
 
     def reconfigure(self, sections: Mapping[str, ConfigSection]) -> None:
         """Apply new profile sections: unchanged profiles keep their handler (and its state)."""
@@ -98,17 +139,37 @@ class AuthManager:
         return prof.handler
 
     # -- lookups (the AuthLookup protocol) ---------------------------------------------------------
-    def proxy_path(self, profiles: Sequence[str]) -> str:
-        """The proxy of the first profile that has a valid one."""
+    def _first(self, what: str, profiles: Sequence[str], queue: str, get: Callable[[AuthHandler], T]) -> T:
+        """``get(handler)`` of the first profile that gives one; AuthFailure naming every profile
+        tried and why. A queue's failure raises its alert; its next success resolves it."""
         reasons: list[str] = []
+        if queue:
+            with self._lock:
+                for name in profiles:
+                    self._users.setdefault(name, set()).add(queue)
         for name in profiles:
             try:
-                return self.handler(name).proxy_path()
+                found = get(self.handler(name))
             except AuthFailure as exc:
                 reasons.append(str(exc))
-        raise AuthFailure(
-            f"no valid proxy in profiles {', '.join(profiles) or '(none)'}: " + "; ".join(reasons)
+                continue
+            if queue:
+                self.alerter.resolved(f"queue:{queue}", f"queue {queue} has a valid credential again")
+            return found
+        failure = AuthFailure(
+            f"no valid {what} in profiles {', '.join(profiles) or '(none)'}: " + "; ".join(reasons)
         )
+        if queue:
+            self.alerter.alert(queue_alert(queue, str(failure)))
+        raise failure
+
+    def proxy_path(self, profiles: Sequence[str], queue: str = "") -> str:
+        """The proxy of the first profile that has a valid one."""
+        return self._first("proxy", profiles, queue, lambda h: h.proxy_path())
+
+    def token_path(self, profiles: Sequence[str], target: CredentialTarget) -> str:
+        """The token file of the first token profile with a valid token for ``target``."""
+        return self._first("token", profiles, target.queue, lambda h: h.token_path(target))
 
     def ssh_key_paths(self, profile: str) -> tuple[str, str, str | None]:
         return self.handler(profile).ssh_key_paths()
@@ -116,10 +177,56 @@ class AuthManager:
     def gsissh_key_path(self, profile: str) -> str:
         return self.handler(profile).ssh_key_paths()[1]
 
+    # -- what the profiles hold, alerts ------------------------------------------------------------
+    def queues_of(self, profile: str) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(sorted(self._users.get(profile, ())))
+
+    def statuses(self) -> list[CredentialStatus]:
+        with self._lock:
+            handlers = [p.handler for p in self._profiles.values() if p.handler is not None]
+        return [s for h in handlers for s in h.statuses()]
+
+    def set_monitor_notice(self, notice: MonitorNotice | None) -> None:
+        """How an alert reaches a queue's monitor label (the factory's monitors)."""
+        self.alerter.set_monitor_notice(notice)
+
+    def review(self) -> None:
+        """Raise the alerts the credentials call for and write the state file."""
+        statuses = self.statuses()
+        now = self.clock.time()
+        alerts, gone = credential_alerts(statuses, now, self.queues_of)
+        for a in alerts:
+            self.alerter.alert(a)
+        for key, what in gone:
+            self.alerter.resolved(key, what)
+        if self.write_state_file:
+            self._write_state(statuses, now)
+
+    def _write_state(self, statuses: Sequence[CredentialStatus], now: float) -> None:
+        with self._lock:
+            profiles = dict(self._profiles)
+        by_profile: dict[str, list[CredentialStatus]] = {}
+        for s in statuses:
+            by_profile.setdefault(s.profile, []).append(s)
+        state = {
+            name: ProfileState(
+                str(p.handler.name if p.handler is not None else p.section.raw("plugin") or "X509"),
+                tuple(by_profile.get(name, ())),
+                "; ".join(str(e) for e in p.errors),
+            )
+            for name, p in profiles.items()
+        }
+        try:
+            write_state(self.basedir, state, now)
+        except OSError as exc:
+            log.error("cannot write the auth state file in %s: %s", self.basedir, exc)
+
     # -- periodic checks ---------------------------------------------------------------------------
     def check_due(self, now: float | None = None) -> list[str]:
-        """Run the checks that are due; returns the profiles checked."""
-        now = time.monotonic() if now is None else now
+        """Run the checks that are due (``now``: the clock's monotonic time); then review the
+        credentials. Returns the profiles checked."""
+        now = self.clock.monotonic() if now is None else now
         with self._lock:
             handlers = [(n, p.handler) for n, p in self._profiles.items() if p.handler is not None]
         done = []
@@ -133,12 +240,17 @@ class AuthManager:
             except Exception:
                 log.exception("auth profile [%s]: check failed", name)
             done.append(name)
+        if done:
+            try:
+                self.review()
+            except Exception:
+                log.exception("auth manager: reviewing the credentials failed")
         return done
 
     def start(self) -> None:
         """Start the background checks (not when ``authmanager.enabled = False``)."""
         if not self.enabled:
-            log.info("auth manager disabled: proxies are checked only when a queue asks for one")
+            log.info("auth manager disabled: credentials are checked only when a queue asks for one")
             return
         if self._thread is not None:
             return
@@ -160,3 +272,4 @@ class AuthManager:
             for p in self._profiles.values():
                 if p.handler is not None:
                     p.handler.close()
+        self.alerter.close()

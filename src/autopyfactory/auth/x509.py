@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autopyfactory.auth import x509_keys
+from autopyfactory.auth.credential_status import X509, CredentialStatus
 from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
 from autopyfactory.auth.proxyinfo import inspect, role_fqan
 from autopyfactory.auth.x509_renew import RenewSpec, renew
@@ -31,6 +32,8 @@ class ProxyStatus:
     ok: bool
     reason: str
     valid_until: float  # time.time() after which a lookup checks the proxy again
+    expires_at: float | None = None  # when the proxy (or its VOMS attributes) expire, if measured
+    fqans: tuple[str, ...] = ()
 
 
 class X509Handler(AuthHandler):
@@ -65,6 +68,7 @@ class X509Handler(AuthHandler):
         self.renew: bool = g(x509_keys.RENEW)
         self.minlife: int = g(x509_keys.MINLIFE)
         self.checktime: int = g(x509_keys.CHECKTIME)
+        self.alertbefore: int = g(x509_keys.ALERTBEFORE)
         self.owner: str | None = g(x509_keys.OWNER)
         self.spec = RenewSpec(
             flavor=g(x509_keys.FLAVOR),
@@ -80,9 +84,11 @@ class X509Handler(AuthHandler):
             myproxy_pass=g(x509_keys.MYPROXY_PASS),
             retrievers=g(x509_keys.RETRIEVERS) or (),
         )
-        self.next_check = time.monotonic() + g(x509_keys.INITDELAY)
+        self.next_check = self.clock.monotonic() + g(x509_keys.INITDELAY)
         self._lock = threading.Lock()
         self._status: ProxyStatus | None = None
+        self._checked_at: float | None = None
+        self._renewed_at: float | None = None
         self._checking: int | None = None  # the thread running check(), which holds _lock
         for k in x509_keys.REMOTE:
             if g(k):
@@ -101,6 +107,7 @@ class X509Handler(AuthHandler):
             if not st.ok:  # a lookup retries a failed profile at most once a minute
                 st = replace(st, valid_until=time.time() + RETRY_FAILED)
             self._status = st
+            self._checked_at = time.time()
         (log.debug if self._status.ok else log.error)("%s: %s", self.label, self._status.reason)
 
     def _check(self) -> ProxyStatus:
@@ -108,22 +115,32 @@ class X509Handler(AuthHandler):
         renewed = False
         if self.renew and (info.timeleft is not None and info.timeleft < self.minlife):
             tmp = self.proxyfile.with_name(f".{self.proxyfile.name}.renew")
+            exists = self.proxyfile.exists()
+            old_expiry = time.time() + info.timeleft if exists else None
+            old_fqans = tuple(info.fqans or ())
             try:
                 r = renew(replace(self.spec, out=tmp), self.env.proxy_of)
                 if r.ok:
                     os.chmod(tmp, 0o600)
                     os.replace(tmp, self.proxyfile)  # pilots never see a half-written proxy
             except (AuthFailure, OSError) as exc:
-                return ProxyStatus(False, f"cannot renew {self.proxyfile}: {exc}", 0.0)
+                return ProxyStatus(False, f"cannot renew {self.proxyfile}: {exc}", 0.0, old_expiry, old_fqans)
             if not r.ok:
                 return ProxyStatus(
-                    False, f"renewing {self.proxyfile} ({self.spec.flavor}) failed: {r.why()}", 0.0
+                    False,
+                    f"renewing {self.proxyfile} ({self.spec.flavor}) failed: {r.why()}",
+                    0.0,
+                    old_expiry,
+                    old_fqans,
                 )
             renewed = True
+            self._renewed_at = time.time()
             info = inspect(self.proxyfile, voms=bool(self.vorole))
         if renewed or self.owner:
             self._secure()
         now = time.time()
+        expires = None if info.timeleft is None else now + info.timeleft
+        fqans = tuple(info.fqans or ())
         if info.timeleft is None:
             if not self.proxyfile.exists():
                 return ProxyStatus(False, f"proxy file {self.proxyfile} does not exist", 0.0)
@@ -133,17 +150,29 @@ class X509Handler(AuthHandler):
         if info.timeleft < self.minlife:
             why = info.reason or f"{info.timeleft}s left < minlife {self.minlife}s"
             return ProxyStatus(
-                False, f"{self.proxyfile}: {why}" + ("" if self.renew else " (renew = False)"), 0.0
+                False,
+                f"{self.proxyfile}: {why}" + ("" if self.renew else " (renew = False)"),
+                0.0,
+                expires if self.proxyfile.exists() else None,
+                fqans,
             )
         if self.vorole and info.fqans is not None:
             want = role_fqan(self.vorole)
             if not any(f == want or f.startswith(want + "/") for f in info.fqans):
                 return ProxyStatus(
-                    False, f"{self.proxyfile} lacks FQAN {want} (has {', '.join(info.fqans)})", 0.0
+                    False,
+                    f"{self.proxyfile} lacks FQAN {want} (has {', '.join(info.fqans)})",
+                    0.0,
+                    expires,
+                    fqans,
                 )
         verb = "renewed" if renewed else "valid"
         return ProxyStatus(
-            True, f"{self.proxyfile} {verb}, {info.timeleft}s left", now + info.timeleft - self.minlife
+            True,
+            f"{self.proxyfile} {verb}, {info.timeleft}s left",
+            now + info.timeleft - self.minlife,
+            expires,
+            fqans,
         )
 
     def _secure(self) -> None:
@@ -174,3 +203,23 @@ class X509Handler(AuthHandler):
     def status(self) -> ProxyStatus | None:
         with self._lock:
             return self._status
+
+    def statuses(self) -> list[CredentialStatus]:
+        with self._lock:
+            st, checked, renewed = self._status, self._checked_at, self._renewed_at
+        return [
+            CredentialStatus(
+                profile=self.profile.name,
+                kind=X509,
+                path=str(self.proxyfile),
+                expires_at=st.expires_at if st else None,
+                minlife=self.minlife,
+                alert_before=self.alertbefore,
+                renews=self.renew,
+                fqans=st.fqans if st else (),
+                audience="",
+                last_check=checked,
+                last_renewal=renewed,
+                last_error="" if st is None or st.ok else st.reason,
+            )
+        ]

@@ -25,6 +25,12 @@ MYPROXY_USER = Key(PREFIX + "myproxy_username", STR, None, "MyProxy account")
 MYPROXY_PASS = Key(PREFIX + "myproxy_passphrase", STR, None, "MyProxy passphrase (or use retriever_list)")
 RETRIEVERS = Key(PREFIX + "retriever_list", LIST, None, "profiles whose proxy authenticates to MyProxy")
 VOMS_ARGS = Key(PREFIX + "voms.args", STR, None, "extra voms-proxy-init arguments")
+ALERTBEFORE = Key(
+    PREFIX + "alertbefore",
+    NONNEG_INT,
+    86400,
+    "alert when a proxy nothing renews will be refused within this many seconds",
+)
 REMOTE = tuple(
     Key(PREFIX + f"remote_{k}", STR, None, "not supported (2.4 documented it, never implemented it)")
     for k in ("host", "user", "owner", "group")
@@ -32,5 +38,5 @@ REMOTE = tuple(
 
 X509_KEYS = (
     FLAVOR, BASEPROXY, USERCERT, USERKEY, LIFETIME, CHECKTIME, MINLIFE, INTERRUPTCHECK, INITDELAY, RENEW,
-    OWNER, VOROLE, PROXYFILE, MYPROXY_HOST, MYPROXY_USER, MYPROXY_PASS, RETRIEVERS, VOMS_ARGS, *REMOTE,
+    OWNER, VOROLE, PROXYFILE, MYPROXY_HOST, MYPROXY_USER, MYPROXY_PASS, RETRIEVERS, VOMS_ARGS, ALERTBEFORE, *REMOTE,
 )  # fmt: skip

@@ -20,6 +20,7 @@ COMMANDS = {
     "queue-status": "autopyfactory.cli.queue_status",
     "kill-pilots": "autopyfactory.cli.kill_pilots",
     "render-submit": "autopyfactory.cli.render_submit",
+    "auth": "autopyfactory.cli.auth",
     "demo": "autopyfactory.cli.demo",
     "monitor": "autopyfactory.cli.monitor",
     "testbed": "autopyfactory.cli.testbed",

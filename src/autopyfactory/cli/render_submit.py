@@ -11,7 +11,7 @@ from typing import Any
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import BATCHSUBMIT_PLUGIN
-from autopyfactory.plugins.context import AuthFailure, AuthLookup
+from autopyfactory.plugins.context import AuthFailure, AuthLookup, CredentialTarget
 from autopyfactory.plugins.registry import PluginNotFound, registry
 
 
@@ -32,11 +32,11 @@ class DryRunAuth:
     def __init__(self, manager: AuthLookup | None) -> None:
         self.manager = manager
 
-    def proxy_path(self, profiles: Sequence[str]) -> str:
+    def proxy_path(self, profiles: Sequence[str], queue: str = "") -> str:
         try:
             if self.manager is None:
                 raise AuthFailure("the auth manager could not be built")
-            return self.manager.proxy_path(profiles)
+            return self.manager.proxy_path(profiles, queue)
         except AuthFailure as exc:
             print(f"render-submit: warning: {exc}", file=sys.stderr)
             for name in profiles:
@@ -44,6 +44,23 @@ class DryRunAuth:
                 if path is not None:
                     return str(path)
             return "<no valid proxy>"
+
+    def token_path(self, profiles: Sequence[str], target: CredentialTarget) -> str:
+        """The token the queue would get (made now if the profile can make it); when none is valid,
+        the path the first token profile would use for this CE."""
+        try:
+            if self.manager is None:
+                raise AuthFailure("the auth manager could not be built")
+            return self.manager.token_path(profiles, target)
+        except AuthFailure as exc:
+            print(f"render-submit: warning: {exc}", file=sys.stderr)
+            for name in profiles:
+                handler = self._handler(name)
+                try:
+                    return str(handler.credential(target).path)  # a Token profile's file for this CE
+                except (AttributeError, AuthFailure):
+                    continue
+            return "<no valid token>"
 
     def ssh_key_paths(self, profile: str) -> tuple[str, str, str | None]:
         try:

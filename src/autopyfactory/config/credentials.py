@@ -15,8 +15,9 @@ from autopyfactory.config.section import ConfigSection
 
 X509 = "x509"
 SSH = "ssh"
-KIND_OF_PLUGIN = {"X509": X509, "SSH": SSH, "GSISSH": SSH}
-WHAT = {X509: "an X509 proxy", SSH: "an SSH key pair"}
+TOKEN = "token"
+KIND_OF_PLUGIN = {"X509": X509, "SSH": SSH, "GSISSH": SSH, "Token": TOKEN}
+WHAT = {X509: "an X509 proxy", SSH: "an SSH key pair", TOKEN: "a bearer token"}
 
 
 def a_profile(plugin: str) -> str:
@@ -29,7 +30,7 @@ class CredentialRef:
     """Profiles one key of a queue names, in the order they are tried."""
 
     key: str
-    kind: str  # X509 or SSH
+    kind: str  # X509, SSH or TOKEN
     profiles: tuple[str, ...]
 
 

@@ -22,6 +22,7 @@ from autopyfactory.engine.outcome import ActionKind, Outcome, StopPoint
 from autopyfactory.engine.queue import QueueRuntime
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.monitor import MonitorPlugin
+from autopyfactory.plugins.context import AuthFailure
 
 log = logging.getLogger("autopyfactory.factory")
 T = TypeVar("T")
@@ -70,6 +71,8 @@ class ActionRunner:
             log.error("queue=%s %s", rt.name, out.error)
         except Stopping:
             out.stopped = StopPoint.BEFORE_CALL
+        except AuthFailure as exc:  # a credential problem: the queue submits nothing and says why
+            out.error = f"no valid credential: {exc}"
         except Exception as exc:
             out.error = f"{type(exc).__name__}: {exc}"
         message = out.decision.message

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import partial
 
 from autopyfactory.config.factory import FactorySettings
 from autopyfactory.config.problems import ConfigError
@@ -196,7 +197,16 @@ class Factory:
         assert cfg.settings is not None
         ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
         ctx.auth = _auth_manager(replace(cfg, auth=dict(profiles)), ctx)
+        _call(ctx.auth, "set_monitor_notice", self._monitor_notice)  # credential alerts on queue labels
         return ctx
+
+    def _monitor_notice(self, queue: str, message: str) -> None:
+        """``message`` on ``queue``'s monitor labels (the auth manager's alerts)."""
+        rt = getattr(self, "queues", {}).get(queue)
+        if rt is None:
+            return
+        for m in rt.monitors:
+            self.monitor_calls.call(m, queue, "update_label", partial(m.update_label, rt.section, message))
 
     def _monitor_for(self, name: str) -> MonitorPlugin | None:
         if name in self.monitors:

@@ -15,11 +15,26 @@ class AuthFailure(Exception):
     """No usable credential for the profiles asked for."""
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialTarget:
+    """Who asks for a credential and where it is used: the APF queue, and the CE its grid resource
+    names (a token profile's audience template is filled from it: ``{ce}``, ``{port}``)."""
+
+    queue: str = ""
+    ce: str = ""
+    port: int | None = None
+
+
 class AuthLookup(Protocol):
     """The auth manager as submit plugins see it."""
 
-    def proxy_path(self, profiles: Sequence[str]) -> str:
+    def proxy_path(self, profiles: Sequence[str], queue: str = "") -> str:
         """Path of a valid X509 proxy from the first profile that has one; AuthFailure otherwise."""
+        ...
+
+    def token_path(self, profiles: Sequence[str], target: CredentialTarget) -> str:
+        """Path of a valid bearer token (audience filled from ``target``) from the first token
+        profile that has one; AuthFailure otherwise."""
         ...
 
     def ssh_key_paths(self, profile: str) -> tuple[str, str, str | None]:

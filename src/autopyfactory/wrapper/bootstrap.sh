@@ -376,11 +376,22 @@ finish() {
     exit "$rc"
 }
 
+# The pilot's own token (autopyfactory's pilottoken) lands beside the wrapper; the pilot looks for
+# $PANDA_AUTH_TOKEN in dirname($PANDA_AUTH_DIR), so name the landing directory before moving away.
+locate_pilot_token() {
+    local name=${OIDC_AUTH_TOKEN:-${PANDA_AUTH_TOKEN:-}}
+    case "$name" in "" | /*) return 0 ;; esac
+    if [ -z "${OIDC_AUTH_DIR:-}${PANDA_AUTH_DIR:-}" ] && [ -r "$LANDING/$name" ]; then
+        export PANDA_AUTH_DIR="$LANDING/"
+    fi
+}
+
 main() {
     trap 'on_signal TERM 15' TERM
     trap 'on_signal INT 2' INT
     trap 'on_signal QUIT 3' QUIT
     scan_options "$@"
+    locate_pilot_token
     find_python
     mon_post running
     if ! make_workdir || ! cd "$WORKDIR"; then

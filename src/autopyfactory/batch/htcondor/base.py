@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from autopyfactory.batch.environment import pilot_environment
-from autopyfactory.batch.htcondor import keyspace
+from autopyfactory.batch.htcondor import keyspace, pilot_token
+from autopyfactory.batch.htcondor.ce_target import ce_target
 from autopyfactory.batch.htcondor.description import (
     SubmitDescription,
     classad_string,
@@ -31,7 +32,7 @@ from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
-from autopyfactory.plugins.context import AuthFailure, FactoryContext
+from autopyfactory.plugins.context import AuthFailure, CredentialTarget, FactoryContext
 from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
 from autopyfactory.wrapper import default_arguments, default_executable
 
@@ -63,7 +64,16 @@ PERIODIC_REMOVE = Key(
     "opt-in: a periodic_remove expression for every pilot (2.4 wrote none; docs/htcondor.md has one)",
 )
 BASE_LEVEL = Level(
-    P, (SUBMITARGS, ENVIRON, CONDOR_ATTRIBUTES, CONDOR_ATTRIBUTE, PERIODIC_HOLD, PERIODIC_REMOVE)
+    P,
+    (
+        SUBMITARGS,
+        ENVIRON,
+        CONDOR_ATTRIBUTES,
+        CONDOR_ATTRIBUTE,
+        PERIODIC_HOLD,
+        PERIODIC_REMOVE,
+        *pilot_token.KEYS,
+    ),
 )
 
 
@@ -114,16 +124,20 @@ class CondorBase(BatchSubmitPlugin):
 
     @classmethod
     def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
+        view = keyspace.view(queue, cls.levels())
+        pilot = pilot_token.credential_ref(view, cls.spelled(queue, "pilottoken"))
         if cls.proxy_keys is None:
-            return ()
-        profiles = keyspace.view(queue, cls.levels()).get(cls.proxy_keys[0]) or ()
-        return (CredentialRef(cls.spelled(queue, "proxy"), X509, tuple(profiles)),)
+            return pilot
+        profiles = view.get(cls.proxy_keys[0]) or ()
+        return (CredentialRef(cls.spelled(queue, "proxy"), X509, tuple(profiles)), *pilot)
 
     @classmethod
     def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:
         """The plain ``peaceful``/``killorder`` spellings: 2.4's HTCondor plugins never read them (only
         ``overlay.peaceful``/``overlay.killorder``), so they change nothing here either."""
         out: list[ConfigProblem] = []
+        view = keyspace.view(queue, cls.levels())
+        out.extend(pilot_token.problems(view, queue, cls.spelled(queue, "pilottoken")))
         own = {k.name for level in cls.levels() for k in level.own_keys}
         try:
             peaceful, killorder = cls.retirement(keyspace.view(queue, cls.levels()))
@@ -176,6 +190,8 @@ class CondorBase(BatchSubmitPlugin):
         self.executable: str = exe
         self.arguments: str = args
         self.monitor_url = ctx.monitor_url(queue)
+        self.pilot_token: tuple[str, ...] = tuple(view.get(pilot_token.PILOTTOKEN) or ())
+        self.pilot_token_origin: str = view.get(pilot_token.PILOTTOKEN_ORIGIN) or ""
         os.environ.setdefault("HOSTNAME", socket.gethostname())  # for FACTORY_JOBID's $ENV(HOSTNAME)
 
     # -- the description ------------------------------------------------------------------------
@@ -184,12 +200,31 @@ class CondorBase(BatchSubmitPlugin):
         now = time.time() if now is None else now
         log_dir, log_url = log_location(self.ctx.settings, self.apfqname, now)
         d = SubmitDescription()
-        self.add_lines(d, JobContext(log_dir, log_url, now))
+        job = JobContext(log_dir, log_url, now)
+        self.add_lines(d, job)
         for k, v in self.condor_attributes:
             d.set(k, v)
         for k, v in self.extra_attributes:
             d.set(k, v)
+        self.credential_lines(d, job, ce_target(self.apfqname, d.get("grid_resource")))
         return d
+
+    def credential_lines(self, d: SubmitDescription, job: JobContext, target: CredentialTarget) -> None:
+        """Lines that need a credential for the CE ``target`` (its host from ``grid_resource``):
+        here the pilot's own token; the CE flavours add their token."""
+        if not self.pilot_token:
+            return
+        path = self.token(self.pilot_token, target)
+        if any(k.lower() == "environment" for k, _ in [*self.condor_attributes, *self.extra_attributes]):
+            log.warning(
+                "queue=%s: environment is set by condor_attributes: PANDA_AUTH_TOKEN/PANDA_AUTH_ORIGIN "
+                "are not added; the pilot token is still transferred",
+                self.apfqname,
+            )
+        else:
+            env = {**self.environment(job), **pilot_token.environment(path, self.pilot_token_origin)}
+            d.set("environment", condor_environment(env))
+        pilot_token.transfer(d, path)
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         """CondorBase's lines: 2.4's ``CondorBase._addJSD``, then the opt-in stuck-pilot expressions."""
@@ -243,8 +278,17 @@ class CondorBase(BatchSubmitPlugin):
                     f"queue {self.apfqname} asks for proxy profiles {','.join(profiles)} but the auth "
                     "manager is not running (authmanager.enabled, auth.conf)"
                 )
-            return self.ctx.auth.proxy_path(profiles)
+            return self.ctx.auth.proxy_path(profiles, self.apfqname)
         return proxyfile or None
+
+    def token(self, profiles: Sequence[str], target: CredentialTarget) -> str:
+        """A valid token's path from the auth manager (AuthFailure when none has one)."""
+        if self.ctx.auth is None:
+            raise AuthFailure(
+                f"queue {self.apfqname} asks for token profiles {','.join(profiles)} but the auth "
+                "manager is not running (authmanager.enabled, auth.conf)"
+            )
+        return self.ctx.auth.token_path(profiles, target)
 
     # -- submission ------------------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from typing import Protocol
 from autopyfactory.batch.slurm.jobs import SlurmJob
 from autopyfactory.batch.slurm.request import SubmitRequest
 from autopyfactory.batch.slurm.settings import SlurmEndpoint
+from autopyfactory.plugins.context import AuthLookup
 
 
 class SlurmBackend(Protocol):
@@ -32,11 +33,15 @@ class SlurmBackend(Protocol):
     def close(self) -> None: ...
 
 
-def backend_for(endpoint: SlurmEndpoint, accounting: str = "auto") -> SlurmBackend:
+def backend_for(
+    endpoint: SlurmEndpoint, accounting: str = "auto", auth: AuthLookup | None = None, queue: str = ""
+) -> SlurmBackend:
+    """The backend for ``endpoint``; ``auth`` gives a REST endpoint's token (``rest.tokenprofile``),
+    looked up for ``queue`` (its alerts) when one queue owns the backend."""
     if endpoint.mode == "rest":
-        from autopyfactory.batch.slurm.rest import SlurmRest
+        from autopyfactory.batch.slurm.rest import SlurmRest, token_reader
 
-        return SlurmRest(endpoint)
+        return SlurmRest(endpoint, tokens=token_reader(endpoint, auth, queue))
     from autopyfactory.batch.slurm.cli import SlurmCLI
 
     return SlurmCLI(endpoint, accounting)

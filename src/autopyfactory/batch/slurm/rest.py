@@ -4,8 +4,9 @@ the connecting process) or TCP with a JWT (``X-SLURM-USER-NAME`` / ``X-SLURM-USE
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -15,6 +16,7 @@ from autopyfactory.batch.slurm.rest_jobs import job_description, parse_rest_job
 from autopyfactory.batch.slurm.runner import SlurmError
 from autopyfactory.batch.slurm.settings import SlurmEndpoint
 from autopyfactory.net.deadline import http_client
+from autopyfactory.plugins.context import AuthFailure, AuthLookup, CredentialTarget
 
 PILOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -28,11 +30,46 @@ def unix_socket_path(url: str) -> str | None:
     return None
 
 
+def token_reader(
+    endpoint: SlurmEndpoint, auth: AuthLookup | None, queue: str = ""
+) -> Callable[[], str] | None:
+    """Reads the JWT of the endpoint's ``rest.tokenprofile`` (renewed by the auth manager) at every
+    call; None when the endpoint names no token profile. AuthFailure when none has a valid token."""
+    profiles = endpoint.rest_token_profile
+    if not profiles:
+        return None
+    try:
+        u = urlsplit(endpoint.rest_url)
+        target = CredentialTarget(queue, u.hostname or "", u.port)
+    except ValueError:
+        target = CredentialTarget(queue)
+
+    def read() -> str:
+        if auth is None:
+            raise AuthFailure(
+                f"slurmrestd {endpoint.rest_url}: token profiles {','.join(profiles)} but no auth manager"
+            )
+        path = auth.token_path(profiles, target)
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except OSError as exc:
+            raise AuthFailure(f"cannot read the token {path}: {exc.strerror}") from None
+
+    return read
+
+
 class SlurmRest:
     """Slurm through slurmrestd (HTTP or a Unix socket)."""
 
-    def __init__(self, endpoint: SlurmEndpoint, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: SlurmEndpoint,
+        transport: httpx.BaseTransport | None = None,
+        tokens: Callable[[], str] | None = None,
+    ) -> None:
         self.endpoint = endpoint
+        self.tokens = tokens  # the auth manager's token (rest.tokenprofile), else rest.tokenfile/$SLURM_JWT
         self.socket = unix_socket_path(endpoint.rest_url)
         if transport is None and self.socket is not None:
             transport = httpx.HTTPTransport(uds=self.socket)
@@ -45,7 +82,9 @@ class SlurmRest:
             return {}
         ep = self.endpoint
         token = ""
-        if ep.rest_token_file:
+        if self.tokens is not None:
+            token = self.tokens()
+        elif ep.rest_token_file:
             try:
                 with open(ep.rest_token_file, encoding="utf-8") as f:
                     token = f.read().strip()
@@ -54,7 +93,9 @@ class SlurmRest:
         else:
             token = os.environ.get("SLURM_JWT", "")
         if not token:
-            raise SlurmError(f"slurmrestd {ep.rest_url}: no JWT (set rest.tokenfile or SLURM_JWT)")
+            raise SlurmError(
+                f"slurmrestd {ep.rest_url}: no JWT (set rest.tokenprofile, rest.tokenfile or SLURM_JWT)"
+            )
         user = ep.rest_user or os.environ.get("USER", "")
         return {"X-SLURM-USER-NAME": user, "X-SLURM-USER-TOKEN": token}
 

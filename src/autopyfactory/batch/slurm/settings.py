@@ -6,7 +6,7 @@ import os
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from autopyfactory.config.keys import NONNEG_FLOAT, STR, Key, choice
+from autopyfactory.config.keys import LIST, NONNEG_FLOAT, STR, Key, choice
 from autopyfactory.config.problems import error
 from autopyfactory.config.section import ConfigSection
 
@@ -22,6 +22,13 @@ REST_USER = Key(PREFIX + "rest.user", STR, "", "X-SLURM-USER-NAME for JWT auth o
 REST_TOKEN_FILE = Key(
     PREFIX + "rest.tokenfile", STR, "", "file holding the JWT (read at every call; default: $SLURM_JWT)"
 )
+REST_TOKEN_PROFILE = Key(
+    PREFIX + "rest.tokenprofile",
+    LIST,
+    None,
+    "auth.conf Token profiles (first valid one) for X-SLURM-USER-TOKEN (instead of rest.tokenfile); "
+    "{ce} in the audience is the slurmrestd host",
+)
 REST_VERSION = Key(PREFIX + "rest.version", STR, "v0.0.38", "slurmrestd OpenAPI version (22.05: v0.0.38)")
 
 # [Factory] keys
@@ -36,7 +43,16 @@ DONE_WINDOW = Key(
     "batch.slurm.donewindow", NONNEG_FLOAT, 3600.0, "pilots that ended within this many seconds count as done"
 )
 
-ENDPOINT_KEYS = (MODE, SLURM_CONF, CLUSTER, REST_URL, REST_USER, REST_TOKEN_FILE, REST_VERSION)
+ENDPOINT_KEYS = (
+    MODE,
+    SLURM_CONF,
+    CLUSTER,
+    REST_URL,
+    REST_USER,
+    REST_TOKEN_FILE,
+    REST_TOKEN_PROFILE,
+    REST_VERSION,
+)
 FACTORY_KEYS = (TIMEOUT, ACCOUNTING, DONE_WINDOW)
 
 
@@ -50,6 +66,7 @@ class SlurmEndpoint:
     rest_url: str = ""
     rest_user: str = ""
     rest_token_file: str = ""
+    rest_token_profile: tuple[str, ...] = ()
     rest_version: str = "v0.0.38"
     timeout: float = 30.0
 
@@ -63,6 +80,7 @@ class SlurmEndpoint:
             rest_url=queue.get(REST_URL) or "",
             rest_user=queue.get(REST_USER) or "",
             rest_token_file=queue.get(REST_TOKEN_FILE) or "",
+            rest_token_profile=tuple(queue.get(REST_TOKEN_PROFILE) or ()),
             rest_version=queue.get(REST_VERSION) or "v0.0.38",
             timeout=factory.get(TIMEOUT) if factory is not None else TIMEOUT.default,
         )
@@ -73,7 +91,7 @@ class SlurmEndpoint:
     def key(self) -> Hashable:
         """The cluster's identity (the timeout is not part of it)."""
         if self.mode == "rest":
-            return ("rest", self.rest_url, self.rest_user)
+            return ("rest", self.rest_url, self.rest_user, self.rest_token_profile)
         return ("cli", self.slurm_conf or os.environ.get("SLURM_CONF", ""), self.cluster)
 
     def describe(self) -> str:

@@ -47,7 +47,7 @@ class SlurmBatchStatus(BatchStatusPlugin):
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         self.endpoint = SlurmEndpoint.from_config(queue, ctx.factory)
-        self.backend: SlurmBackend = backend_for(self.endpoint, ctx.factory.get(ACCOUNTING))
+        self.backend: SlurmBackend = backend_for(self.endpoint, ctx.factory.get(ACCOUNTING), ctx.auth)
         self.done_window: float = ctx.factory.get(DONE_WINDOW)
         self.factory_id = ctx.settings.factory_id
 

@@ -17,9 +17,10 @@ from autopyfactory.batch.slurm.backend import SlurmBackend, backend_for
 from autopyfactory.batch.slurm.jobscript import PILOT_ID, build_script
 from autopyfactory.batch.slurm.limits import memory_mb, time_minutes
 from autopyfactory.batch.slurm.request import JobOptions, SubmitRequest
-from autopyfactory.batch.slurm.settings import ENDPOINT_KEYS, FACTORY_KEYS, SlurmEndpoint
+from autopyfactory.batch.slurm.settings import ENDPOINT_KEYS, FACTORY_KEYS, REST_TOKEN_PROFILE, SlurmEndpoint
 from autopyfactory.batch.slurm.tag import PilotTag
-from autopyfactory.config.problems import error
+from autopyfactory.config.credentials import TOKEN, CredentialRef
+from autopyfactory.config.problems import ConfigError, error
 from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
@@ -44,7 +45,7 @@ class SlurmSubmit(BatchSubmitPlugin):
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         self.endpoint = SlurmEndpoint.from_config(queue, ctx.factory)
-        self.backend: SlurmBackend = backend_for(self.endpoint)
+        self.backend: SlurmBackend = backend_for(self.endpoint, auth=ctx.auth, queue=self.apfqname)
         self.tag = PilotTag(ctx.settings.factory_id, self.apfqname)
         exe = queue.get(EXECUTABLE)
         args = queue.get(ARGUMENTS) or ""
@@ -84,6 +85,14 @@ class SlurmSubmit(BatchSubmitPlugin):
         for key in (submit_keys.OPTIONS, submit_keys.EXPORT):
             if queue.get(key):
                 log.warning("queue=%s %s is ignored in rest mode", self.apfqname, key.name)
+
+    @classmethod
+    def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
+        try:
+            profiles = tuple(queue.get(REST_TOKEN_PROFILE) or ())
+        except ConfigError:
+            return ()
+        return (CredentialRef(REST_TOKEN_PROFILE.name, TOKEN, profiles),) if profiles else ()
 
     def concurrency_key(self) -> Hashable:
         return ("Slurm", self.endpoint.key())

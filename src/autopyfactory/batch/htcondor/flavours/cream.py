@@ -22,6 +22,7 @@ QUEUE = Key(P + "queue", STR, None, "the CE's batch queue")
 class CondorCREAM(CondorCE):
     name = "CondorCREAM"
     level = Level(P, (GRIDRESOURCE, WEBSERVICE, PORT, BATCH, QUEUE))
+    fixed_grid_type = "cream"
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)

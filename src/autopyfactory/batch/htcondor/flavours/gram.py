@@ -22,6 +22,7 @@ RSL_ITEM = Key(RSL, STR, None, "one '(k=v)' of globusrsl per key", prefix=True)
 class CondorGRAM(CondorCE):
     name = "CondorGRAM"
     level = Level(P, (GLOBUSRSL, GLOBUSRSLADD, RSL_ITEM))
+    fixed_grid_type = "gt2"  # GRAM (gt2 and gt5 alike): X509 only
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
@@ -70,5 +71,6 @@ class CondorGT2(_GlobusGT):
 class CondorGT5(_GlobusGT):
     name = "CondorGT5"
     grid_type = "gt5"
+    fixed_grid_type = "gt5"
     gridresource_key = GT5_GRIDRESOURCE
     level = Level("batchsubmit.condorgt5.", (GT5_GRIDRESOURCE,), (GRAM5_RSL,), ((GRAM5_RSL.name, RSL),))

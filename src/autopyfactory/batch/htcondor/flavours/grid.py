@@ -19,12 +19,16 @@ class CondorGrid(CondorBase):
     level = Level(P, PROXY_KEYS)
     proxy_keys = PROXY_KEYS
 
+    def uses_ce_token(self) -> bool:
+        """The queue authenticates to its CE with a token (the CE flavours' ``token`` key)."""
+        return False
+
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         d.set("universe", "grid")
         proxy = self.configured_proxy(PROXY_KEYS)
         if proxy:
             d.set("x509userproxy", proxy)
-        else:
+        elif not self.uses_ce_token():
             log.warning(
                 "queue=%s: no X509 proxy configured (%sproxy); submitting without one", self.apfqname, P
             )

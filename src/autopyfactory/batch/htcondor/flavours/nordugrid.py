@@ -18,7 +18,7 @@ from autopyfactory.batch.htcondor.keyspace import Level
 from autopyfactory.batch.htcondor.logs import PILOT_ID
 from autopyfactory.batch.htcondor.quoting import rsl_string
 from autopyfactory.config.keys import STR, Key, choice
-from autopyfactory.config.problems import ConfigProblem
+from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import FactoryContext
 
@@ -69,6 +69,14 @@ def addenv(queue: ConfigSection) -> list[tuple[str, str]]:
 class CondorNordugrid(CondorCE):
     name = "CondorNordugrid"
     level = Level(P, (GRIDRESOURCE, GRIDTYPE, IGNORED_RSL), (RSL, RSLADD, ADDENV, RSL_ITEM))
+
+    @classmethod
+    def grid_type_of(cls, view: ConfigSection) -> str:
+        """nordugrid (gridftp: X509 only) or arc (REST: a token works)."""
+        try:
+            return str(view.get(GRIDTYPE))
+        except ConfigError:
+            return ""
 
     @classmethod
     def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:

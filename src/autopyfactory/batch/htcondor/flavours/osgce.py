@@ -18,6 +18,7 @@ PORT = Key(P + "port", INT, 9619, "the CE's collector port")
 class CondorOSGCE(CondorCE):
     name = "CondorOSGCE"
     level = Level(P, (GRIDRESOURCE, PORT))
+    fixed_grid_type = "condor"
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
