@@ -121,3 +121,20 @@ token.client_secret_file = {tmp_path}/secret
     assert by_key["token.client_secret_file"].hint == f"chmod 600 {tmp_path}/secret"
     assert all("s3cret" not in str(p) for p in found)
     assert states["t"].usable  # the machine's state, not the configuration: queues still start
+
+
+def test_without_the_tokens_extra_a_token_profile_says_which_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from autopyfactory.plugins.registry import Registry
+
+    monkeypatch.setitem(sys.modules, "jwt", None)
+    found, states = check_profiles(
+        sections("[t]\nplugin = Token\ntoken.source = file\ntoken.tokenfile = /t/x\n"), Registry()
+    )
+    (problem,) = found
+    assert problem.key == "plugin" and "needs the 'tokens' extra" in problem.message
+    assert "pip install 'autopyfactory[tokens]'" in problem.message
+    assert not states["t"].usable

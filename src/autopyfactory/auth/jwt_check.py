@@ -54,10 +54,6 @@ class TokenInfo:
         return None if self.issued_at is None else self.expires_at - self.issued_at
 
 
-def when(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
 def _number(claims: dict[str, Any], name: str) -> float | None:
     v = claims.get(name)
     if v is None:

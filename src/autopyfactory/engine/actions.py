@@ -21,8 +21,8 @@ from autopyfactory.engine.monitor_calls import MonitorCalls
 from autopyfactory.engine.outcome import ActionKind, Outcome, StopPoint
 from autopyfactory.engine.queue import QueueRuntime
 from autopyfactory.model.pilot import PilotRecord
-from autopyfactory.plugins.monitor import MonitorPlugin
 from autopyfactory.plugins.context import AuthFailure
+from autopyfactory.plugins.monitor import MonitorPlugin
 
 log = logging.getLogger("autopyfactory.factory")
 T = TypeVar("T")
