@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autopyfactory.config.conf_d import list_conf_dir
 from autopyfactory.config.factory import FACTORY_SECTION, QUEUE_CONF, QUEUE_DIR_CONF
 from autopyfactory.config.ini import (
     RawDocument,
@@ -18,9 +19,10 @@ from autopyfactory.plugins.queues_config import QueuesConfigPlugin, QueuesResult
 
 class FileQueuesConfig(QueuesConfigPlugin):
     """``queueConf``: comma list of paths / ``file://`` / ``http(s)://`` sources, each read on its own
-    (its own ``[DEFAULT]``) and merged left to right. ``queueDirConf``: every ``*.conf`` of a directory
-    in lexical order read as one document (shared ``[DEFAULT]``, later files override keys), merged
-    over the queueConf result. With neither key set, ``queues.conf`` and ``queues.d/`` beside
+    (its own ``[DEFAULT]``) and merged left to right. ``queueDirConf``: a conf.d directory, every
+    ``*.conf`` in lexical order read as one document (shared ``[DEFAULT]``, later files override
+    keys; hidden, backup and package-manager files are skipped: ``config.conf_d``), merged over the
+    queueConf result. With neither key set, ``queues.conf`` and ``queues.d/`` beside
     ``autopyfactory.conf`` are used when they exist. A line that cannot be read disables the queues
     that depend on it (``unreadable_lines``), never the factory."""
 
@@ -56,15 +58,16 @@ class FileQueuesConfig(QueuesConfigPlugin):
             sections = merge(sections, resolve(doc))
             notes += document_notes(doc)
         if confdir:
-            doc = self._read_dir(confdir)
+            doc = self._read_dir(confdir, notes)
             sections = merge(sections, resolve(doc))
             notes += document_notes(doc)
         return QueuesResult(sections, notes)
 
-    def _read_dir(self, spec: str) -> RawDocument:
+    def _read_dir(self, spec: str, notes: list[ConfigProblem]) -> RawDocument:
         path = resolve_path(spec, self.conf_dir)
         if not path.is_dir():
             raise error(*self._origin("queueDirConf"), f"{path} is not a directory", value=spec)
-        files = sorted(p for p in path.iterdir() if p.suffix == ".conf" and p.is_file())
-        texts = (read_source(str(p), None, self._origin("queueDirConf")) for p in files)
+        listing = list_conf_dir(path)
+        notes += [ConfigProblem("warning", str(s.path), "", "", s.why, hint=s.hint) for s in listing.skipped]
+        texts = (read_source(str(p), None, self._origin("queueDirConf")) for p in listing.files)
         return read_documents(texts, lenient=True)

@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from autopyfactory import __version__
 from autopyfactory.monitor_server.api import admin, factories, jobs, labels, refused, v1
-from autopyfactory.monitor_server.api.common import ApiError, text
+from autopyfactory.monitor_server.api.common import ApiError, json_response, text
 from autopyfactory.monitor_server.api.state_update import StateUpdateFastPath
 from autopyfactory.monitor_server.auth import Authorizer
 from autopyfactory.monitor_server.background import ExpiryTask
@@ -75,6 +76,7 @@ def create_app(
 
     app = FastAPI(
         title="APF monitor",
+        version=__version__,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
@@ -108,6 +110,11 @@ def create_app(
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/api/version")
+    def version_endpoint() -> Response:
+        """The monitor's software version (also in the dashboard footer and the OpenAPI info)."""
+        return json_response({"name": "autopyfactory-monitor", "version": __version__})
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> Response:

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 import autopyfactory.monitor_server.routing  # noqa: F401  (the anypath convertor)
+from autopyfactory import __version__
 from autopyfactory.monitor_server.api.common import ApiError, query_int
 from autopyfactory.monitor_server.db.tx import reading
 from autopyfactory.monitor_server.states import JobState, parse_state
@@ -32,6 +33,7 @@ templates.env.globals.update(
     link=link,
     states=list(JobState),
     colours={s.value: c for s, c in svg.STATE_COLOURS.items()},
+    apf_version=__version__,
 )
 
 router = APIRouter(include_in_schema=False)
