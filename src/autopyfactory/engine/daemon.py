@@ -11,6 +11,7 @@ from typing import Any
 
 from autopyfactory.engine.closing import Closer
 from autopyfactory.engine.factory import Factory, ReloadKind
+from autopyfactory.engine.sd_notify import ServiceNotifier
 from autopyfactory.plugins.queues_config import QueuesConfigPlugin
 
 log = logging.getLogger("autopyfactory.factory")
@@ -38,6 +39,7 @@ class Daemon:
         self.exit_reason = ""  # why run() returned a non-zero status
         self.services: list[Any] = []  # each has stop() and reconfigure(settings)
         self._saved_signals: dict[int, Any] = {}
+        self.notifier = ServiceNotifier.from_environment()  # systemd Type=notify (READY, RELOADING, STOPPING)
 
     # -- requests -------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -48,9 +50,11 @@ class Daemon:
 
     def reload(self) -> ReloadKind:
         """Reload the factory's configuration; the services follow it."""
+        self.notifier.reloading()
         kind = self.factory.reload()
         if kind is not ReloadKind.KEPT:
             self._reconfigure_services()
+        self.notifier.ready(f"{len(self.factory.queues)} queue(s) running")
         return kind
 
     # -- services -------------------------------------------------------------------------------
@@ -93,6 +97,7 @@ class Daemon:
             return 0
         self._install_signals()
         self.start_services()
+        self.notifier.ready(f"{len(self.factory.queues)} queue(s) running")
         factory = self.factory
         rc = 0
         last_reload = self.clock.time()
@@ -128,6 +133,7 @@ class Daemon:
 
     def shutdown(self) -> None:
         """The factory's bounded stop, closing the services with its plugins."""
+        self.notifier.stopping()
         self.factory.shutdown(also=self._service_closers())
 
     def _cycles_limit(self) -> int | None:
