@@ -227,6 +227,7 @@ def stage(flavour: Flavour, venv: Path, site: Path, split: dict[str, list[str]],
     copy(HERE / "sysconfig/autopyfactory", fac / flavour.sysconfig, 0o644)
     copy(HERE / "logrotate/autopyfactory", fac / "etc/logrotate.d/autopyfactory", 0o644)
     copy(HERE / "libexec/autopyfactory-service", fac / LIBEXEC.lstrip("/") / "autopyfactory-service", 0o755)
+    copy(ROOT / "README.md", fac / "usr/share/doc/autopyfactory/README.md", 0o644)
     # the monitor: its settings, upgrade tool
     mon = out / "autopyfactory-monitor"
     copy(HERE / "etc/autopyfactory/monitor-server.conf", mon / "etc/autopyfactory/monitor-server.conf", 0o644)
@@ -333,7 +334,12 @@ def build_rpm(version: str, release: int, staged: Path, work: Path, out: Path) -
         lines = venv_file_list(staged / pkg, set() if common else common_dirs, own_top=common)
         (top / "SOURCES" / f"{pkg}.files").write_text("".join(line + "\n" for line in lines))
     spec = top / "SPECS/autopyfactory.spec"
-    shutil.copy2(HERE / "rpm/autopyfactory.spec", spec)
+    date = time.strftime("%a %b %d %Y", time.gmtime(source_date_epoch()))
+    spec.write_text(
+        (HERE / "rpm/autopyfactory.spec").read_text()
+        + f"* {date} {MAINTAINER} - {rpm_version(version)}-{release}\n"
+        + f"- Built from the autopyfactory tree at version {version}.\n"
+    )
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(source_date_epoch()))
     run(
         [
@@ -361,7 +367,16 @@ def default_cache() -> Path:
     return Path(base) / "autopyfactory-packaging" / f"wheels-cp{PY.replace('.', '')}-{machine()}"
 
 
-def build(out: Path, formats: tuple[str, ...], cache: Path, release: int = 1, work: Path | None = None) -> list[Path]:
+@dataclass(frozen=True)
+class Built:
+    """What one build made."""
+
+    version: str  # PEP 440, as the wheel and ``autopyfactory --version`` say
+    debs: tuple[Path, ...]
+    rpms: tuple[Path, ...]
+
+
+def build(out: Path, formats: tuple[str, ...], cache: Path, release: int = 1, work: Path | None = None) -> Built:
     work = work or ROOT / "build" / "packaging"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -394,7 +409,11 @@ def build(out: Path, formats: tuple[str, ...], cache: Path, release: int = 1, wo
         log(f"{fmt} built at {time.monotonic() - t0:.0f}s")
     for r in results:
         log(f"wrote {r}")
-    return results
+    return Built(
+        version,
+        tuple(r for r in results if r.suffix == ".deb"),
+        tuple(r for r in results if r.suffix == ".rpm"),
+    )
 
 
 def main(argv: list[str]) -> int:
