@@ -15,6 +15,7 @@ from autopyfactory import __version__
 COMMANDS = {
     "run": "autopyfactory.cli.run",
     "check-config": "autopyfactory.cli.check_config",
+    "config-keys": "autopyfactory.cli.config_keys",
     "simulate-scheds": "autopyfactory.cli.simulate_scheds",
     "simulate": "autopyfactory.cli.simulate",
     "queue-status": "autopyfactory.cli.queue_status",
