@@ -12,7 +12,7 @@ CORE    = src/autopyfactory/model src/autopyfactory/sched src/autopyfactory/conf
           src/autopyfactory/loading src/autopyfactory/apfmon src/autopyfactory/extras.py \
           src/autopyfactory/logserver src/autopyfactory/sim
 
-.PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean
+.PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean packages docs
 
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
@@ -30,8 +30,8 @@ demo: install
 	$(BIN)/autopyfactory demo
 
 lint: install-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks packaging scripts
+	$(BIN)/ruff format --check src tests benchmarks packaging scripts
 
 typecheck: install-test
 	$(BIN)/mypy $(CORE)
@@ -40,11 +40,19 @@ pytest: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: install-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks packaging scripts
+	$(BIN)/ruff format --check src tests benchmarks packaging scripts
 	$(BIN)/mypy $(CORE)
 	@scripts/shellcheck.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian packages and EL9 RPMs into dist/packages (docs/packaging.md)
+packages: install-test
+	$(BIN)/python packaging/build.py --out dist/packages
+
+# the documentation site into build/site; a warning fails the build
+docs: install-test
+	$(BIN)/mkdocs build --strict
 
 benchmarks: install
 	$(BIN)/python benchmarks/cycle_scale.py

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Install the Debian packages the test suite drives for real: shellcheck (wrapper lint),
 # Chromium (dashboard browser tests), Slurm + munge (live batch tests), PostgreSQL
-# (monitor database tests). Idempotent; does nothing for packages already present.
+# (monitor database tests), debhelper + rpm + rpmlint + systemd (make packages, the packaging tests). Idempotent; does nothing for packages already present.
 # Without root or apt-get it only reports what is missing: the tests that need a
 # missing piece skip and say why.
 set -eu
-PKGS="shellcheck chromium slurmctld slurmd slurm-client slurmrestd munge postgresql curl"
+PKGS="shellcheck chromium slurmctld slurmd slurm-client slurmrestd munge postgresql curl debhelper rpm rpmlint systemd groff-base"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
