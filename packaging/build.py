@@ -120,7 +120,9 @@ def fill_wheelhouse(wheel: Path, house: Path) -> None:
         return
     except subprocess.CalledProcessError:
         log(f"downloading the missing wheels into {house}")
-    run([*pip("download", *platform_args(), "--find-links", str(house), "-d", str(house)), requirement(wheel)])
+    run(
+        [*pip("download", *platform_args(), "--find-links", str(house), "-d", str(house)), requirement(wheel)]
+    )
 
 
 def install_environment(wheel: Path, house: Path, venv: Path) -> Path:
@@ -137,7 +139,9 @@ def install_environment(wheel: Path, house: Path, venv: Path) -> Path:
     (venv / "bin").mkdir()
     (venv / "bin" / "python3").symlink_to(PYTHON)
     (venv / "bin" / "python").symlink_to("python3")
-    (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\ninclude-system-site-packages = false\nversion = {PY}\n")
+    (venv / "pyvenv.cfg").write_text(
+        f"home = /usr/bin\ninclude-system-site-packages = false\nversion = {PY}\n"
+    )
     launcher = venv / "bin" / "autopyfactory"
     launcher.write_text(
         f"#!{VENV}/bin/python3 -I\n"
@@ -202,7 +206,9 @@ def stage_venv_part(files: list[str], site: Path, dest_root: Path) -> None:
                 os.link(src, dst) if not src.is_symlink() else shutil.copy2(src, dst, follow_symlinks=False)
 
 
-def stage(flavour: Flavour, venv: Path, site: Path, split: dict[str, list[str]], man: Path, out: Path) -> None:
+def stage(
+    flavour: Flavour, venv: Path, site: Path, split: dict[str, list[str]], man: Path, out: Path
+) -> None:
     """The trees of the five packages under ``out/<package>/``."""
     for p in PACKAGES:
         (out / p).mkdir(parents=True)
@@ -214,7 +220,7 @@ def stage(flavour: Flavour, venv: Path, site: Path, split: dict[str, list[str]],
         shutil.copy2(venv / f, vdst / f, follow_symlinks=False)
     stage_venv_part(split["common"], site, common)
     (common / "usr/bin").mkdir(parents=True)
-    (common / "usr/bin/autopyfactory").symlink_to(f"../lib/autopyfactory/venv/bin/autopyfactory")
+    (common / "usr/bin/autopyfactory").symlink_to("../lib/autopyfactory/venv/bin/autopyfactory")
     shutil.copytree(man, common / "usr/share/man/man1")
     for extra in EXTRA_PACKAGES:
         stage_venv_part(split.get(extra, []), site, out / f"autopyfactory-{extra}")
@@ -233,7 +239,10 @@ def stage(flavour: Flavour, venv: Path, site: Path, split: dict[str, list[str]],
     copy(HERE / "etc/autopyfactory/monitor-server.conf", mon / "etc/autopyfactory/monitor-server.conf", 0o644)
     copy(HERE / "libexec/monitor-upgrade", mon / LIBEXEC.lstrip("/") / "monitor-upgrade", 0o755)
     if flavour.unitdir is not None and flavour.sysusersdir is not None:
-        for pkg, unit in (("autopyfactory", "autopyfactory"), ("autopyfactory-monitor", "autopyfactory-monitor")):
+        for pkg, unit in (
+            ("autopyfactory", "autopyfactory"),
+            ("autopyfactory-monitor", "autopyfactory-monitor"),
+        ):
             copy(HERE / "systemd" / f"{unit}.service", out / pkg / flavour.unitdir / f"{unit}.service", 0o644)
             copy(HERE / "sysusers" / f"{unit}.conf", out / pkg / flavour.sysusersdir / f"{unit}.conf", 0o644)
     # the wrapper: bootstrap + stage, the self-contained bundle, the stage tarball
@@ -376,7 +385,9 @@ class Built:
     rpms: tuple[Path, ...]
 
 
-def build(out: Path, formats: tuple[str, ...], cache: Path, release: int = 1, work: Path | None = None) -> Built:
+def build(
+    out: Path, formats: tuple[str, ...], cache: Path, release: int = 1, work: Path | None = None
+) -> Built:
     work = work or ROOT / "build" / "packaging"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

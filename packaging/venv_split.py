@@ -65,9 +65,7 @@ class Split:
         return sorted(d for d, p in self.owner.items() if p == package)
 
 
-def closure(
-    dists: Mapping[str, Dist], root: str, extras: Iterable[str], env: Mapping[str, str]
-) -> set[str]:
+def closure(dists: Mapping[str, Dist], root: str, extras: Iterable[str], env: Mapping[str, str]) -> set[str]:
     """``root`` with ``extras`` and everything they require, for the target ``env``."""
     names: set[str] = set()
     done: set[tuple[str, frozenset[str]]] = set()

@@ -95,7 +95,9 @@ def test_check_config_takes_every_listed_queue_key_as_known(conf_tree) -> None: 
 def test_the_command_prints_the_reference_in_every_form() -> None:
     run = [sys.executable, "-m", "autopyfactory", "config-keys"]
     rows = json.loads(subprocess.run([*run, "--json"], capture_output=True, text=True, check=True).stdout)
-    assert {(r["section"], r["key"]) for r in rows} == {(g.section, pattern(k)) for g in GROUPS for k in g.keys}
+    assert {(r["section"], r["key"]) for r in rows} == {
+        (g.section, pattern(k)) for g in GROUPS for k in g.keys
+    }
     page = subprocess.run([*run, "--markdown"], capture_output=True, text=True, check=True).stdout
     for g in GROUPS:
         for k in g.keys:

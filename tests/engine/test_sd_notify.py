@@ -87,7 +87,9 @@ def test_without_a_service_manager_nothing_is_sent() -> None:
     assert socket_address("relative/path") is None and socket_address("") is None
 
 
-def test_a_vanished_socket_is_logged_once_and_never_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_vanished_socket_is_logged_once_and_never_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     n = ServiceNotifier(str(tmp_path / "gone.sock"))
     with caplog.at_level(logging.WARNING):
         assert not n.ready()

@@ -43,7 +43,9 @@ def built(build_module: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Both formats, built once: ``Built(version, debs, rpms)``."""
     missing = _missing("dpkg-buildpackage", "dh", "rpmbuild")
     if missing:
-        pytest.skip(f"cannot build the packages without {', '.join(missing)} (scripts/install-system-deps.sh)")
+        pytest.skip(
+            f"cannot build the packages without {', '.join(missing)} (scripts/install-system-deps.sh)"
+        )
     base = tmp_path_factory.mktemp("packages")
     return build_module.build(
         base / "out", ("deb", "rpm"), build_module.default_cache(), release=1, work=base / "work"

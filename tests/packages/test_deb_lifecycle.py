@@ -62,7 +62,9 @@ def purge_all() -> None:
 def system() -> Iterator[None]:
     if os.geteuid() != 0:
         pytest.skip("installs packages on this machine: needs root")
-    missing = [t for t in ("apt-get", "dpkg", "setpriv", "runuser", "systemd-analyze") if shutil.which(t) is None]
+    missing = [
+        t for t in ("apt-get", "dpkg", "setpriv", "runuser", "systemd-analyze") if shutil.which(t) is None
+    ]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
     if any(installed(p) for p in PACKAGES) and not MARK.exists():
@@ -97,7 +99,9 @@ def repack(deb: Path, out: Path, version: str, change: dict[str, str] | None = N
     for rel, extra in (change or {}).items():
         with (tree / rel).open("a") as fh:
             fh.write(extra)
-    md5 = sh("sh", "-c", "find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum", cwd=tree)
+    md5 = sh(
+        "sh", "-c", "find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum", cwd=tree
+    )
     (tree / "DEBIAN/md5sums").write_text(md5.stdout.replace("  ./", "  "))
     target = out / deb.name.replace(old, version)
     sh("dpkg-deb", "-Zgzip", "-b", str(tree), str(target))
@@ -145,7 +149,9 @@ def start_like_the_unit(sock_path: Path, *extra: str) -> subprocess.Popen[bytes]
     )
 
 
-def test_the_debian_packages_install_run_upgrade_remove_and_purge(built: Any, system: None, tmp_path: Path) -> None:
+def test_the_debian_packages_install_run_upgrade_remove_and_purge(
+    built: Any, system: None, tmp_path: Path
+) -> None:
     debs = [str(d) for d in built.debs]
     assert sorted(Path(d).name.split("_")[0] for d in debs) == sorted(PACKAGES)
     sh(*APT, "install", *debs)
@@ -153,7 +159,11 @@ def test_the_debian_packages_install_run_upgrade_remove_and_purge(built: Any, sy
 
     # the command, its version, its man pages; the private environment leaves the system's Python alone
     assert sh("autopyfactory", "--version").stdout.strip() == f"autopyfactory {built.version}"
-    assert sh("man", "-w", "autopyfactory-check-config").stdout.strip().endswith("autopyfactory-check-config.1.gz")
+    assert (
+        sh("man", "-w", "autopyfactory-check-config")
+        .stdout.strip()
+        .endswith("autopyfactory-check-config.1.gz")
+    )
     venv_python = "/usr/lib/autopyfactory/venv/bin/python3"
     paths = json.loads(sh(venv_python, "-I", "-c", "import sys, json; print(json.dumps(sys.path))").stdout)
     assert "/usr/lib/autopyfactory/venv/lib/python3.11/site-packages" in paths
@@ -161,13 +171,28 @@ def test_the_debian_packages_install_run_upgrade_remove_and_purge(built: Any, sy
     sh(venv_python, "-I", "-c", "import htcondor2, fastapi, sqlalchemy, psycopg, autopyfactory")
 
     # users, directories, secrets
-    for user, home in (("autopyfactory", "/var/lib/autopyfactory"), ("apfmon", "/var/lib/autopyfactory-monitor")):
+    for user, home in (
+        ("autopyfactory", "/var/lib/autopyfactory"),
+        ("apfmon", "/var/lib/autopyfactory-monitor"),
+    ):
         entry = sh("getent", "passwd", user).stdout.split(":")
         assert entry[5] == home and entry[6].strip() == "/usr/sbin/nologin"
-    assert sh("stat", "-c", "%U:%G %a", "/var/lib/autopyfactory").stdout.split() == ["autopyfactory:autopyfactory", "750"]
-    assert sh("stat", "-c", "%U:%G %a", "/var/log/autopyfactory/pilots").stdout.split()[0] == "autopyfactory:autopyfactory"
-    assert sh("stat", "-c", "%U:%G %a", str(ETC / "auth.conf")).stdout.split() == ["root:autopyfactory", "640"]
-    assert sh("stat", "-c", "%U:%G %a", str(ETC / "monitor-admin-token")).stdout.split() == ["root:apfmon", "640"]
+    assert sh("stat", "-c", "%U:%G %a", "/var/lib/autopyfactory").stdout.split() == [
+        "autopyfactory:autopyfactory",
+        "750",
+    ]
+    assert (
+        sh("stat", "-c", "%U:%G %a", "/var/log/autopyfactory/pilots").stdout.split()[0]
+        == "autopyfactory:autopyfactory"
+    )
+    assert sh("stat", "-c", "%U:%G %a", str(ETC / "auth.conf")).stdout.split() == [
+        "root:autopyfactory",
+        "640",
+    ]
+    assert sh("stat", "-c", "%U:%G %a", str(ETC / "monitor-admin-token")).stdout.split() == [
+        "root:apfmon",
+        "640",
+    ]
     conffiles = set(sh("dpkg-query", "-W", "-f", "${Conffiles}", "autopyfactory").stdout.split()[::2])
     assert conffiles == {
         "/etc/autopyfactory/autopyfactory.conf", "/etc/autopyfactory/queues.conf", "/etc/autopyfactory/auth.conf",
@@ -176,9 +201,18 @@ def test_the_debian_packages_install_run_upgrade_remove_and_purge(built: Any, sy
     assert (ETC / "queues.d").is_dir() and not any((ETC / "queues.d").iterdir())
 
     # the units as systemd reads them (executables, users, man pages of Documentation=)
-    sh("systemd-analyze", "verify", str(UNITS / "autopyfactory.service"), str(UNITS / "autopyfactory-monitor.service"))
+    sh(
+        "systemd-analyze",
+        "verify",
+        str(UNITS / "autopyfactory.service"),
+        str(UNITS / "autopyfactory-monitor.service"),
+    )
     svc = unit("autopyfactory.service")["Service"]
-    assert (svc["ExecReload"], svc["Restart"], svc["User"]) == ("/bin/kill -HUP $MAINPID", "on-failure", "autopyfactory")
+    assert (svc["ExecReload"], svc["Restart"], svc["User"]) == (
+        "/bin/kill -HUP $MAINPID",
+        "on-failure",
+        "autopyfactory",
+    )
 
     # check-config accepts the installed configuration, as root and as the service user
     for prefix in ((), ("runuser", "-u", "autopyfactory", "--")):
@@ -187,7 +221,9 @@ def test_the_debian_packages_install_run_upgrade_remove_and_purge(built: Any, sy
 
     # the factory as its unit starts it: READY, a cycle of the demo queue, SIGHUP, SIGTERM
     (ETC / "queues.d/50-local-demo.conf").write_text(DROP_IN)
-    (ETC / "queues.d/50-local-demo.conf.dpkg-old").write_text("[LOCAL-DEMO]\nwmsstatus.static.activated = 500\n")
+    (ETC / "queues.d/50-local-demo.conf.dpkg-old").write_text(
+        "[LOCAL-DEMO]\nwmsstatus.static.activated = 500\n"
+    )
     log = Path("/var/log/autopyfactory/autopyfactory.log")
     # systemd's notify socket is in /run, reachable by the service user
     sock_dir = Path(tempfile.mkdtemp(prefix="apf-notify-", dir="/run"))

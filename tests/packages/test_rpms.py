@@ -41,7 +41,9 @@ def test_names_versions_architectures_and_requirements(built: Any, build_module:
     version = build_module.rpm_version(built.version)
     for name, path in pkgs.items():
         assert rpm("-qp", "--qf", "%{VERSION}-%{RELEASE}", str(path)) == f"{version}-1"
-        assert rpm("-qp", "--qf", "%{ARCH}", str(path)) == ("noarch" if name == "autopyfactory-wrapper" else "x86_64")
+        assert rpm("-qp", "--qf", "%{ARCH}", str(path)) == (
+            "noarch" if name == "autopyfactory-wrapper" else "x86_64"
+        )
     requires = {n: set(rpm("-qpR", str(p)).split("\n")) for n, p in pkgs.items()}
     pin = f"autopyfactory-common = {version}-1"
     for name in ("autopyfactory", "autopyfactory-htcondor", "autopyfactory-monitor"):
@@ -53,8 +55,14 @@ def test_names_versions_architectures_and_requirements(built: Any, build_module:
 def test_every_file_is_in_one_package_and_the_layout_is_complete(built: Any) -> None:
     pkgs = by_name(built)
     files = {n: rpm("-qpl", str(p)).split() for n, p in pkgs.items()}
-    dirs = {n: set(rpm("-qp", "--qf", "[%{FILENAMES} %{FILEMODES:perms}\\n]", str(p)).split("\n")) for n, p in pkgs.items()}
-    plain = {n: {f for f in fs if not any(d == f"{f} d" or d.startswith(f"{f} d") for d in dirs[n])} for n, fs in files.items()}
+    dirs = {
+        n: set(rpm("-qp", "--qf", "[%{FILENAMES} %{FILEMODES:perms}\\n]", str(p)).split("\n"))
+        for n, p in pkgs.items()
+    }
+    plain = {
+        n: {f for f in fs if not any(d == f"{f} d" or d.startswith(f"{f} d") for d in dirs[n])}
+        for n, fs in files.items()
+    }
     seen: dict[str, str] = {}
     for name, fs in plain.items():
         for f in fs:
@@ -82,13 +90,21 @@ def test_every_file_is_in_one_package_and_the_layout_is_complete(built: Any) -> 
         assert not missing, f"{name} lacks {missing}"
     assert not any("/site-packages/" in f for f in files["autopyfactory"] + files["autopyfactory-wrapper"])
     # byte-code compiled for the final path, next to the sources
-    assert "/usr/lib/autopyfactory/venv/lib/python3.11/site-packages/autopyfactory/cli/__pycache__/main.cpython-311.pyc" in files["autopyfactory-common"]
+    assert (
+        "/usr/lib/autopyfactory/venv/lib/python3.11/site-packages/autopyfactory/cli/__pycache__/main.cpython-311.pyc"
+        in files["autopyfactory-common"]
+    )
 
 
 def test_configuration_files_are_noreplace_and_secrets_are_not_world_readable(built: Any) -> None:
     pkgs = by_name(built)
     for name, expected in CONFIG.items():
-        rows = rpm("-qp", "--qf", "[%{FILENAMES}|%{FILEFLAGS:fflags}|%{FILEMODES:octal}|%{FILEUSERNAME}:%{FILEGROUPNAME}\\n]", str(pkgs[name]))
+        rows = rpm(
+            "-qp",
+            "--qf",
+            "[%{FILENAMES}|%{FILEFLAGS:fflags}|%{FILEMODES:octal}|%{FILEUSERNAME}:%{FILEGROUPNAME}\\n]",
+            str(pkgs[name]),
+        )
         table = {r.split("|")[0]: r.split("|")[1:] for r in rows.strip().split("\n")}
         config = {f for f, (flags, _, _) in table.items() if "c" in flags and "g" not in flags}
         assert config == expected
@@ -120,7 +136,9 @@ def test_scriptlets_parse_pass_shellcheck_and_do_what_the_packaging_says(built: 
             script.write_text("#!/bin/sh\n" + text + "\n")
             subprocess.run(["sh", "-n", str(script)], check=True)
             if shutil.which("shellcheck"):
-                lint = subprocess.run(["shellcheck", "-s", "sh", "-e", "SC2317", str(script)], capture_output=True, text=True)
+                lint = subprocess.run(
+                    ["shellcheck", "-s", "sh", "-e", "SC2317", str(script)], capture_output=True, text=True
+                )
                 assert lint.returncode == 0, f"{name} {tag}:\n{lint.stdout}"
     factory = scriptlets(pkgs["autopyfactory"])
     assert "useradd -r -g autopyfactory -d /var/lib/autopyfactory -s /sbin/nologin" in factory["PREIN"]
@@ -128,7 +146,10 @@ def test_scriptlets_parse_pass_shellcheck_and_do_what_the_packaging_says(built: 
     assert "disable --now autopyfactory.service" in factory["PREUN"] and "$1 -eq 0" in factory["PREUN"]
     assert "try-restart autopyfactory.service" in factory["POSTUN"]
     monitor = scriptlets(pkgs["autopyfactory-monitor"])
-    assert "useradd -r -g apfmon" in monitor["PREIN"] and "systemctl stop autopyfactory-monitor.service" in monitor["PREIN"]
+    assert (
+        "useradd -r -g apfmon" in monitor["PREIN"]
+        and "systemctl stop autopyfactory-monitor.service" in monitor["PREIN"]
+    )
     assert "runuser -u apfmon -- /usr/libexec/autopyfactory/monitor-upgrade" in monitor["POSTTRANS"]
     assert "monitor-admin-token" in monitor["POSTIN"]
     assert scriptlets(pkgs["autopyfactory-wrapper"]) == {} and scriptlets(pkgs["autopyfactory-common"]) == {}
@@ -138,19 +159,32 @@ def test_rpmlint_finds_nothing_but_what_is_deliberate(built: Any) -> None:
     if shutil.which("rpmlint") is None:
         pytest.skip("rpmlint is not installed (scripts/install-system-deps.sh)")
     proc = subprocess.run(
-        ["rpmlint", "-c", str(PACKAGING / "rpm/rpmlint.toml"), *map(str, built.rpms)], capture_output=True, text=True
+        ["rpmlint", "-c", str(PACKAGING / "rpm/rpmlint.toml"), *map(str, built.rpms)],
+        capture_output=True,
+        text=True,
     )
     problems = [line for line in proc.stdout.splitlines() if ": E: " in line or ": W: " in line]
     assert problems == [], proc.stdout
 
 
-def test_an_upgrade_in_a_scratch_root_keeps_an_edited_configuration_file(built: Any, build_module: Any, tmp_path: Path) -> None:
+def test_an_upgrade_in_a_scratch_root_keeps_an_edited_configuration_file(
+    built: Any, build_module: Any, tmp_path: Path
+) -> None:
     """rpm itself installs the files (no scriptlets: the scratch root has no shell), then upgrades
     to the same build relabelled: the edited queues.conf stays, the package's lands beside it."""
     root = tmp_path / "root"
     pkgs = by_name(built)
     order = [pkgs[n] for n in ("autopyfactory-common", "autopyfactory")]
-    base = ["rpm", "--root", str(root), "--dbpath", "/var/lib/rpm", "--nodeps", "--noscripts", "--nosignature"]
+    base = [
+        "rpm",
+        "--root",
+        str(root),
+        "--dbpath",
+        "/var/lib/rpm",
+        "--nodeps",
+        "--noscripts",
+        "--nosignature",
+    ]
     subprocess.run(["rpm", "--root", str(root), "--dbpath", "/var/lib/rpm", "--initdb"], check=True)
     subprocess.run([*base, "-i", *map(str, order)], check=True, capture_output=True)
     queues = root / "etc/autopyfactory/queues.conf"
@@ -174,7 +208,12 @@ def rebuilt_with_changed_queues(original: Path, work: Path) -> Path:
     subprocess.run(f"rpm2cpio {original} | cpio -idm --quiet", shell=True, cwd=tree, check=True)
     with (tree / "etc/autopyfactory/queues.conf").open("a") as fh:
         fh.write("\n# new in this build\n")
-    rows = rpm("-qp", "--qf", "[%{FILENAMES}|%{FILEFLAGS:fflags}|%{FILEMODES:octal}|%{FILEUSERNAME}|%{FILEGROUPNAME}\\n]", str(original))
+    rows = rpm(
+        "-qp",
+        "--qf",
+        "[%{FILENAMES}|%{FILEFLAGS:fflags}|%{FILEMODES:octal}|%{FILEUSERNAME}|%{FILEGROUPNAME}\\n]",
+        str(original),
+    )
     lines = []
     for row in rows.strip().split("\n"):
         path, flags, mode, user, group = row.split("|")

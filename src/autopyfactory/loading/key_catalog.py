@@ -7,9 +7,9 @@ it reads the same declarations check-config validates against (``queue_validatio
 from __future__ import annotations
 
 import inspect
-from importlib.metadata import entry_points
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Any
 
 from autopyfactory.config.factory import FACTORY_KEYS
@@ -98,7 +98,9 @@ def catalog(reg: Registry) -> list[KeyGroup]:
         groups.append(KeyGroup("factory", "config", names, summary(cls), extra, tuple(cls.factory_keys)))
     groups.append(KeyGroup("monitor", "", (), "keys of every monitor.conf section", "", MONITOR_COMMON))
     for names, cls, extra in _plugins(reg, "monitor"):
-        groups.append(KeyGroup("monitor", "monitor", names, summary(cls), extra, tuple(getattr(cls, "keys", ()))))
+        groups.append(
+            KeyGroup("monitor", "monitor", names, summary(cls), extra, tuple(getattr(cls, "keys", ())))
+        )
     groups.append(KeyGroup("auth", "", (), "keys of every auth.conf profile", "", tuple(COMMON_KEYS)))
     for names, cls, extra in _plugins(reg, "auth"):
         groups.append(KeyGroup("auth", "auth", names, summary(cls), extra, tuple(cls.keys)))
