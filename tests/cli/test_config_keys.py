@@ -105,10 +105,10 @@ def test_the_command_prints_the_reference_in_every_form() -> None:
     run = [sys.executable, "-m", "autopyfactory", "config-keys"]
     rows = json.loads(subprocess.run([*run, "--json"], capture_output=True, text=True, check=True).stdout)
     assert {(r["section"], r["key"]) for r in rows} == {
-        (g.section, pattern(k)) for g in GROUPS for k in g.keys
+        (g.section, pattern(k)) for g in groups for k in g.keys
     }
     page = subprocess.run([*run, "--markdown"], capture_output=True, text=True, check=True).stdout
-    for g in GROUPS:
+    for g in groups:
         for k in g.keys:
             assert f"| `{pattern(k)}` |" in page
     ce = subprocess.run([*run, "--plugin", "CondorCE"], capture_output=True, text=True, check=True).stdout
