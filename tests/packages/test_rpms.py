@@ -141,9 +141,10 @@ def test_scriptlets_parse_pass_shellcheck_and_do_what_the_packaging_says(built: 
                 )
                 assert lint.returncode == 0, f"{name} {tag}:\n{lint.stdout}"
     factory = scriptlets(pkgs["autopyfactory"])
-    assert "useradd -r -g autopyfactory -d /var/lib/autopyfactory -s /sbin/nologin" in factory["PREIN"]
-    assert "preset autopyfactory.service" in factory["POSTIN"] and "$1 -eq 1" in factory["POSTIN"]
-    assert "disable --now autopyfactory.service" in factory["PREUN"] and "$1 -eq 0" in factory["PREUN"]
+    assert "useradd -r -g autopyfactory -d /var/lib/autopyfactory" in factory["PREIN"]
+    assert "-s /sbin/nologin" in factory["PREIN"]
+    assert "preset autopyfactory.service" in factory["POSTIN"] and '"$1" -eq 1' in factory["POSTIN"]
+    assert "disable --now autopyfactory.service" in factory["PREUN"] and '"$1" -eq 0' in factory["PREUN"]
     assert "try-restart autopyfactory.service" in factory["POSTUN"]
     monitor = scriptlets(pkgs["autopyfactory-monitor"])
     assert (
