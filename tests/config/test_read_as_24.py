@@ -38,10 +38,14 @@ def test_none_in_either_spelling_unsets_every_kind_of_key(conf_tree, spelling: s
     q = load(str(etc)).queues["Q"]
     assert q.ok, [str(p) for p in q.problems]
     s = q.section
-    assert s.get(Key("sched.maxpercycle.maximum", INT, 7)) is None
-    assert s.get(Key("monitorsection", LIST, ())) == ()
+    # unset: a key reads as its default (None for a limit, so no limit), a list as empty
+    assert s.get(Key("sched.maxpercycle.maximum", INT)) is None
+    assert s.get(Key("sched.maxpercycle.maximum", INT, 7)) == 7
+    assert s.get(Key("sched.maxpercycle.maximum", INT, 7, nullable=True)) is None
+    assert s.get(Key("monitorsection", LIST, ("M",))) == ()
     assert s.get(Key("batchsubmit.condorgrid.proxy", LIST, None)) == ()  # no proxy, not a profile "none"
-    assert s.get(Key("wrapper.serverurl", STR, "")) is None
+    assert s.get(Key("wrapper.serverurl", STR)) is None
+    assert s.get(Key("wrapper.serverurl", STR, "")) == ""
     # KeepNRunning with keep_running unset: the input is the target (2.4), the queue is not disabled
     d = decide(build_chain(s, load(str(etc)).factory, registry), snap(pending=2, running=3))
     assert d.message == "KeepNRunning:in=0,keep=None,running=3,pending=2,retiring=0,ret=-5"

@@ -35,7 +35,7 @@ class AuthHandler(ABC):
     periodic work (renewal, validation), run by the manager's thread every :meth:`interval` seconds."""
 
     name: ClassVar[str]
-    keys: ClassVar[tuple[Key, ...]] = ()
+    keys: ClassVar[tuple[Key[object], ...]] = ()
 
     @classmethod
     def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
@@ -80,7 +80,7 @@ class AuthHandler(ABC):
         """The profile is going away (reconfiguration or shutdown)."""
 
 
-def needs_one_of(profile: ConfigSection, keys: tuple[Key, ...], why: str) -> list[ConfigProblem]:
+def needs_one_of(profile: ConfigSection, keys: tuple[Key[object], ...], why: str) -> list[ConfigProblem]:
     """An error naming ``keys`` when the profile sets none of them."""
     if any(profile.raw(k.name) not in (None, "", "None") for k in keys):
         return []

@@ -81,22 +81,22 @@ class AuthManager:
         and writes no state file."""
         f = cfg.factory
         legacy = AUTH_ENABLED.name not in f and PROXY_ENABLED.name in f
-        enabled = bool(f.get(PROXY_ENABLED) if legacy else f.get(AUTH_ENABLED))
+        enabled = f.get(PROXY_ENABLED) if legacy else f.get(AUTH_ENABLED)
         sleep = (
             f.get(PROXY_SLEEP) if AUTH_SLEEP.name not in f and PROXY_SLEEP.name in f else f.get(AUTH_SLEEP)
         )
         live = not ctx.read_only
-        mailer = Mailer.from_settings(f.get(SMTP_SERVER) or "", f.get(ADMIN_EMAIL) or "") if live else None
+        mailer = Mailer.from_settings(f.get(SMTP_SERVER), f.get(ADMIN_EMAIL)) if live else None
         alerter = Alerter(
             mailer,
-            float(f.get(EMAIL_REPEAT)),
+            f.get(EMAIL_REPEAT),
             subject_prefix=f"autopyfactory {ctx.settings.factory_id}",
             muted=not live,
         )
         return cls(
             cfg.auth,
             ctx.settings.state_dir / "auth",
-            float(sleep),
+            sleep,
             enabled,
             alerter=alerter,
             write_state_file=live,

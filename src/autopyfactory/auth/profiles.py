@@ -56,7 +56,7 @@ def check_profile(section: ConfigSection, reg: Registry) -> Checked:
     MyProxy's server), and unknown keys."""
     legacy = PLUGIN.name not in section
     view = legacy_view(section) if legacy else section
-    pname = "X509" if legacy else str(section.get(PLUGIN) or PLUGIN.default).strip()
+    pname = "X509" if legacy else section.get(PLUGIN) or PLUGIN.default
     try:
         cls = reg.get("auth", pname)
     except PluginNotFound as exc:

@@ -61,17 +61,16 @@ class SSHHandler(AuthHandler):
             _path(g(PRIVATEKEYFILE)),
             _path(g(PRIVKEYPASSFILE)),
         )
+        private_key, public_key, passphrase = g(PRIVATEKEY), g(PUBLICKEY), g(PRIVKEYPASS)
         try:
-            if g(PRIVATEKEY) or g(PUBLICKEY) or g(PRIVKEYPASS):
+            if private_key or public_key or passphrase:
                 d = private_dir(self.basedir / profile.name)
-                if g(PRIVATEKEY):
-                    self.priv = write_atomic(d / stem, decode_b64(g(PRIVATEKEY), PRIVATEKEY.name), 0o600)
-                if g(PUBLICKEY):
-                    self.pub = write_atomic(
-                        d / f"{stem}.pub", decode_b64(g(PUBLICKEY), PUBLICKEY.name), 0o644
-                    )
-                if g(PRIVKEYPASS):
-                    self.passfile = write_atomic(d / f"{stem}.pass", g(PRIVKEYPASS).encode(), 0o600)
+                if private_key:
+                    self.priv = write_atomic(d / stem, decode_b64(private_key, PRIVATEKEY.name), 0o600)
+                if public_key:
+                    self.pub = write_atomic(d / f"{stem}.pub", decode_b64(public_key, PUBLICKEY.name), 0o644)
+                if passphrase:
+                    self.passfile = write_atomic(d / f"{stem}.pass", passphrase.encode(), 0o600)
         except (AuthFailure, OSError) as exc:
             self.problem = f"{self.label}: {exc}"
             log.error("%s", self.problem)

@@ -22,7 +22,7 @@ def _retriever_problems(checked: Mapping[str, Checked]) -> list[ConfigProblem]:
             continue
         if c.view.check(x509_keys.RETRIEVERS) is not None:
             continue
-        for other in c.view.get(x509_keys.RETRIEVERS) or ():
+        for other in c.view.get(x509_keys.RETRIEVERS):
             target = checked.get(other)
             if target is not None and target.plugin == "X509":
                 continue

@@ -64,25 +64,26 @@ class X509Handler(AuthHandler):
         super().__init__(profile, env)
         g = profile.get
         self.proxyfile = Path(os.path.expanduser(g(x509_keys.PROXYFILE)))
-        self.vorole: str | None = g(x509_keys.VOROLE)
-        self.renew: bool = g(x509_keys.RENEW)
-        self.minlife: int = g(x509_keys.MINLIFE)
-        self.checktime: int = g(x509_keys.CHECKTIME)
-        self.alertbefore: int = g(x509_keys.ALERTBEFORE)
-        self.owner: str | None = g(x509_keys.OWNER)
+        self.vorole = g(x509_keys.VOROLE)
+        self.renew = g(x509_keys.RENEW)
+        self.minlife = g(x509_keys.MINLIFE)
+        self.checktime = g(x509_keys.CHECKTIME)
+        self.alertbefore = g(x509_keys.ALERTBEFORE)
+        self.owner = g(x509_keys.OWNER)
+        baseproxy = g(x509_keys.BASEPROXY)
         self.spec = RenewSpec(
             flavor=g(x509_keys.FLAVOR),
             out=self.proxyfile,
             lifetime=g(x509_keys.LIFETIME),
             vorole=self.vorole,
-            baseproxy=os.path.expanduser(g(x509_keys.BASEPROXY)) if g(x509_keys.BASEPROXY) else None,
+            baseproxy=os.path.expanduser(baseproxy) if baseproxy else None,
             usercert=os.path.expanduser(g(x509_keys.USERCERT)),
             userkey=os.path.expanduser(g(x509_keys.USERKEY)),
             voms_args=g(x509_keys.VOMS_ARGS) or "",
             myproxy_host=g(x509_keys.MYPROXY_HOST),
             myproxy_user=g(x509_keys.MYPROXY_USER),
             myproxy_pass=g(x509_keys.MYPROXY_PASS),
-            retrievers=g(x509_keys.RETRIEVERS) or (),
+            retrievers=g(x509_keys.RETRIEVERS),
         )
         self.next_check = self.clock.monotonic() + g(x509_keys.INITDELAY)
         self._lock = threading.Lock()

@@ -23,7 +23,7 @@ PROXYFILE = Key(PREFIX + "proxyfile", STR, None, "the proxy path handed to pilot
 MYPROXY_HOST = Key(PREFIX + "myproxy_hostname", STR, None, "MyProxy server")
 MYPROXY_USER = Key(PREFIX + "myproxy_username", STR, None, "MyProxy account")
 MYPROXY_PASS = Key(PREFIX + "myproxy_passphrase", STR, None, "MyProxy passphrase (or use retriever_list)")
-RETRIEVERS = Key(PREFIX + "retriever_list", LIST, None, "profiles whose proxy authenticates to MyProxy")
+RETRIEVERS = Key(PREFIX + "retriever_list", LIST, (), "profiles whose proxy authenticates to MyProxy")
 VOMS_ARGS = Key(PREFIX + "voms.args", STR, None, "extra voms-proxy-init arguments")
 ALERTBEFORE = Key(
     PREFIX + "alertbefore",

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"kill-pilots: [{queue}]: {why}", file=sys.stderr)
             rc = 1
             continue
-        name = str(qc.section.get(BATCHSUBMIT_PLUGIN))
+        name = qc.section.get(BATCHSUBMIT_PLUGIN)
         try:
             plugin = registry.get("batchsubmit", name)(ctx, qc.section)
             ids = [p.pilot_id for p in plugin.list_pilots() if _wanted(p.state, args.status)]

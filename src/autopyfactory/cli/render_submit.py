@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"render-submit: warning: auth manager: {exc}", file=sys.stderr)
         manager = None
     ctx.auth = DryRunAuth(manager)
-    name = str(qc.section.get(BATCHSUBMIT_PLUGIN))
+    name = qc.section.get(BATCHSUBMIT_PLUGIN)
     try:
         cls = registry.get("batchsubmit", name)
         if not issubclass(cls, CondorBase):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from autopyfactory.config.problems import ConfigError
-from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.loading.loader import load
 
 
@@ -31,7 +29,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from autopyfactory.wrapper import default_arguments, default_executable
+    from autopyfactory.wrapper.command import pilot_command
 
     try:
         cfg = load(args.conf)
@@ -42,19 +40,14 @@ def _render(args: argparse.Namespace) -> int:
     if qc is None:
         print(f"wrapper: no queue {args.queue!r} (known: {', '.join(sorted(cfg.queues))})", file=sys.stderr)
         return 1
-    q = qc.section
     try:
-        exe = q.get(EXECUTABLE)
-        arguments = q.get(ARGUMENTS) or ""
-        if not exe:
-            exe = str(default_executable())
-            arguments = arguments or default_arguments(q)
+        command = pilot_command(qc.section)
     except ConfigError as exc:
         print(exc.problem, file=sys.stderr)
         return 1
-    print(f"executable = {exe}")
-    print(f"executable.arguments = {arguments}")
-    for word in shlex.split(arguments):
+    print(f"executable = {command.executable}")
+    print(f"executable.arguments = {command.arguments}")
+    for word in command.argv[1:]:
         print(f"    {word}")
     return 0
 

@@ -7,7 +7,6 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from autopyfactory.config.keys import (
     BOOL,
@@ -45,7 +44,7 @@ def _positive_int(raw: str) -> int:
     return int(v)
 
 
-def _seconds(positive: bool) -> KeyType:
+def _seconds(positive: bool) -> KeyType[float]:
     expected = "a finite number of seconds " + ("> 0" if positive else ">= 0")
 
     def parse(raw: str) -> float:
@@ -77,8 +76,8 @@ QUEUE_DIR_CONF = Key("queueDirConf", STR, None, "directory of *.conf queue files
 AUTH_ENABLED = Key("authmanager.enabled", BOOL, True, "run the auth manager")
 AUTH_SLEEP = Key("authmanager.sleep", NONNEG_INT, 30, "auth manager check interval (s)")
 AUTH_CONF = Key("authConf", STR, None, "comma list of auth.conf files")
-PROXY_ENABLED = Key("proxymanager.enabled", BOOL, None, "pre-2.4.10 name of authmanager.enabled")
-PROXY_SLEEP = Key("proxymanager.sleep", NONNEG_INT, None, "pre-2.4.10 name of authmanager.sleep")
+PROXY_ENABLED = Key("proxymanager.enabled", BOOL, True, "pre-2.4.10 name of authmanager.enabled")
+PROXY_SLEEP = Key("proxymanager.sleep", NONNEG_INT, 30, "pre-2.4.10 name of authmanager.sleep")
 PROXY_CONF = Key("proxyConf", STR, None, "pre-2.4.10 proxy.conf (read as auth profiles)")
 MONITOR_CONF = Key("monitorConf", STR, None, "monitor.conf path")
 MAPPINGS_CONF = Key("mappingsConf", STR, None, "mappings.conf path (the 2.4 mappings are built in)")
@@ -135,7 +134,7 @@ SHUTDOWN_GRACE = Key(
     "at SIGTERM/SIGINT: seconds in-flight submissions and closing plugins may take before the process exits",
 )
 
-FACTORY_KEYS: tuple[Key, ...] = (
+FACTORY_KEYS: tuple[Key[object], ...] = (
     FACTORY_ID, ADMIN_EMAIL, SMTP_SERVER, EMAIL_REPEAT, FACTORY_USER, ENABLE_QUEUES, QUEUE_CONF, QUEUE_DIR_CONF,
     AUTH_ENABLED, AUTH_SLEEP, AUTH_CONF, PROXY_ENABLED, PROXY_SLEEP, PROXY_CONF, MONITOR_CONF, MAPPINGS_CONF,
     CYCLES, CLEANLOGS_KEEPDAYS, FACTORY_SLEEP, BASE_LOG_DIR, BASE_LOG_URL, LOGSERVER_ENABLED, LOGSERVER_INDEX,
@@ -204,15 +203,9 @@ class FactorySettings:
             submit_concurrency=max(1, s.get(SUBMIT_CONCURRENCY)),
             status_timeout=s.get(STATUS_TIMEOUT),
             conf_dir=conf_dir,
-            submit_max_per_cycle=_or_default(s, SUBMIT_MAX_PER_CYCLE),
-            submit_batch=_or_default(s, SUBMIT_BATCH),
-            submit_timeout=_or_default(s, SUBMIT_TIMEOUT),
-            monitor_timeout=_or_default(s, MONITOR_TIMEOUT),
-            shutdown_grace=_or_default(s, SHUTDOWN_GRACE),
+            submit_max_per_cycle=s.get(SUBMIT_MAX_PER_CYCLE),
+            submit_batch=s.get(SUBMIT_BATCH),
+            submit_timeout=s.get(SUBMIT_TIMEOUT),
+            monitor_timeout=s.get(MONITOR_TIMEOUT),
+            shutdown_grace=s.get(SHUTDOWN_GRACE),
         )
-
-
-def _or_default(s: ConfigSection, key: Key) -> Any:
-    """The key's value; its default when the section says ``None``."""
-    v = s.get(key)
-    return key.default if v is None else v

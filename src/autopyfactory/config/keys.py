@@ -2,8 +2,9 @@
 
 A :class:`Key` knows how to turn the raw INI string into a typed value and how to describe what it
 expects, so a bad value produces an error naming file, section, key, value and the expectation.
-2.4's conventions hold for every type: ``None``/``none`` mean "unset" (the key's default for
-required-less keys, ``None`` otherwise) and ``True``/``true``/``False``/``false`` are booleans (see
+A ``Key[T]`` is typed by what it reads as, so ``section.get(KEY)`` is a ``T`` with no cast at the
+reader. 2.4's conventions hold for every type: ``None``/``none`` mean "unset" (see :class:`Key` for
+what an unset key reads as) and ``True``/``true``/``False``/``false`` are booleans (see
 ``literals``). A ``verbatim`` key (a shell command) takes its text as written.
 """
 
@@ -12,10 +13,13 @@ from __future__ import annotations
 import math
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from autopyfactory.config.literals import canonical
+
+V = TypeVar("V", covariant=True)  # what a key type parses to
+T = TypeVar("T", covariant=True)  # what a key reads as (its type's value, or None for a key that may be unset)
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -26,12 +30,12 @@ class BadValue(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class KeyType:
-    """How to parse one kind of value and how to describe it to an operator."""
+class KeyType(Generic[V]):
+    """How to parse one kind of value (of Python type ``V``) and how to describe it to an operator."""
 
     name: str
     expected: str
-    parse: Callable[[str], Any]
+    parse: Callable[[str], V]
 
 
 def _parse_int(raw: str) -> int:
@@ -117,17 +121,17 @@ def _parse_url(raw: str) -> str:
     return text
 
 
-INT = KeyType("int", "an integer", _parse_int)
-NONNEG_INT = KeyType("int>=0", "an integer >= 0", _parse_nonneg_int)
-FLOAT = KeyType("float", "a number", _parse_float)
-NONNEG_FLOAT = KeyType("float>=0", "a number >= 0", _parse_nonneg_float)
-BOOL = KeyType("bool", "True or False", _parse_bool)
-STR = KeyType("str", "a string", _parse_str)
-LIST = KeyType("list", "a comma-separated list", _parse_list)
-URL = KeyType("url", "a URL whose port, if given, is a number from 1 to 65535", _parse_url)
+INT: KeyType[int] = KeyType("int", "an integer", _parse_int)
+NONNEG_INT: KeyType[int] = KeyType("int>=0", "an integer >= 0", _parse_nonneg_int)
+FLOAT: KeyType[float] = KeyType("float", "a number", _parse_float)
+NONNEG_FLOAT: KeyType[float] = KeyType("float>=0", "a number >= 0", _parse_nonneg_float)
+BOOL: KeyType[bool] = KeyType("bool", "True or False", _parse_bool)
+STR: KeyType[str] = KeyType("str", "a string", _parse_str)
+LIST: KeyType[tuple[str, ...]] = KeyType("list", "a comma-separated list", _parse_list)
+URL: KeyType[str] = KeyType("url", "a URL whose port, if given, is a number from 1 to 65535", _parse_url)
 
 
-def choice(*options: str, case_sensitive: bool = False) -> KeyType:
+def choice(*options: str, case_sensitive: bool = False) -> KeyType[str]:
     """A string restricted to ``options``."""
     allowed = {o if case_sensitive else o.lower(): o for o in options}
 
@@ -141,7 +145,7 @@ def choice(*options: str, case_sensitive: bool = False) -> KeyType:
     return KeyType("choice", "one of " + ", ".join(options), parse)
 
 
-def ratio() -> KeyType:
+def ratio() -> KeyType[float]:
     """A float in [0, 1]."""
 
     def parse(raw: str) -> float:
@@ -156,35 +160,126 @@ def ratio() -> KeyType:
     return KeyType("ratio", "a number between 0 and 1", parse)
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
-    """One configuration key a plugin reads.
+@dataclass(frozen=True, slots=True, init=False)
+class Key(Generic[T]):
+    """One configuration key a plugin reads; ``T`` is what :meth:`ConfigSection.get` returns for it.
+
+    The type follows from the declaration: ``Key("x", INT, 3600)`` is a ``Key[int]``, ``Key("x", INT)``
+    (no default) a ``Key[int | None]``, ``Key("x", INT, required=True)`` a ``Key[int]`` that must be
+    set. 2.4's ``None`` (or ``none``) unsets a key: it reads as the key's default, except that a list
+    reads empty, a True/False key reads False (2.4 took None as false) and a key declared
+    ``nullable=True`` reads None (for keys where None means something of its own, e.g. no WMS
+    status plugin at all).
 
     ``prefix=True`` declares a family of keys (``batchsubmit.condorbase.condor_attributes.<k>``): any
     key starting with ``name`` is known. ``required=True`` makes a missing key an error.
     ``verbatim=True``: the text is used as written (``true`` stays a shell command, not ``True``)."""
 
     name: str
-    type: KeyType
-    default: Any = None
-    doc: str = ""
-    prefix: bool = False
-    required: bool = False
-    verbatim: bool = False
+    type: KeyType[Any]
+    default: T
+    doc: str
+    prefix: bool
+    required: bool
+    verbatim: bool
+    nullable: bool
+    unset: T = field(init=False)  # what the literal None reads as
 
-    def parse(self, raw: str | None) -> Any:
-        """Typed value of ``raw``; ``None`` or the string ``None`` give the default. Raises BadValue,
-        also for a non-finite float from any key type (a plugin's own types included)."""
+    @overload
+    def __init__(
+        self: Key[V | None],
+        name: str,
+        type: KeyType[V],
+        default: None = None,
+        doc: str = "",
+        *,
+        prefix: bool = False,
+        required: Literal[False] = False,
+        verbatim: bool = False,
+        nullable: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Key[V],
+        name: str,
+        type: KeyType[V],
+        default: None = None,
+        doc: str = "",
+        *,
+        prefix: bool = False,
+        required: Literal[True],
+        verbatim: bool = False,
+        nullable: Literal[False] = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Key[V],
+        name: str,
+        type: KeyType[V],
+        default: V,
+        doc: str = "",
+        *,
+        prefix: bool = False,
+        required: bool = False,
+        verbatim: bool = False,
+        nullable: Literal[False] = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Key[V | None],
+        name: str,
+        type: KeyType[V],
+        default: V,
+        doc: str = "",
+        *,
+        prefix: bool = False,
+        required: Literal[False] = False,
+        verbatim: bool = False,
+        nullable: Literal[True],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        type: KeyType[Any],
+        default: Any = None,
+        doc: str = "",
+        *,
+        prefix: bool = False,
+        required: bool = False,
+        verbatim: bool = False,
+        nullable: bool = False,
+    ) -> None:
+        for field_name, value in (
+            ("name", name),
+            ("type", type),
+            ("default", default),
+            ("doc", doc),
+            ("prefix", prefix),
+            ("required", required),
+            ("verbatim", verbatim),
+            ("nullable", nullable),
+        ):
+            object.__setattr__(self, field_name, value)
+        object.__setattr__(self, "unset", _unset_value(type, default, required, nullable))
+
+    def parse(self, raw: str | None) -> T:
+        """Typed value of ``raw``; a missing key (``None``) reads as the default, the text ``None`` as
+        the class docstring says. Raises BadValue, also for a non-finite float from any key type (a
+        plugin's own types included)."""
         if raw is None:
             return self.default
         if not self.verbatim:
             raw = canonical(raw)
         s = raw.strip()
-        if s == "None":  # a list that is None has no items (2.4: ``monitorsection = None``)
-            return self.default if self.required else (() if self.type is LIST else None)
+        if s == "None":
+            return self.unset
         if self.type is not STR and s == "":
             return self.default
-        value = self.type.parse(raw)
+        value: T = self.type.parse(raw)
         if isinstance(value, float) and not math.isfinite(value):
             raise BadValue(f"{self.type.expected}, finite ({NOT_FINITE})")
         return value
@@ -193,22 +288,35 @@ class Key:
         return key.startswith(self.name) if self.prefix else key == self.name
 
 
+def _unset_value(type: KeyType[Any], default: Any, required: bool, nullable: bool) -> Any:
+    """What the literal None reads as for a key so declared (see :class:`Key`)."""
+    if required:
+        return default  # still None for a required key without a default: reported as missing
+    if type is LIST:
+        return ()  # a list that is None has no items (2.4: ``monitorsection = None``)
+    if nullable or default is None:
+        return None
+    if type is BOOL:
+        return False
+    return default
+
+
 class KeySet:
     """A lookup of known keys (exact names and prefixes)."""
 
-    def __init__(self, keys: Iterable[Key] = ()) -> None:
-        self._exact: dict[str, Key] = {}
-        self._prefixes: list[Key] = []
+    def __init__(self, keys: Iterable[Key[object]] = ()) -> None:
+        self._exact: dict[str, Key[object]] = {}
+        self._prefixes: list[Key[object]] = []
         self.extend(keys)
 
-    def extend(self, keys: Iterable[Key]) -> None:
+    def extend(self, keys: Iterable[Key[object]]) -> None:
         for k in keys:
             if k.prefix:
                 self._prefixes.append(k)
             else:
                 self._exact.setdefault(k.name, k)
 
-    def find(self, name: str) -> Key | None:
+    def find(self, name: str) -> Key[object] | None:
         k = self._exact.get(name)
         if k is not None:
             return k

@@ -19,7 +19,9 @@ OVERRIDE = Key(
 AUTOFILL = Key("autofill", BOOL, False, "2.4 AGIS: fill the section from the central configuration")
 SLEEP = Key("apfqueue.sleep", NONNEG_FLOAT, 360, "seconds between two decisions of this queue")
 KEEPDAYS = Key("cleanlogs.keepdays", NONNEG_INT, None, "days of pilot logs to keep (default: [Factory])")
-WMSSTATUS_PLUGIN = Key("wmsstatusplugin", STR, "Panda", "where the work waiting comes from")
+WMSSTATUS_PLUGIN = Key(
+    "wmsstatusplugin", STR, "Panda", "where the work waiting comes from (None: no WMS status)", nullable=True
+)
 BATCHSTATUS_PLUGIN = Key(
     "batchstatusplugin", STR, None, "where pilot counts come from (default: matches the submit plugin)"
 )
@@ -42,7 +44,7 @@ BATCHSTATUS_MAXAGE = Key(
 # Variables production sites keep in [DEFAULT] for interpolation only (2.4 example and ADC files).
 INTERPOLATION_ONLY = ("req", "hold", "remove", "periodic_hold", "periodic_remove", "condor_attributes")
 
-QUEUE_KEYS: tuple[Key, ...] = (
+QUEUE_KEYS: tuple[Key[object], ...] = (
     ENABLED, WMSQUEUE, BATCHQUEUE, VO, GRID, STATUS, CLOUD, OVERRIDE, AUTOFILL, SLEEP, KEEPDAYS,
     WMSSTATUS_PLUGIN, BATCHSTATUS_PLUGIN, BATCHSUBMIT_PLUGIN, SCHEDPLUGIN, MONITOR_SECTION, EXECUTABLE, ARGUMENTS,
     DEFAULT_ARGUMENTS, WMSSTATUS_MAXAGE, BATCHSTATUS_MAXAGE,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TypeVar
 
 from autopyfactory.config.ini import Value
 from autopyfactory.config.keys import BadValue, Key
-from autopyfactory.config.problems import ConfigProblem, error
+from autopyfactory.config.problems import ConfigError, ConfigProblem, error
+
+T = TypeVar("T")
 
 
 class ConfigSection:
@@ -61,7 +63,8 @@ class ConfigSection:
     def as_dict(self) -> dict[str, str]:
         return {k: v.raw for k, v in self._values.items()}
 
-    def get(self, key: Key) -> Any:
+    def get(self, key: Key[T]) -> T:
+        """The typed value of ``key`` (its default when the section does not set it)."""
         raw = self.raw(key.name)
         if raw is None and key.required:
             raise error(self.origin, self.name, key.name, f"is required ({key.type.expected})", hint=key.doc)
@@ -85,15 +88,12 @@ class ConfigSection:
             if k.startswith(prefix) and len(k) > len(prefix)
         }
 
-    def check(self, key: Key) -> ConfigProblem | None:
+    def check(self, key: Key[object]) -> ConfigProblem | None:
         """The problem ``get(key)`` would raise, or None."""
         try:
             self.get(key)
-        except Exception as exc:
-            problem = getattr(exc, "problem", None)
-            if problem is None:
-                raise
-            return problem  # type: ignore[no-any-return]
+        except ConfigError as exc:
+            return exc.problem
         return None
 
     def with_values(self, values: Mapping[str, str], origin: str) -> ConfigSection:

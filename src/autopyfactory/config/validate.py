@@ -11,7 +11,7 @@ from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
 
-def check_keys(section: ConfigSection, keys: Iterable[Key]) -> list[ConfigProblem]:
+def check_keys(section: ConfigSection, keys: Iterable[Key[object]]) -> list[ConfigProblem]:
     """Errors for every present key whose value does not parse, and for missing required keys."""
     out: list[ConfigProblem] = []
     for key in keys:

@@ -32,17 +32,17 @@ class Spec:
     """One setting: its CRIC key, its 2.4 AGIS key (if 2.4 had one) and its default."""
 
     suffix: str
-    type: KeyType
+    type: KeyType[object]
     default: object
     doc: str
     agis_suffix: str | None = None
 
     @property
-    def cric(self) -> Key:
+    def cric(self) -> Key[object]:
         return Key("config.queues.cric." + self.suffix, self.type, self.default, self.doc)
 
     @property
-    def agis(self) -> Key | None:
+    def agis(self) -> Key[object] | None:
         if self.agis_suffix is None:
             return None
         return Key(
@@ -91,7 +91,7 @@ SPECS = (
     ),
 )
 
-FACTORY_KEYS: tuple[Key, ...] = tuple(k for s in SPECS for k in (s.cric, s.agis) if k is not None)
+FACTORY_KEYS: tuple[Key[object], ...] = tuple(k for s in SPECS for k in (s.cric, s.agis) if k is not None)
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,10 @@ def build_queue(
     wms_key: StatusKey | None = None
     plugin_wms_maxage = None
     if wms_name:
-        wms_key, wms_status = hub.instance("wmsstatus", str(wms_name), section)
+        wms_key, wms_status = hub.instance("wmsstatus", wms_name, section)
         plugin_wms_maxage = wms_status.maxage()
     batch_key, batch_status = hub.instance("batchstatus", batchstatus_plugin_name(section), section)
-    submit_cls = reg.get("batchsubmit", str(section.get(BATCHSUBMIT_PLUGIN)))
-    submitter: BatchSubmitPlugin = submit_cls(ctx, section)
+    submitter = reg.get("batchsubmit", section.get(BATCHSUBMIT_PLUGIN))(ctx, section)
     return QueueRuntime(
         section=section,
         wmsqueue=section.get(WMSQUEUE) or section.name,
@@ -58,5 +57,5 @@ def build_queue(
         batch_maxage=section.get(BATCHSTATUS_MAXAGE) or batch_status.maxage(),
         submitter=submitter,
         monitors=[monitors[m] for m in section.get(MONITOR_SECTION) if m in monitors],
-        sleep=sleep_override if sleep_override is not None else float(section.get(SLEEP)),
+        sleep=sleep_override if sleep_override is not None else section.get(SLEEP),
     )

@@ -11,7 +11,7 @@ from autopyfactory.sched.base import SchedPlugin
 
 def build_chain(queue: ConfigSection, factory: ConfigSection, reg: Registry = registry) -> list[SchedPlugin]:
     """Instantiate the queue's ``schedplugin`` list. Raises ConfigError naming the bad plugin or key."""
-    names: tuple[str, ...] = queue.get(SCHEDPLUGIN) or ()
+    names = queue.get(SCHEDPLUGIN)
     if not names:
         raise error(
             queue.origin_of("schedplugin"),

@@ -72,7 +72,7 @@ class QueueConfig:
     @property
     def enabled(self) -> bool:
         try:
-            return bool(self.section.get(ENABLED))
+            return self.section.get(ENABLED)
         except ConfigError:
             return False
 
@@ -154,10 +154,10 @@ def _is_verbatim(known: KeySet, key: str) -> bool:
     return k is not None and k.verbatim
 
 
-def _optional_file(factory: ConfigSection, key: Key, conf_dir: Path, default_name: str) -> str | None:
+def _optional_file(factory: ConfigSection, key: Key[str | None], conf_dir: Path, default_name: str) -> str | None:
     value = factory.get(key)
     if value:
-        return str(value)
+        return value
     if (conf_dir / default_name).exists():
         return str(conf_dir / default_name)
     return None
@@ -248,7 +248,7 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     sections: dict[str, ResolvedSection] = {}
     plugin_names: Sequence[str] = ("File",)
     try:
-        plugin_names = factory.get(QUEUES_PLUGIN) or ("File",)
+        plugin_names = factory.get(QUEUES_PLUGIN) or QUEUES_PLUGIN.default
     except ConfigError:
         pass
     for pname in plugin_names:

@@ -16,9 +16,7 @@ from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.queue import (
-    ARGUMENTS,
     BATCHSUBMIT_PLUGIN,
-    EXECUTABLE,
     MONITOR_SECTION,
     QUEUE_KEYS,
     SCHEDPLUGIN,
@@ -28,6 +26,7 @@ from autopyfactory.config.queue import (
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.validate import check_keys, lookalike_values, unknown_keys
 from autopyfactory.plugins.registry import PluginNotFound, Registry
+from autopyfactory.wrapper.command import pilot_command
 
 
 class KnownKeys:
@@ -92,9 +91,9 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
 
     try:
         wms_name = s.get(WMSSTATUS_PLUGIN)
-        submit_name = str(s.get(BATCHSUBMIT_PLUGIN))
+        submit_name = s.get(BATCHSUBMIT_PLUGIN)
         status_name = batchstatus_plugin_name(s)
-        monitor_names: tuple[str, ...] = s.get(MONITOR_SECTION) or ()
+        monitor_names = s.get(MONITOR_SECTION)
     except ConfigError:
         return list(dict.fromkeys(out))  # already reported by check_keys
     for category, name, key in (
@@ -128,7 +127,7 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
 def _sched_problems(s: ConfigSection, checks: QueueChecks, plugin: Any) -> list[ConfigProblem]:
     """Every sched plugin of the chain: each of its keys' values, then the plugin's own checks."""
     try:
-        names: tuple[str, ...] = s.get(SCHEDPLUGIN) or ()
+        names = s.get(SCHEDPLUGIN)
     except ConfigError:
         return []  # reported with the queue keys
     if not names:
@@ -164,11 +163,7 @@ def _wrapper_problems(s: ConfigSection) -> list[ConfigProblem]:
     """Without executable and executable.arguments, the submit plugins build the bundled wrapper's
     arguments from the wrapper.* keys at start: the same check, so check-config reports it."""
     try:
-        if s.get(EXECUTABLE) or s.get(ARGUMENTS):
-            return []
-        from autopyfactory.wrapper import default_arguments
-
-        default_arguments(s)
+        pilot_command(s)
     except ConfigError as exc:
         return [exc.problem]
     return []

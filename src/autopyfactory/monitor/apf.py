@@ -43,7 +43,7 @@ class APFMonitor(MonitorPlugin):
     def __init__(self, ctx: FactoryContext, section: ConfigSection) -> None:
         super().__init__(ctx, section)
         url = section.get(MONITOR_URL)
-        if not url or url == "None":
+        if not url:
             raise ValueError(f"monitor section [{section.name}]: monitorURL is required for the APF monitor")
         self.url = url.rstrip("/")
         self.fid = ctx.settings.factory_id
@@ -75,7 +75,7 @@ class APFMonitor(MonitorPlugin):
                 raise ValueError(
                     f"monitor section [{section.name}]: monitorTokenFile {path}: {exc}"
                 ) from None
-        return str(section.get(TOKEN) or "")
+        return section.get(TOKEN)
 
     # -- the engine's calls -------------------------------------------------------------------
     def register_factory(self) -> None:

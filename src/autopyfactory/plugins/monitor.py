@@ -17,7 +17,7 @@ class MonitorPlugin(ABC):
     not raise for remote failures (the engine also guards every call)."""
 
     name: ClassVar[str]
-    keys: ClassVar[tuple[Key, ...]] = ()
+    keys: ClassVar[tuple[Key[object], ...]] = ()
 
     @classmethod
     def instance_key(cls, section: ConfigSection) -> Hashable:

@@ -26,7 +26,7 @@ class QueuesConfigPlugin(ABC):
     ``config.queues.plugin``."""
 
     name: ClassVar[str]
-    factory_keys: ClassVar[tuple[Key, ...]] = ()
+    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
 
     def __init__(self, factory: ConfigSection, conf_dir: Path) -> None:
         self.factory = factory

@@ -22,8 +22,8 @@ class StatusPlugin(ABC):
     stamped with the time its data was taken (older than :meth:`maxage` counts as missing)."""
 
     name: ClassVar[str]
-    keys: ClassVar[tuple[Key, ...]] = ()
-    factory_keys: ClassVar[tuple[Key, ...]] = ()
+    keys: ClassVar[tuple[Key[object], ...]] = ()
+    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
     default_maxage: ClassVar[float] = 360.0
     mapping: ClassVar[MappingSpec | None] = None  # the mappings.conf section it reads, checked at load
 

@@ -27,14 +27,29 @@ class PilotRef:
     state: str
 
 
-def retire_keys(prefix: str) -> tuple[Key, ...]:
+KILLORDER = choice("newest", "oldest")
+
+
+@dataclass(frozen=True, slots=True)
+class RetireKeys:
     """``<prefix>peaceful`` / ``<prefix>killorder``, and the ``overlay.`` spellings 2.4's code read."""
-    return (
-        Key(prefix + "peaceful", BOOL, True, "True: a negative decision retires nothing"),
-        Key(prefix + "killorder", choice("newest", "oldest"), "newest", "which pilots to remove first"),
-        Key(prefix + "overlay.peaceful", BOOL, None, "2.4 code spelling of peaceful"),
-        Key(prefix + "overlay.killorder", choice("newest", "oldest"), None, "2.4 code spelling of killorder"),
-    )
+
+    peaceful: Key[bool]
+    killorder: Key[str]
+    overlay_peaceful: Key[bool | None]
+    overlay_killorder: Key[str | None]
+
+    @classmethod
+    def under(cls, prefix: str) -> RetireKeys:
+        return cls(
+            Key(prefix + "peaceful", BOOL, True, "True: a negative decision retires nothing"),
+            Key(prefix + "killorder", KILLORDER, "newest", "which pilots to remove first"),
+            Key(prefix + "overlay.peaceful", BOOL, None, "2.4 code spelling of peaceful"),
+            Key(prefix + "overlay.killorder", KILLORDER, None, "2.4 code spelling of killorder"),
+        )
+
+    def all(self) -> tuple[Key[object], ...]:
+        return (self.peaceful, self.killorder, self.overlay_peaceful, self.overlay_killorder)
 
 
 class BatchSubmitPlugin(ABC):
@@ -42,8 +57,8 @@ class BatchSubmitPlugin(ABC):
 
     name: ClassVar[str]
     key_prefix: ClassVar[str] = ""
-    keys: ClassVar[tuple[Key, ...]] = ()
-    factory_keys: ClassVar[tuple[Key, ...]] = ()
+    keys: ClassVar[tuple[Key[object], ...]] = ()
+    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
     # True for 2.4's own plugins: retirement follows only the keys 2.4 read (``overlay.peaceful``,
     # ``overlay.killorder``), so a 2.4 configuration never starts removing pilots (docs/htcondor.md)
     retire_keys_24: ClassVar[bool] = False
@@ -58,20 +73,18 @@ class BatchSubmitPlugin(ABC):
     def retirement(cls, queue: ConfigSection) -> tuple[bool, str]:
         """(peaceful, killorder) for ``queue``: ``overlay.*`` wins over the plain spelling, which a 2.4
         plugin ignores (``retire_keys_24``)."""
-        peaceful, killorder, ov_peaceful, ov_killorder = retire_keys(cls.key_prefix)
-        overlay_peaceful, overlay_killorder = queue.get(ov_peaceful), queue.get(ov_killorder)
+        keys = RetireKeys.under(cls.key_prefix)
+        overlay_peaceful, overlay_killorder = queue.get(keys.overlay_peaceful), queue.get(keys.overlay_killorder)
         if cls.retire_keys_24:
-            return (True if overlay_peaceful is None else bool(overlay_peaceful)), (
-                overlay_killorder or "newest"
-            )
+            return (True if overlay_peaceful is None else overlay_peaceful), (overlay_killorder or "newest")
         return (
-            overlay_peaceful if overlay_peaceful is not None else bool(queue.get(peaceful)),
-            overlay_killorder if overlay_killorder is not None else str(queue.get(killorder)),
+            overlay_peaceful if overlay_peaceful is not None else queue.get(keys.peaceful),
+            overlay_killorder if overlay_killorder is not None else queue.get(keys.killorder),
         )
 
     @classmethod
-    def declared_keys(cls) -> tuple[Key, ...]:
-        return (*cls.keys, *retire_keys(cls.key_prefix))
+    def declared_keys(cls) -> tuple[Key[object], ...]:
+        return (*cls.keys, *RetireKeys.under(cls.key_prefix).all())
 
     @classmethod
     def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:

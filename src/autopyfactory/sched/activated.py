@@ -40,15 +40,15 @@ class Activated(SchedPlugin):
     )
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.default: int = queue.get(DEFAULT)
-        self.max_torun: int | None = queue.get(MAX_JOBS_TORUN)
-        self.max_cycle: int | None = queue.get(MAX_PER_CYCLE)
-        self.min_cycle: int | None = queue.get(MIN_PER_CYCLE)
-        self.min_pending: int | None = queue.get(MIN_PENDING)
-        self.max_pending: int | None = queue.get(MAX_PENDING)
-        self.test_allowed: bool = queue.get(TEST_ALLOWED)
-        self.test_pilots: int = queue.get(TEST_PILOTS)
-        self.test_max_pending: int = queue.get(TEST_MAX_PENDING)
+        self.default = queue.get(DEFAULT)
+        self.max_torun = queue.get(MAX_JOBS_TORUN)
+        self.max_cycle = queue.get(MAX_PER_CYCLE)
+        self.min_cycle = queue.get(MIN_PER_CYCLE)
+        self.min_pending = queue.get(MIN_PENDING)
+        self.max_pending = queue.get(MAX_PENDING)
+        self.test_allowed = queue.get(TEST_ALLOWED)
+        self.test_pilots = queue.get(TEST_PILOTS)
+        self.test_max_pending = queue.get(TEST_MAX_PENDING)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:

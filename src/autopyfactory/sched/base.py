@@ -35,8 +35,8 @@ class SchedPlugin(ABC):
     its only inputs are the number passed on by the previous step and the queue's snapshot."""
 
     name: ClassVar[str]
-    keys: ClassVar[tuple[Key, ...]] = ()
-    factory_keys: ClassVar[tuple[Key, ...]] = ()
+    keys: ClassVar[tuple[Key[object], ...]] = ()
+    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
         """Read configuration; raise ConfigError for a bad value."""

@@ -19,7 +19,7 @@ class Fillactivated(SchedPlugin):
     keys = (DEFAULT,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.default: int = queue.get(DEFAULT)
+        self.default = queue.get(DEFAULT)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:

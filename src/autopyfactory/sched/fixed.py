@@ -18,7 +18,7 @@ class Fixed(SchedPlugin):
     keys = (PILOTS,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.pilots: int | None = queue.get(PILOTS)
+        self.pilots = queue.get(PILOTS)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if not self.pilots:

@@ -29,7 +29,7 @@ class KeepNQueueLife(SchedPlugin):
     keys = (NJOBS,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.njobs: int | None = queue.get(NJOBS)
+        self.njobs = queue.get(NJOBS)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.batch is None:

@@ -20,7 +20,7 @@ class KeepNRunning(SchedPlugin):
     keys = (KEEP,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.keep: int | None = queue.get(KEEP)
+        self.keep = queue.get(KEEP)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.batch is None:

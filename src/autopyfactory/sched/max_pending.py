@@ -25,8 +25,8 @@ class MaxPending(SchedPlugin):
     keys = (MAXIMUM, ALLOW_NEGATIVE)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.maximum: int | None = queue.get(MAXIMUM)
-        self.allow_negative: bool = queue.get(ALLOW_NEGATIVE)
+        self.maximum = queue.get(MAXIMUM)
+        self.allow_negative = queue.get(ALLOW_NEGATIVE)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.batch is None:

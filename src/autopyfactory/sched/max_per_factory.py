@@ -21,7 +21,7 @@ class MaxPerFactory(SchedPlugin):
     factory_keys = (MAXIMUM,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.maximum: int | None = factory.get(MAXIMUM)
+        self.maximum = factory.get(MAXIMUM)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         total = snap.factory_active

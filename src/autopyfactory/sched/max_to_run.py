@@ -18,7 +18,7 @@ class MaxToRun(SchedPlugin):
     keys = (MAXIMUM,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.maximum: int | None = queue.get(MAXIMUM)
+        self.maximum = queue.get(MAXIMUM)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.batch is None:

@@ -18,7 +18,7 @@ class MinPending(SchedPlugin):
     keys = (MINIMUM,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.minimum: int | None = queue.get(MINIMUM)
+        self.minimum = queue.get(MINIMUM)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.batch is None:

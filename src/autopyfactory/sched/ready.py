@@ -18,7 +18,7 @@ class Ready(SchedPlugin):
     keys = (OFFSET,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.offset: int = queue.get(OFFSET)
+        self.offset = queue.get(OFFSET)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:

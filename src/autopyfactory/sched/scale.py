@@ -20,7 +20,7 @@ class Scale(SchedPlugin):
     keys = (FACTOR,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.factor = float(queue.get(FACTOR))
+        self.factor = queue.get(FACTOR)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         out = math.ceil(n * self.factor)

@@ -18,7 +18,7 @@ class StatusTest(SchedPlugin):
     keys = (PILOTS,)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.pilots: int = queue.get(PILOTS)
+        self.pilots = queue.get(PILOTS)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.site is None or snap.batch is None:

@@ -28,10 +28,10 @@ class Throttle(SchedPlugin):
     keys = (INTERVAL, MAXTIME, RATIO, SUBMIT)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.interval: int = queue.get(INTERVAL)
-        self.maxtime: int = queue.get(MAXTIME)
-        self.ratio: float = queue.get(RATIO)
-        self.submit: int = queue.get(SUBMIT)
+        self.interval = queue.get(INTERVAL)
+        self.maxtime = queue.get(MAXTIME)
+        self.ratio = queue.get(RATIO)
+        self.submit = queue.get(SUBMIT)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         since = snap.now - self.interval

@@ -20,9 +20,9 @@ class WeightedActivated(SchedPlugin):
     keys = (ACTIVATED, PENDING, DEFAULT)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.wa: float = queue.get(ACTIVATED)
-        self.wp: float = queue.get(PENDING)
-        self.default: int = queue.get(DEFAULT)
+        self.wa = queue.get(ACTIVATED)
+        self.wp = queue.get(PENDING)
+        self.default = queue.get(DEFAULT)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:

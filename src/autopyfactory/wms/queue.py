@@ -35,7 +35,7 @@ class QueueWMSStatus(WMSStatusPlugin):
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
-        return str(queue.get(QNAME))
+        return queue.get(QNAME)
 
     @classmethod
     def queue_references(
@@ -44,7 +44,7 @@ class QueueWMSStatus(WMSStatusPlugin):
         """``qname`` must be a queue of the configuration; a disabled one is pointed out."""
         if queue.check(QNAME) is not None:
             return []  # missing or bad: reported with the keys
-        qname = str(queue.get(QNAME))
+        qname = queue.get(QNAME)
         target = queues.get(qname)
         if target is None:
             return [
@@ -73,8 +73,8 @@ class QueueWMSStatus(WMSStatusPlugin):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.qname: str = queue.get(QNAME)
-        self._maxage: float = ctx.factory.get(MAXAGE)
+        self.qname = queue.get(QNAME)
+        self._maxage = ctx.factory.get(MAXAGE)
 
     def maxage(self) -> float:
         return self._maxage

@@ -23,8 +23,8 @@ def _opt(name: str, value: object) -> list[str]:
     return [f"--{name}={value}"]
 
 
-def _words(q: ConfigSection, key: Key) -> list[str]:
-    text = q.get(key) or ""
+def _words(q: ConfigSection, key: Key[str]) -> list[str]:
+    text = q.get(key)
     try:
         return shlex.split(text)
     except ValueError as exc:
@@ -62,7 +62,7 @@ def _wrapper_options(q: ConfigSection) -> list[str]:
 
 
 def _plugin_options(q: ConfigSection, plugin: str) -> list[str]:
-    pairs: Iterable[tuple[str, Key]] = ()
+    pairs: Iterable[tuple[str, Key[object]]] = ()
     if plugin == "panda":
         pairs = (("site", k.PANDA_SITE), ("resource", k.PANDA_RESOURCE), ("queue", k.PANDA_QUEUE))
     elif plugin == "glidein":
@@ -86,13 +86,13 @@ def _plugin_options(q: ConfigSection, plugin: str) -> list[str]:
     return out
 
 
-def check_pilotcode(q: ConfigSection, code: Key, ratio: Key | None, checksum: Key) -> None:
+def check_pilotcode(q: ConfigSection, code: Key[str], ratio: Key[str] | None, checksum: Key[str]) -> None:
     """Raise ConfigError when pilot code sources would be refused on every node."""
-    spec = q.get(code) or ""
+    spec = q.get(code)
     if not spec:
         return
     try:
-        build_groups(spec, (q.get(ratio) if ratio else "") or "", q.get(checksum) or "")
+        build_groups(spec, q.get(ratio) if ratio else "", q.get(checksum))
     except StageError as exc:
         raise error(
             q.origin_of(code.name), q.name, code.name, exc.message, value=spec, hint=code.doc
@@ -103,7 +103,7 @@ def wrapper_argv(queue: ConfigSection) -> list[str]:
     """The wrapper's arguments as a word list. Raises ConfigError for a bad key value."""
     check_pilotcode(queue, k.PILOTCODE, k.PILOTCODE_RATIO, k.PILOTCODE_CHECKSUM)
     check_pilotcode(queue, k.GLIDEIN_CONDOR_TARBALL, None, k.GLIDEIN_CONDOR_CHECKSUM)
-    plugin = str(queue.get(k.PLUGIN))
+    plugin = queue.get(k.PLUGIN)
     argv = _wrapper_options(queue) + _words(queue, k.EXTRAARGS)
     argv += _plugin_options(queue, plugin) + _words(queue, k.PLUGINARGS)
     pilotargs = _words(queue, k.PILOTARGS)

@@ -29,12 +29,11 @@ from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
 from autopyfactory.config.credentials import X509, CredentialRef
 from autopyfactory.config.keys import LIST, STR, Key
 from autopyfactory.config.problems import ConfigError, ConfigProblem
-from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import AuthFailure, CredentialTarget, FactoryContext
 from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
-from autopyfactory.wrapper import default_arguments, default_executable
+from autopyfactory.wrapper.command import pilot_command
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +43,11 @@ FACTORY_JOBID = f"$ENV(HOSTNAME)#{PILOT_ID}"
 
 P = "batchsubmit.condorbase."
 SUBMITARGS = Key(
-    P + "submitargs", STR, None, "2.4 condor_submit words; -remote/-name SCHEDD, -pool HOST[:PORT]"
+    P + "submitargs", STR, "", "2.4 condor_submit words; -remote/-name SCHEDD, -pool HOST[:PORT]"
 )
 ENVIRON = Key(P + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
 CONDOR_ATTRIBUTES = Key(
-    P + "condor_attributes", STR, None, "extra submit lines 'k=v,k2=v2' (\\, is a literal comma)"
+    P + "condor_attributes", STR, "", "extra submit lines 'k=v,k2=v2' (\\, is a literal comma)"
 )
 CONDOR_ATTRIBUTE = Key(P + "condor_attributes.", STR, None, "one extra submit line per key", prefix=True)
 PERIODIC_HOLD = Key(
@@ -86,14 +85,22 @@ class JobContext:
     now: float
 
 
-def proxy_keys(prefix: str) -> tuple[Key, Key]:
+@dataclass(frozen=True, slots=True)
+class ProxyKeys:
     """A flavour's ``<prefix>proxy`` (auth profiles) and ``<prefix>proxyfile`` (a fixed path) keys."""
-    return (
-        Key(
-            prefix + "proxy", LIST, None, "auth.conf X509 profiles, first valid one is used (None: no proxy)"
-        ),
-        Key(prefix + "proxyfile", STR, None, "a fixed x509userproxy path, when no profile is given"),
-    )
+
+    profiles: Key[tuple[str, ...]]
+    file: Key[str | None]
+
+    @classmethod
+    def under(cls, prefix: str) -> ProxyKeys:
+        return cls(
+            Key(prefix + "proxy", LIST, (), "auth.conf X509 profiles, first valid one is used (None: no proxy)"),
+            Key(prefix + "proxyfile", STR, None, "a fixed x509userproxy path, when no profile is given"),
+        )
+
+    def all(self) -> tuple[Key[object], ...]:
+        return (self.profiles, self.file)
 
 
 class CondorBase(BatchSubmitPlugin):
@@ -103,7 +110,7 @@ class CondorBase(BatchSubmitPlugin):
     key_prefix = P  # retirement keys are read at the base level, after the renames
     retire_keys_24 = True  # only overlay.peaceful / overlay.killorder, as 2.4's CondorBase read them
     level: ClassVar[Level] = BASE_LEVEL
-    proxy_keys: ClassVar[tuple[Key, Key] | None] = None  # a flavour that passes an X509 proxy
+    proxy_keys: ClassVar[ProxyKeys | None] = None  # a flavour that passes an X509 proxy
 
     @classmethod
     def levels(cls) -> list[Level]:
@@ -111,7 +118,7 @@ class CondorBase(BatchSubmitPlugin):
         return [c.__dict__["level"] for c in cls.__mro__ if "level" in c.__dict__]
 
     @classmethod
-    def declared_keys(cls) -> tuple[Key, ...]:
+    def declared_keys(cls) -> tuple[Key[object], ...]:
         return keyspace.declared(cls.levels())
 
     @classmethod
@@ -128,8 +135,8 @@ class CondorBase(BatchSubmitPlugin):
         pilot = pilot_token.credential_ref(view, cls.spelled(queue, "pilottoken"))
         if cls.proxy_keys is None:
             return pilot
-        profiles = view.get(cls.proxy_keys[0]) or ()
-        return (CredentialRef(cls.spelled(queue, "proxy"), X509, tuple(profiles)), *pilot)
+        profiles = view.get(cls.proxy_keys.profiles)
+        return (CredentialRef(cls.spelled(queue, "proxy"), X509, profiles), *pilot)
 
     @classmethod
     def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:
@@ -172,23 +179,18 @@ class CondorBase(BatchSubmitPlugin):
         super().__init__(ctx, view)
         self.queue = queue
         self.view = view
-        self.environ: str = view.get(ENVIRON) or ""
-        self.periodic_hold: str | None = view.get(PERIODIC_HOLD)
-        self.periodic_remove: str | None = view.get(PERIODIC_REMOVE)
-        self.condor_attributes = parse_condor_attributes(view.get(CONDOR_ATTRIBUTES) or "")
+        self.environ = view.get(ENVIRON)
+        self.periodic_hold = view.get(PERIODIC_HOLD)
+        self.periodic_remove = view.get(PERIODIC_REMOVE)
+        self.condor_attributes = parse_condor_attributes(view.get(CONDOR_ATTRIBUTES))
         self.extra_attributes = [
             (k, v.strip()) for k, v in view.get_prefixed(CONDOR_ATTRIBUTE.name).items() if v.strip() != "None"
         ]
         self.location: ScheddLocation = BATCHSTATUS_LOCATION.with_args(
-            BATCHSTATUS_LOCATION.location(queue), view.get(SUBMITARGS) or ""
+            BATCHSTATUS_LOCATION.location(queue), view.get(SUBMITARGS)
         )
-        exe = queue.get(EXECUTABLE)
-        args = queue.get(ARGUMENTS) or ""
-        if not exe:
-            exe = str(default_executable())
-            args = args or default_arguments(queue)
-        self.executable: str = exe
-        self.arguments: str = args
+        command = pilot_command(queue)
+        self.executable, self.arguments = command.executable, command.arguments
         self.monitor_url = ctx.monitor_url(queue)
         self.pilot_token: tuple[str, ...] = tuple(view.get(pilot_token.PILOTTOKEN) or ())
         self.pilot_token_origin: str = view.get(pilot_token.PILOTTOKEN_ORIGIN) or ""
@@ -266,9 +268,9 @@ class CondorBase(BatchSubmitPlugin):
             self.environ,
         )
 
-    def configured_proxy(self, keys: tuple[Key, Key]) -> str | None:
-        """The proxy named by a flavour's ``(proxy, proxyfile)`` keys (see :func:`proxy_keys`)."""
-        return self.proxy(self.view.get(keys[0]), self.view.get(keys[1]))
+    def configured_proxy(self, keys: ProxyKeys) -> str | None:
+        """The proxy named by a flavour's ``proxy`` and ``proxyfile`` keys."""
+        return self.proxy(self.view.get(keys.profiles), self.view.get(keys.file))
 
     def proxy(self, profiles: Sequence[str] | None, proxyfile: str | None = None) -> str | None:
         """The X509 proxy path: from the auth manager for ``profiles``, else the fixed ``proxyfile``."""

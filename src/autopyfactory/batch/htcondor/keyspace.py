@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from autopyfactory.config.keys import Key
 from autopyfactory.config.section import ConfigSection
-from autopyfactory.plugins.submit import retire_keys
+from autopyfactory.plugins.submit import RetireKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +21,8 @@ class Level:
     outside the prefix, and extra renames it applies before handing keys to its parent."""
 
     prefix: str
-    own_keys: tuple[Key, ...] = ()
-    other_keys: tuple[Key, ...] = ()
+    own_keys: tuple[Key[object], ...] = ()
+    other_keys: tuple[Key[object], ...] = ()
     renames: tuple[tuple[str, str], ...] = ()
 
 
@@ -38,10 +38,10 @@ def view(queue: ConfigSection, levels: Sequence[Level]) -> ConfigSection:
     return v
 
 
-def declared(levels: Sequence[Level]) -> tuple[Key, ...]:
+def declared(levels: Sequence[Level]) -> tuple[Key[object], ...]:
     """Every key an operator may write for this flavour: each level's keys under its own prefix and
     under every more specific prefix of the chain, plus the retirement keys under every prefix."""
-    out: list[Key] = []
+    out: list[Key[object]] = []
     for i, level in enumerate(levels):
         for k in level.own_keys:
             out.append(k)
@@ -49,5 +49,5 @@ def declared(levels: Sequence[Level]) -> tuple[Key, ...]:
             out.extend(replace(k, name=d.prefix + suffix, required=False) for d in levels[:i])
         out.extend(level.other_keys)
     for level in levels:
-        out.extend(retire_keys(level.prefix))
+        out.extend(RetireKeys.under(level.prefix).all())
     return tuple(out)

@@ -10,7 +10,7 @@ from autopyfactory.batch.htcondor.security import CondorSecurity
 from autopyfactory.config.keys import INT, STR, Key
 from autopyfactory.config.section import ConfigSection
 
-LOCAL_NAMES = ("", "localhost", "127.0.0.1", "None")
+LOCAL_NAMES = ("", "localhost", "127.0.0.1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,42 +39,42 @@ class LocationKeys:
     prefix: str
 
     @property
-    def scheddhost(self) -> Key:
+    def scheddhost(self) -> Key[str]:
         return Key(
             self.prefix + "scheddhost", STR, "localhost", "schedd name/host (localhost: the local one)"
         )
 
     @property
-    def scheddport(self) -> Key:
+    def scheddport(self) -> Key[int]:
         return Key(
             self.prefix + "scheddport", INT, 9618, "unused: the schedd is found by name in the collector"
         )
 
     @property
-    def collectorhost(self) -> Key:
+    def collectorhost(self) -> Key[str]:
         return Key(self.prefix + "collectorhost", STR, "localhost", "collector that knows the schedd")
 
     @property
-    def collectorport(self) -> Key:
+    def collectorport(self) -> Key[int]:
         return Key(self.prefix + "collectorport", INT, 9618, "collector port")
 
     @property
-    def queryargs(self) -> Key:
+    def queryargs(self) -> Key[str | None]:
         return Key(self.prefix + "queryargs", STR, None, "2.4 style '-name SCHEDD -pool HOST[:PORT]'")
 
     @property
-    def authmethods(self) -> Key:
+    def authmethods(self) -> Key[str]:
         return Key(self.prefix + "authmethods", STR, "", "SEC_CLIENT_AUTHENTICATION_METHODS, e.g. TOKEN")
 
     @property
-    def tokendir(self) -> Key:
+    def tokendir(self) -> Key[str]:
         return Key(self.prefix + "tokendir", STR, "", "SEC_TOKEN_DIRECTORY holding IDTOKENS")
 
     @property
-    def x509proxy(self) -> Key:
+    def x509proxy(self) -> Key[str]:
         return Key(self.prefix + "x509proxy", STR, "", "X509_USER_PROXY for GSI/SSL authentication")
 
-    def all(self) -> tuple[Key, ...]:
+    def all(self) -> tuple[Key[object], ...]:
         return (
             self.scheddhost,
             self.scheddport,
@@ -90,9 +90,7 @@ class LocationKeys:
         """The schedd these keys name: located by name in the collector (the local pool's collector
         when ``collectorhost`` is localhost), like ``condor_q -name SCHEDD -pool COLLECTOR``."""
         security = CondorSecurity(
-            section.get(self.authmethods) or "",
-            section.get(self.tokendir) or "",
-            section.get(self.x509proxy) or "",
+            section.get(self.authmethods), section.get(self.tokendir), section.get(self.x509proxy)
         )
         qargs = parse_args(section.get(self.queryargs) or "")
         shost = qargs.name or _host(section.get(self.scheddhost))
@@ -126,8 +124,8 @@ def parse_args(text: str) -> CondorArgs:
     return CondorArgs(name, pool)
 
 
-def _host(value: str | None) -> str | None:
-    v = (value or "").strip()
+def _host(value: str) -> str | None:
+    v = value.strip()
     return None if v in LOCAL_NAMES else v
 
 

@@ -47,8 +47,8 @@ class CondorBatchStatus(BatchStatusPlugin):
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         self.location = BATCHSTATUS_LOCATION.location(queue)
-        self._maxage: float = ctx.factory.get(MAXAGE)
-        window: float = ctx.factory.get(HISTORY_WINDOW)
+        self._maxage = ctx.factory.get(MAXAGE)
+        window = ctx.factory.get(HISTORY_WINDOW)
         self.history = HistoryTracker(window) if window > 0 else None
         self._lock = threading.Lock()
         self._raw: dict[str, dict[int, int]] = {}

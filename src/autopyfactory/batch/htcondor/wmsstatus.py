@@ -27,7 +27,8 @@ QUEUESKEY = Key(
     "wmsstatus.condor.queueskey",
     STR,
     "MATCH_APF_QUEUE",
-    "job attribute naming the WMS queue (ANY: only 'ANY')",
+    "job attribute naming the WMS queue (ANY or None: only 'ANY')",
+    nullable=True,
 )
 CONSTRAINT = Key("wmsstatus.condor.constraint", STR, "True", "which jobs count as work (ClassAd expression)")
 PASSWORD_FILE = Key(
@@ -72,9 +73,9 @@ class CondorWMSStatus(WMSStatusPlugin):
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         self.location = WMSSTATUS_LOCATION.location(queue)
-        self.queueskey: str = queue.get(QUEUESKEY) or ANY
-        self.constraint: str = queue.get(CONSTRAINT) or "True"
-        self._maxage: float = ctx.factory.get(MAXAGE)
+        self.queueskey = queue.get(QUEUESKEY) or ANY
+        self.constraint = queue.get(CONSTRAINT) or "True"
+        self._maxage = ctx.factory.get(MAXAGE)
 
     def maxage(self) -> float:
         return self._maxage

@@ -23,4 +23,4 @@ DONE_WINDOW = Key(
 
 def slots_of(factory: ConfigSection) -> int:
     v = factory.get(SLOTS)
-    return 4 * (os.cpu_count() or 1) if v is None else int(v)
+    return 4 * (os.cpu_count() or 1) if v is None else v

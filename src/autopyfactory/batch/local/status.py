@@ -39,7 +39,7 @@ class LocalBatchStatus(BatchStatusPlugin):
             self.backend = LocalBatch.for_dir(
                 ctx.settings.state_dir, slots_of(ctx.factory), ctx.factory.get(KILL_GRACE)
             )
-        self.done_window: float = ctx.factory.get(DONE_WINDOW)
+        self.done_window = ctx.factory.get(DONE_WINDOW)
 
     def poll(self) -> BatchView:
         now = time.time()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import socket
 from collections.abc import Hashable, Sequence
 
@@ -13,12 +12,11 @@ from autopyfactory.batch.local.settings import KILL_GRACE, SLOTS, slots_of
 from autopyfactory.batch.local.view import LocalBatchView, ReadOnlyRegistry
 from autopyfactory.batch.logdir import pilot_log_dir
 from autopyfactory.config.keys import BOOL, STR, Key
-from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
-from autopyfactory.wrapper import default_arguments, default_executable
+from autopyfactory.wrapper.command import pilot_command
 
 ENVIRON = Key("batchsubmit.local.environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
 GETENV = Key("batchsubmit.local.getenv", BOOL, False, "pass the factory's whole environment to pilots")
@@ -34,14 +32,9 @@ class LocalSubmit(BatchSubmitPlugin):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.environ: str = queue.get(ENVIRON)
-        self.getenv: bool = queue.get(GETENV)
-        exe = queue.get(EXECUTABLE)
-        args = queue.get(ARGUMENTS) or ""
-        if not exe:
-            exe = str(default_executable())
-            args = args or default_arguments(queue)
-        self.argv = [exe, *shlex.split(args)]
+        self.environ = queue.get(ENVIRON)
+        self.getenv = queue.get(GETENV)
+        self.argv = pilot_command(queue).argv
         self.monitor_url = ctx.monitor_url(queue)
         self.state_dir = ctx.settings.state_dir
         self.view: LocalBatchView | None = None

@@ -25,7 +25,7 @@ REST_TOKEN_FILE = Key(
 REST_TOKEN_PROFILE = Key(
     PREFIX + "rest.tokenprofile",
     LIST,
-    None,
+    (),
     "auth.conf Token profiles (first valid one) for X-SLURM-USER-TOKEN (instead of rest.tokenfile); "
     "{ce} in the audience is the slurmrestd host",
 )
@@ -75,13 +75,13 @@ class SlurmEndpoint:
         """From the queue's keys; the timeout from ``[Factory]`` (the default without one)."""
         ep = cls(
             mode=queue.get(MODE),
-            slurm_conf=queue.get(SLURM_CONF) or "",
-            cluster=queue.get(CLUSTER) or "",
-            rest_url=queue.get(REST_URL) or "",
-            rest_user=queue.get(REST_USER) or "",
-            rest_token_file=queue.get(REST_TOKEN_FILE) or "",
-            rest_token_profile=tuple(queue.get(REST_TOKEN_PROFILE) or ()),
-            rest_version=queue.get(REST_VERSION) or "v0.0.38",
+            slurm_conf=queue.get(SLURM_CONF),
+            cluster=queue.get(CLUSTER),
+            rest_url=queue.get(REST_URL),
+            rest_user=queue.get(REST_USER),
+            rest_token_file=queue.get(REST_TOKEN_FILE),
+            rest_token_profile=queue.get(REST_TOKEN_PROFILE),
+            rest_version=queue.get(REST_VERSION) or REST_VERSION.default,
             timeout=factory.get(TIMEOUT) if factory is not None else TIMEOUT.default,
         )
         if ep.mode == "rest" and not ep.rest_url:

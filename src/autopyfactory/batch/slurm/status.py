@@ -48,7 +48,7 @@ class SlurmBatchStatus(BatchStatusPlugin):
         super().__init__(ctx, queue)
         self.endpoint = SlurmEndpoint.from_config(queue, ctx.factory)
         self.backend: SlurmBackend = backend_for(self.endpoint, ctx.factory.get(ACCOUNTING), ctx.auth)
-        self.done_window: float = ctx.factory.get(DONE_WINDOW)
+        self.done_window = ctx.factory.get(DONE_WINDOW)
         self.factory_id = ctx.settings.factory_id
 
     def poll(self) -> BatchView:

@@ -21,12 +21,11 @@ from autopyfactory.batch.slurm.settings import ENDPOINT_KEYS, FACTORY_KEYS, REST
 from autopyfactory.batch.slurm.tag import PilotTag
 from autopyfactory.config.credentials import TOKEN, CredentialRef
 from autopyfactory.config.problems import ConfigError, error
-from autopyfactory.config.queue import ARGUMENTS, EXECUTABLE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
-from autopyfactory.wrapper import default_arguments, default_executable
+from autopyfactory.wrapper.command import pilot_command
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +46,12 @@ class SlurmSubmit(BatchSubmitPlugin):
         self.endpoint = SlurmEndpoint.from_config(queue, ctx.factory)
         self.backend: SlurmBackend = backend_for(self.endpoint, auth=ctx.auth, queue=self.apfqname)
         self.tag = PilotTag(ctx.settings.factory_id, self.apfqname)
-        exe = queue.get(EXECUTABLE)
-        args = queue.get(ARGUMENTS) or ""
-        self.bundled = not exe
-        if not exe:
-            exe = str(default_executable())
-            args = args or default_arguments(queue)
-        self.argv = [exe, *shlex.split(args)]
-        self.transfer: bool = queue.get(submit_keys.TRANSFER)
-        self.environ: str = queue.get(submit_keys.ENVIRON)
-        self.max_array: int = max(1, queue.get(submit_keys.MAX_ARRAY))
+        command = pilot_command(queue)
+        self.bundled = command.bundled
+        self.argv = command.argv
+        self.transfer = queue.get(submit_keys.TRANSFER)
+        self.environ = queue.get(submit_keys.ENVIRON)
+        self.max_array = max(1, queue.get(submit_keys.MAX_ARRAY))
         self.monitor_url = ctx.monitor_url(queue)
         self.host = socket.gethostname()
         self.opts = JobOptions(
@@ -68,7 +63,7 @@ class SlurmSubmit(BatchSubmitPlugin):
             memory=queue.get(submit_keys.MEMORY),
             export=queue.get(submit_keys.EXPORT),
             chdir=queue.get(submit_keys.CHDIR),
-            options=tuple(shlex.split(queue.get(submit_keys.OPTIONS) or "")),
+            options=tuple(shlex.split(queue.get(submit_keys.OPTIONS))),
         )
         self._check_rest(queue)
 

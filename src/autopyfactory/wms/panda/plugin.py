@@ -32,11 +32,21 @@ def auth_of(queue: ConfigSection) -> PandaAuth:
     return PandaAuth(
         cert=queue.get(panda_keys.CERT),
         key=queue.get(panda_keys.KEY),
-        proxy_profiles=tuple(queue.get(panda_keys.PROXY) or ()),
+        proxy_profiles=queue.get(panda_keys.PROXY),
         token_file=queue.get(panda_keys.TOKEN),
         origin=queue.get(panda_keys.ORIGIN),
         verify=queue.get(panda_keys.VERIFY) or "True",
     )
+
+
+def _url(queue: ConfigSection) -> str:
+    """The server base URL (an empty value is the default server)."""
+    return queue.get(panda_keys.URL) or panda_keys.DEFAULT_URL
+
+
+def _sitestatus(queue: ConfigSection) -> str:
+    """Where site status comes from (an empty value is the server's site specs)."""
+    return queue.get(panda_keys.SITESTATUS) or panda_keys.SITESTATUS.default
 
 
 class PandaWMSStatus(WMSStatusPlugin):
@@ -50,12 +60,7 @@ class PandaWMSStatus(WMSStatusPlugin):
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
-        return (
-            base_url(queue.get(panda_keys.URL) or panda_keys.DEFAULT_URL),
-            queue.get(panda_keys.API),
-            (queue.get(panda_keys.SITESTATUS) or "panda").strip(),
-            auth_of(queue).identity(),
-        )
+        return (base_url(_url(queue)), queue.get(panda_keys.API), _sitestatus(queue), auth_of(queue).identity())
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
@@ -66,13 +71,11 @@ class PandaWMSStatus(WMSStatusPlugin):
             f.get(panda_keys.RETRIES),
             f.get(panda_keys.BACKOFF),
         )
-        self._maxage: float = f.get(panda_keys.MAXAGE)
-        url = base_url(queue.get(panda_keys.URL) or panda_keys.DEFAULT_URL)
-        api: str = queue.get(panda_keys.API)
+        self._maxage = f.get(panda_keys.MAXAGE)
+        url = base_url(_url(queue))
+        api = queue.get(panda_keys.API)
         self.stats = StatsReader(url, api, self.limits)
-        self.sites = SiteStatusReader(
-            queue.get(panda_keys.SITESTATUS) or "panda", url, api, self.limits, ctx.settings.conf_dir
-        )
+        self.sites = SiteStatusReader(_sitestatus(queue), url, api, self.limits, ctx.settings.conf_dir)
         self.poller = PandaPoller(
             self.stats, self.sites, auth_of(queue), ctx.auth, self.limits, f.get(panda_keys.SLEEP)
         )

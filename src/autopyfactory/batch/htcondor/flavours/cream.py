@@ -15,8 +15,8 @@ P = "batchsubmit.condorcream."
 GRIDRESOURCE = Key(P + "gridresource", STR, None, "the whole resource, when webservice is unset")
 WEBSERVICE = Key(P + "webservice", STR, None, "CE host; with port, batch and queue builds the resource")
 PORT = Key(P + "port", INT, 8443, "CREAM port")
-BATCH = Key(P + "batch", STR, None, "the CE's batch system (pbs, lsf, ...)")
-QUEUE = Key(P + "queue", STR, None, "the CE's batch queue")
+BATCH = Key(P + "batch", STR, "", "the CE's batch system (pbs, lsf, ...)")
+QUEUE = Key(P + "queue", STR, "", "the CE's batch queue")
 
 
 class CondorCREAM(CondorCE):
@@ -26,14 +26,14 @@ class CondorCREAM(CondorCE):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        ws = self.view.get(WEBSERVICE)
-        if ws:
+        webservice, gridresource = self.view.get(WEBSERVICE), self.view.get(GRIDRESOURCE)
+        if webservice:
             self.resource = (
-                f"cream {ws}:{self.view.get(PORT)}/ce-cream/services/CREAM2 "
-                f"{self.view.get(BATCH) or ''} {self.view.get(QUEUE) or ''}".rstrip()
+                f"cream {webservice}:{self.view.get(PORT)}/ce-cream/services/CREAM2 "
+                f"{self.view.get(BATCH)} {self.view.get(QUEUE)}".rstrip()
             )
-        elif self.view.get(GRIDRESOURCE):
-            self.resource = f"cream {self.view.get(GRIDRESOURCE)}"
+        elif gridresource:
+            self.resource = f"cream {gridresource}"
         else:
             raise error(
                 queue.origin,

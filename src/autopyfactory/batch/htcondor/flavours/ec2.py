@@ -7,6 +7,7 @@ opt-in ``overlay.peaceful = False`` (docs/htcondor.md)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from autopyfactory.batch.htcondor.base import CondorBase, JobContext
 from autopyfactory.batch.htcondor.description import SubmitDescription
@@ -41,6 +42,40 @@ NODES_PEACEFUL = Key(
 VM_ATTRS = ["EC2InstanceName", "EC2RemoteVirtualMachineName"]
 
 
+@dataclass(frozen=True, slots=True)
+class EC2Settings:
+    """A CondorEC2 queue's ``batchsubmit.condorec2.*`` values."""
+
+    gridresource: str
+    ami_id: str
+    instance_type: str
+    access_key_id: str
+    secret_access_key: str
+    security_groups: str | None
+    spot_price: float | None
+    user_data: str | None
+    user_data_file: str | None
+    usessh: bool
+    nodes_peaceful: bool | None
+
+    @classmethod
+    def of(cls, view: ConfigSection) -> EC2Settings:
+        """The values of ``view`` (the queue with its keys renamed onto the base prefix)."""
+        return cls(
+            gridresource=view.get(GRIDRESOURCE),
+            ami_id=view.get(AMI_ID),
+            instance_type=view.get(INSTANCE_TYPE),
+            access_key_id=view.get(ACCESS_KEY_ID),
+            secret_access_key=view.get(SECRET_ACCESS_KEY),
+            security_groups=view.get(SECURITY_GROUPS),
+            spot_price=view.get(SPOT_PRICE),
+            user_data=view.get(USER_DATA),
+            user_data_file=view.get(USER_DATA_FILE),
+            usessh=view.get(USESSH),
+            nodes_peaceful=view.get(NODES_PEACEFUL),
+        )
+
+
 class CondorEC2(CondorBase):
     name = "CondorEC2"
     level = Level(
@@ -53,27 +88,26 @@ class CondorEC2(CondorBase):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        v = self.view
-        self.ec2 = {k.name[len(P) :]: v.get(k) for k in self.level.own_keys}
+        self.ec2 = EC2Settings.of(self.view)
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         super().add_lines(d, job)
-        e = self.ec2
+        ec2 = self.ec2
         d.set("universe", "grid")
-        d.set("grid_resource", f"ec2 {e['gridresource']}")
-        d.set("ec2_access_key_id", e["access_key_id"])
-        d.set("ec2_secret_access_key", e["secret_access_key"])
-        d.set("ec2_ami_id", e["ami_id"])
+        d.set("grid_resource", f"ec2 {ec2.gridresource}")
+        d.set("ec2_access_key_id", ec2.access_key_id)
+        d.set("ec2_secret_access_key", ec2.secret_access_key)
+        d.set("ec2_ami_id", ec2.ami_id)
         d.set("executable", self.apfqname)
-        d.set("ec2_instance_type", e["instance_type"])
-        if e["user_data"]:
-            d.set("ec2_user_data", e["user_data"])
-        if e["user_data_file"]:
-            d.set("ec2_user_data_file", e["user_data_file"])
-        if e["spot_price"] is not None:
-            d.set("ec2_spot_price", f"{e['spot_price']:f}")
-        if e["security_groups"]:
-            d.set("ec2_security_groups", e["security_groups"])
+        d.set("ec2_instance_type", ec2.instance_type)
+        if ec2.user_data:
+            d.set("ec2_user_data", ec2.user_data)
+        if ec2.user_data_file:
+            d.set("ec2_user_data_file", ec2.user_data_file)
+        if ec2.spot_price is not None:
+            d.set("ec2_spot_price", f"{ec2.spot_price:f}")
+        if ec2.security_groups:
+            d.set("ec2_security_groups", ec2.security_groups)
 
     # -- retirement ------------------------------------------------------------------------------
     def _vm_jobs(self) -> list[tuple[str, str, str]]:
@@ -103,7 +137,7 @@ class CondorEC2(CondorBase):
         busy ones. Otherwise nothing (2.4 retired nothing then)."""
         if not self.peaceful:
             return super().retire(n)
-        if not self.ec2["peaceful"]:
+        if not self.ec2.nodes_peaceful:
             log.info(
                 "queue=%s retire n=%d skipped: %s is not True (2.4 retired no node then)",
                 self.apfqname,
@@ -119,7 +153,7 @@ class CondorEC2(CondorBase):
         )  # fmt: skip
         retired: list[str] = []
         for _, jid, iid, addr in candidates[:n]:
-            if pool().retire(nodes[iid], peaceful=True, usessh=self.ec2["usessh"], address=addr):
+            if pool().retire(nodes[iid], peaceful=True, usessh=self.ec2.usessh, address=addr):
                 retired.append(jid)
         log.info("queue=%s retiring %d nodes peacefully: %s", self.apfqname, len(retired), ",".join(retired))
         return retired

@@ -14,8 +14,8 @@ from autopyfactory.plugins.context import FactoryContext
 
 P = "batchsubmit.condorgram."
 RSL = P + "gram."
-GLOBUSRSL = Key(RSL + "globusrsl", STR, None, "the whole globusrsl")
-GLOBUSRSLADD = Key(RSL + "globusrsladd", STR, None, "appended to globusrsl")
+GLOBUSRSL = Key(RSL + "globusrsl", STR, "", "the whole globusrsl")
+GLOBUSRSLADD = Key(RSL + "globusrsladd", STR, "", "appended to globusrsl")
 RSL_ITEM = Key(RSL, STR, None, "one '(k=v)' of globusrsl per key", prefix=True)
 
 
@@ -26,12 +26,12 @@ class CondorGRAM(CondorCE):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        rsl = self.view.get(GLOBUSRSL) or ""
+        rsl = self.view.get(GLOBUSRSL)
         if not rsl:
             skip = {GLOBUSRSL.name[len(RSL) :], GLOBUSRSLADD.name[len(RSL) :]}
             items = self.view.get_prefixed(RSL)
             rsl = "".join(f"({k}={v.strip()})" for k, v in items.items() if k not in skip and v.strip())
-        self.globusrsl = rsl + (self.view.get(GLOBUSRSLADD) or "")
+        self.globusrsl = rsl + self.view.get(GLOBUSRSLADD)
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         if self.globusrsl:
@@ -50,11 +50,11 @@ class _GlobusGT(CondorGRAM):
     """A GRAM flavour: ``grid_resource = <grid type> <gridresource>``."""
 
     grid_type: ClassVar[str]
-    gridresource_key: ClassVar[Key]
+    gridresource_key: ClassVar[Key[str]]
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.gridresource: str = self.view.get(self.gridresource_key)
+        self.gridresource = self.view.get(self.gridresource_key)
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         d.set("grid_resource", f"{self.grid_type} {self.gridresource}")

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from autopyfactory.batch.htcondor.base import CondorBase, JobContext, proxy_keys
+from autopyfactory.batch.htcondor.base import CondorBase, JobContext, ProxyKeys
 from autopyfactory.batch.htcondor.description import SubmitDescription
 from autopyfactory.batch.htcondor.keyspace import Level
 
 log = logging.getLogger(__name__)
 
 P = "batchsubmit.condorgrid."
-PROXY_KEYS = proxy_keys(P)
+PROXY_KEYS = ProxyKeys.under(P)
 
 
 class CondorGrid(CondorBase):
     name = "CondorGrid"
-    level = Level(P, PROXY_KEYS)
+    level = Level(P, PROXY_KEYS.all())
     proxy_keys = PROXY_KEYS
 
     def uses_ce_token(self) -> bool:

@@ -6,7 +6,7 @@ queue keeps submitting without a proxy line, and without needing a valid proxy t
 
 from __future__ import annotations
 
-from autopyfactory.batch.htcondor.base import CondorBase, JobContext, proxy_keys
+from autopyfactory.batch.htcondor.base import CondorBase, JobContext, ProxyKeys
 from autopyfactory.batch.htcondor.description import SubmitDescription
 from autopyfactory.batch.htcondor.keyspace import Level
 from autopyfactory.config.credentials import CredentialRef
@@ -15,7 +15,7 @@ from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
 P = "batchsubmit.condorlocal."
-PROXY_KEYS = proxy_keys(P)
+PROXY_KEYS = ProxyKeys.under(P)
 PASSPROXY = Key(
     P + "passproxy",
     BOOL,
@@ -26,14 +26,14 @@ PASSPROXY = Key(
 
 def _passes(queue: ConfigSection) -> bool:
     try:
-        return bool(queue.get(PASSPROXY))
+        return queue.get(PASSPROXY)
     except ConfigError:
         return False  # the bad value is reported on its own
 
 
 class CondorLocal(CondorBase):
     name = "CondorLocal"
-    level = Level(P, (*PROXY_KEYS, PASSPROXY))
+    level = Level(P, (*PROXY_KEYS.all(), PASSPROXY))
     proxy_keys = PROXY_KEYS
 
     @classmethod
@@ -43,7 +43,7 @@ class CondorLocal(CondorBase):
     @classmethod
     def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:
         out = super().notes(queue)
-        for key in (PROXY_KEYS[0].name, PROXY_KEYS[1].name):
+        for key in (PROXY_KEYS.profiles.name, PROXY_KEYS.file.name):
             if queue.raw(key) not in (None, "", "None") and not _passes(queue):
                 out.append(
                     ConfigProblem(

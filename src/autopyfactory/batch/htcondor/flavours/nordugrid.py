@@ -111,8 +111,8 @@ class CondorNordugrid(CondorCE):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.gridresource: str = self.view.get(GRIDRESOURCE)
-        self.gridtype: str = self.view.get(GRIDTYPE)
+        self.gridresource = self.view.get(GRIDRESOURCE)
+        self.gridtype = self.view.get(GRIDTYPE)
         self.rsl = build_rsl(queue)
         self.addenv = addenv(queue)
 

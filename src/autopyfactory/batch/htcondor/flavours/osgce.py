@@ -22,8 +22,7 @@ class CondorOSGCE(CondorCE):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        host: str = self.view.get(GRIDRESOURCE)
-        port: int = self.view.get(PORT)
+        host, port = self.view.get(GRIDRESOURCE), self.view.get(PORT)
         if ":" in host:  # 'ce.example.org:9619' (2.4 would have appended a second port)
             host, _, p = host.rpartition(":")
             port = int(p) if p.isdigit() else port

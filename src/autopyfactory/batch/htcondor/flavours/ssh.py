@@ -44,10 +44,10 @@ class CondorSSH(CondorBase):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.batch: str = self.view.get(BATCH)
+        self.batch = self.view.get(BATCH)
         self.target = f"{self.view.get(USER)}@{self.view.get(HOST)}"
-        self.authprofile: str = self.view.get(AUTHPROFILE)
-        self.rgahppass: bool = self.view.get(RGAHPPASS)
+        self.authprofile = self.view.get(AUTHPROFILE)
+        self.rgahppass = self.view.get(RGAHPPASS)
 
     def add_lines(self, d: SubmitDescription, job: JobContext) -> None:
         if self.ctx.auth is None:
