@@ -7,10 +7,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
-CORE    = src/autopyfactory/model src/autopyfactory/sched src/autopyfactory/config \
-          src/autopyfactory/plugins src/autopyfactory/engine src/autopyfactory/net \
-          src/autopyfactory/loading src/autopyfactory/apfmon src/autopyfactory/extras.py \
-          src/autopyfactory/logserver src/autopyfactory/sim
 
 .PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean packages docs
 
@@ -34,7 +30,7 @@ lint: install-test
 	$(BIN)/ruff format --check src tests benchmarks packaging scripts
 
 typecheck: install-test
-	$(BIN)/mypy $(CORE)
+	$(BIN)/mypy src
 
 pytest: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,7 +38,7 @@ pytest: install-test
 test: install-test
 	$(BIN)/ruff check src tests benchmarks packaging scripts
 	$(BIN)/ruff format --check src tests benchmarks packaging scripts
-	$(BIN)/mypy $(CORE)
+	$(BIN)/mypy src
 	@scripts/shellcheck.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

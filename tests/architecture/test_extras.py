@@ -18,6 +18,7 @@ from autopyfactory.cli.main import main
 from autopyfactory.engine.factory import Factory, RunOptions
 from autopyfactory.extras import EXTRA_MODULES, MissingExtra, missing_modules, require_extra
 from autopyfactory.plugins.registry import PluginNotFound, Registry
+from autopyfactory.plugins.status import BATCHSTATUS
 from tests.engine import fakes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,7 @@ NOT_PRODUCTION = ("autopyfactory.testbed", "autopyfactory.demo", "autopyfactory.
 CORE_RUN = """
 import json, sys
 from autopyfactory.cli.main import main
+from autopyfactory.plugins.status import BATCHSTATUS
 rc = main(["run", "--conf", sys.argv[1], "--oneshot"])
 import autopyfactory.engine.daemon, autopyfactory.engine.factory, autopyfactory.loading.loader
 stacks = sorted(m for m in sys.modules if m.split(".")[0] in json.loads(sys.argv[2]))
@@ -134,8 +136,8 @@ def test_a_condor_queue_without_htcondor_is_not_started_and_says_why_while_other
     finally:
         f.shutdown()
     with pytest.raises(PluginNotFound, match=r"needs the 'htcondor' extra"):
-        reg.get("batchstatus", "Condor")
-    assert reg.get("batchstatus", "Condor", usable=False).name == "Condor"  # its keys stay known
+        reg.get(BATCHSTATUS, "Condor")
+    assert reg.get(BATCHSTATUS, "Condor", usable=False).name == "Condor"  # its keys stay known
 
 
 def test_require_extra_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,8 +70,19 @@ def test_the_modules_were_found() -> None:
                 "autopyfactory.net",
             ),
         ),
-        # sched: pure plugins and the fold; no registry, no loading, no engine
-        (("autopyfactory.sched",), ("autopyfactory.sched", "autopyfactory.model", "autopyfactory.config")),
+        # sched: pure plugins and the fold; the plugin contract (plugins.base), no registry, no
+        # loading, no engine
+        (
+            ("autopyfactory.sched",),
+            (
+                "autopyfactory.sched",
+                "autopyfactory.model",
+                "autopyfactory.config",
+                "autopyfactory.plugins.base",
+            ),
+        ),
+        # the plugin contract every category shares: keys only
+        (("autopyfactory.plugins.base",), ("autopyfactory.plugins.base", "autopyfactory.config.keys")),
         # the APFMon rules both ends share: standard library only
         (("autopyfactory.apfmon",), ("autopyfactory.apfmon",)),
         (("autopyfactory.extras",), ()),

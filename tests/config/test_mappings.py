@@ -128,8 +128,9 @@ def test_the_2_4_tree_mappings_and_the_built_in_ones_pass() -> None:
     m = Mappings.builtin()
     from autopyfactory.config.mapping_check import check_mapping
     from autopyfactory.plugins.registry import registry
+    from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
 
-    for cat in ("batchstatus", "wmsstatus"):
+    for cat in (BATCHSTATUS, WMSSTATUS):
         for name, cls in registry.all_loadable(cat).items():
             if cls.mapping is not None:
                 assert check_mapping(cls.mapping, m, name) == []

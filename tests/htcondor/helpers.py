@@ -10,6 +10,7 @@ from typing import Any
 from autopyfactory.loading.loader import LoadedConfig, load
 from autopyfactory.plugins.context import AuthFailure, CredentialTarget, FactoryContext
 from autopyfactory.plugins.registry import registry
+from autopyfactory.plugins.submit import BATCHSUBMIT
 
 HOST = "factory.example.org"
 NOW = 1714564800.0  # 2024-05-01 12:00 UTC
@@ -99,4 +100,4 @@ def submitter(cfg: LoadedConfig, queue: str, auth: Any = None) -> Any:
     qc = cfg.queues[queue]
     assert qc.ok, [str(p) for p in qc.errors]
     name = qc.section.raw("batchsubmitplugin") or ""
-    return registry.get("batchsubmit", name.strip())(context(cfg, auth), qc.section)
+    return registry.get(BATCHSUBMIT, name.strip())(context(cfg, auth), qc.section)

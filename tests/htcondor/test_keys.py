@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autopyfactory.batch.htcondor.description import SubmitDescription, parse_condor_attributes
 from autopyfactory.plugins.registry import registry
+from autopyfactory.plugins.submit import BATCHSUBMIT
 from tests.htcondor.helpers import NOW, load_conf, submitter
 
 QUEUES = """
@@ -49,7 +50,7 @@ def test_a_more_specific_prefix_wins_and_base_values_reach_every_flavour(tmp_pat
 
 
 def test_every_prefix_of_the_chain_is_a_known_key_and_typos_are_reported(tmp_path: Path) -> None:
-    gt2 = registry.get("batchsubmit", "CondorGT2")
+    gt2 = registry.get(BATCHSUBMIT, "CondorGT2")
     names = {k.name for k in gt2.declared_keys()}
     for prefix in ("condorgt2", "condorgram", "condorce", "condorgrid", "condorbase"):
         assert f"batchsubmit.{prefix}.environ" in names

@@ -14,6 +14,7 @@ from autopyfactory.batch.htcondor.location import ScheddLocation
 from autopyfactory.batch.htcondor.schedd import ScheddError
 from autopyfactory.engine.factory import Factory, RunOptions
 from autopyfactory.plugins.registry import registry
+from autopyfactory.plugins.status import BATCHSTATUS
 from tests.htcondor.fake_schedd import FakePool
 from tests.htcondor.helpers import context, load_conf, submitter
 
@@ -67,7 +68,7 @@ def test_one_status_query_per_schedd_per_cycle_whatever_the_number_of_queues(
 
 
 def status_plugin(cfg: Any, queue: str = "A", fake: FakePool | None = None) -> Any:
-    plugin = registry.get("batchstatus", "Condor")(context(cfg), cfg.queues[queue].section)
+    plugin = registry.get(BATCHSTATUS, "Condor")(context(cfg), cfg.queues[queue].section)
     if fake is not None:
         plugin.clock = lambda: fake.schedds[plugin.location].now
     return plugin

@@ -8,6 +8,7 @@ import htcondor2
 
 from autopyfactory.batch.htcondor.location import ScheddLocation
 from autopyfactory.plugins.registry import registry
+from autopyfactory.plugins.status import WMSSTATUS
 from tests.htcondor.fake_schedd import FakePool
 from tests.htcondor.helpers import context, load_conf
 
@@ -44,7 +45,7 @@ def user_jobs(pool: FakePool, site: str, n: int, owner: str = "icecube") -> list
 
 
 def plugin(cfg, queue: str):  # type: ignore[no-untyped-def]
-    return registry.get("wmsstatus", "Condor")(context(cfg), cfg.queues[queue].section)
+    return registry.get(WMSSTATUS, "Condor")(context(cfg), cfg.queues[queue].section)
 
 
 def test_idle_jobs_are_ready_work_per_queue_and_in_any(tmp_path: Path, fake_condor: FakePool) -> None:
@@ -67,7 +68,7 @@ def test_queues_with_the_same_schedd_and_query_share_one_instance(
     tmp_path: Path, fake_condor: FakePool
 ) -> None:
     cfg = load_conf(tmp_path, QUEUES)
-    cls = registry.get("wmsstatus", "Condor")
+    cls = registry.get(WMSSTATUS, "Condor")
     keys = {q: cls.instance_key(cfg.queues[q].section) for q in ("ALL", "GLOW", "IDLE-ONLY-ANY")}
     assert keys["ALL"] != keys["GLOW"] != keys["IDLE-ONLY-ANY"]
     more = load_conf(tmp_path / "two", QUEUES + "\n[ALL2]\nwmsqueue = ANY\n")

@@ -7,13 +7,13 @@ from autopyfactory.model.batch import BatchQueueInfo, FinishedPilot
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo
 from autopyfactory.plugins.registry import registry
-from autopyfactory.sched.base import SchedPlugin
+from autopyfactory.sched.base import SCHED, SchedPlugin
 
 
 def plugin(name: str, factory: dict[str, str] | None = None, **keys: object) -> SchedPlugin:
     """A sched plugin configured with ``keys`` (dots written as '__': sched__ready__offset)."""
     values = {k.replace("__", "."): str(v) for k, v in keys.items()}
-    cls = registry.get("sched", name)
+    cls = registry.get(SCHED, name)
     return cls(ConfigSection.from_dict("Q", values), ConfigSection.from_dict("Factory", factory or {}))  # type: ignore[no-any-return]
 
 

@@ -6,13 +6,13 @@ from abc import ABC
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 from autopyfactory.auth.clock import SYSTEM_CLOCK, Clock
 from autopyfactory.auth.credential_status import CredentialStatus
 from autopyfactory.config.keys import STR, Key
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.context import AuthFailure, CredentialTarget
 
 PLUGIN = Key("plugin", STR, "X509", "X509, SSH, GSISSH or Token (a proxy.conf section without it is X509)")
@@ -30,12 +30,10 @@ class AuthEnv:
     clock: Clock = field(default=SYSTEM_CLOCK)
 
 
-class AuthHandler(ABC):
-    """One credential profile. Lookups raise :class:`AuthFailure` with the reason; ``check`` is the
-    periodic work (renewal, validation), run by the manager's thread every :meth:`interval` seconds."""
-
-    name: ClassVar[str]
-    keys: ClassVar[tuple[Key[object], ...]] = ()
+class AuthHandler(Plugin, ABC):
+    """One credential profile (``keys``: its keys besides ``plugin`` and ``authbasedir``). Lookups
+    raise :class:`AuthFailure` with the reason; ``check`` is the periodic work (renewal,
+    validation), run by the manager's thread every :meth:`interval` seconds."""
 
     @classmethod
     def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
@@ -96,3 +94,6 @@ def needs_one_of(profile: ConfigSection, keys: tuple[Key[object], ...], why: str
             f"add '{keys[0].name} = ...' to [{profile.name}]",
         )
     ]
+
+
+AUTH: Category[AuthHandler] = Category("auth", AuthHandler)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from autopyfactory.auth.handler import COMMON_KEYS, PLUGIN, AuthEnv, AuthHandler
+from autopyfactory.auth.handler import AUTH, COMMON_KEYS, PLUGIN, AuthEnv, AuthHandler
 from autopyfactory.config.keys import KeySet
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
@@ -42,7 +41,7 @@ class Checked:
 
     view: ConfigSection  # the section as its plugin reads it (proxy.conf keys get their x509. prefix)
     plugin: str
-    cls: Any  # the handler class; None when the plugin is unknown
+    cls: type[AuthHandler] | None  # None when the plugin is unknown
     problems: list[ConfigProblem]
 
     @property
@@ -58,7 +57,7 @@ def check_profile(section: ConfigSection, reg: Registry) -> Checked:
     view = legacy_view(section) if legacy else section
     pname = "X509" if legacy else section.get(PLUGIN) or PLUGIN.default
     try:
-        cls = reg.get("auth", pname)
+        cls = reg.get(AUTH, pname)
     except PluginNotFound as exc:
         problem = ConfigProblem(
             "error", section.origin_of(PLUGIN.name), section.name, PLUGIN.name, str(exc), pname
@@ -72,7 +71,7 @@ def check_profile(section: ConfigSection, reg: Registry) -> Checked:
 def build_profile(section: ConfigSection, env: AuthEnv, reg: Registry) -> Profile:
     """Validate ``section`` against its plugin's keys and build the handler (None when it has errors)."""
     checked = check_profile(section, reg)
-    if not checked.ok:
+    if checked.cls is None or not checked.ok:
         return Profile(section, None, checked.problems)
     try:
         return Profile(section, checked.cls(checked.view, env), checked.problems)

@@ -10,6 +10,7 @@ from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import BATCHSUBMIT_PLUGIN
 from autopyfactory.plugins.registry import PluginNotFound, registry
+from autopyfactory.plugins.submit import BATCHSUBMIT
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         name = qc.section.get(BATCHSUBMIT_PLUGIN)
         try:
-            plugin = registry.get("batchsubmit", name)(ctx, qc.section)
+            plugin = registry.get(BATCHSUBMIT, name)(ctx, qc.section)
             ids = [p.pilot_id for p in plugin.list_pilots() if _wanted(p.state, args.status)]
             if ids and not args.dry_run:
                 plugin.remove(ids)

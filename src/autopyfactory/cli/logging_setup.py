@@ -11,7 +11,10 @@ FORMAT = "%(asctime)s (UTC) [ %(levelname)s ] %(name)s: %(message)s"
 
 
 class _UTCFormatter(logging.Formatter):
-    converter = time.gmtime
+    """Timestamps in UTC."""
+
+    def converter(self, secs: float | None = None) -> time.struct_time:
+        return time.gmtime(secs)
 
 
 def setup_logging(level: int, target: str = "stdout", console: bool = False) -> logging.Handler | None:

@@ -9,9 +9,12 @@ import os
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autopyfactory.cli.logging_setup import setup_logging
+
+if TYPE_CHECKING:
+    from autopyfactory.monitor_server.settings import ServerSettings
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -66,7 +69,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     r.add_argument("factory", help="factory name")
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> ServerSettings:
     from autopyfactory.monitor_server.settings import AuthMode, load_settings
 
     s = load_settings(getattr(args, "config", None))

@@ -9,10 +9,11 @@ from typing import Any
 
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
-from autopyfactory.config.queue import batchstatus_plugin_name
 from autopyfactory.engine.status_hub import StatusHub, StatusKey
+from autopyfactory.loading.batchstatus import batchstatus_plugin_name
 from autopyfactory.model.batch import BATCH_ATTRIBUTES, BatchView
 from autopyfactory.plugins.registry import PluginNotFound, registry
+from autopyfactory.plugins.status import BATCHSTATUS
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -42,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
         if args.queue and name not in args.queue:
             continue
         try:
-            keys[name], _ = hub.instance("batchstatus", batchstatus_plugin_name(q.section), q.section)
+            status_name = batchstatus_plugin_name(q.section)
+            if status_name is None:
+                problems[name] = "; ".join(str(p) for p in q.errors) or "its batch submit plugin is unknown"
+                continue
+            keys[name], _ = hub.instance(BATCHSTATUS, status_name, q.section)
         except (PluginNotFound, ConfigError, Exception) as exc:
             problems[name] = str(getattr(exc, "problem", exc))
     results = hub.poll(set(keys.values()), args.timeout)

@@ -8,11 +8,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from autopyfactory.auth.handler import AuthHandler
+from autopyfactory.auth.manager import AuthManager
+from autopyfactory.auth.x509 import X509Handler
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import BATCHSUBMIT_PLUGIN
 from autopyfactory.plugins.context import AuthFailure, AuthLookup, CredentialTarget
 from autopyfactory.plugins.registry import PluginNotFound, registry
+from autopyfactory.plugins.submit import BATCHSUBMIT
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -29,7 +33,7 @@ class DryRunAuth:
     """The auth manager's answers; when a credential is not valid now, the configured path instead
     (and a warning on stderr), so the description can still be shown."""
 
-    def __init__(self, manager: AuthLookup | None) -> None:
+    def __init__(self, manager: AuthManager | None) -> None:
         self.manager = manager
 
     def proxy_path(self, profiles: Sequence[str], queue: str = "") -> str:
@@ -40,9 +44,9 @@ class DryRunAuth:
         except AuthFailure as exc:
             print(f"render-submit: warning: {exc}", file=sys.stderr)
             for name in profiles:
-                path = getattr(self._handler(name), "proxyfile", None)
-                if path is not None:
-                    return str(path)
+                handler = self._handler(name)
+                if isinstance(handler, X509Handler):
+                    return str(handler.proxyfile)
             return "<no valid proxy>"
 
     def token_path(self, profiles: Sequence[str], target: CredentialTarget) -> str:
@@ -71,10 +75,10 @@ class DryRunAuth:
             print(f"render-submit: warning: {exc}", file=sys.stderr)
             return f"<{profile} public key>", f"<{profile} private key>", None
 
-    def _handler(self, name: str) -> Any:
+    def _handler(self, name: str) -> AuthHandler | None:
         try:
-            return self.manager.handler(name) if self.manager is not None else None  # type: ignore[attr-defined]
-        except (AuthFailure, AttributeError):
+            return self.manager.handler(name) if self.manager is not None else None
+        except AuthFailure:
             return None
 
 
@@ -94,19 +98,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"render-submit: {p}", file=sys.stderr)
     if not qc.ok:
         return 1
-    from autopyfactory.auth.manager import AuthManager
     from autopyfactory.batch.htcondor.base import CondorBase
 
     ctx = tool_context(cfg, settings)
     try:
-        manager: AuthLookup | None = AuthManager.from_config(cfg, ctx)
+        manager: AuthManager | None = AuthManager.from_config(cfg, ctx)
     except Exception as exc:
         print(f"render-submit: warning: auth manager: {exc}", file=sys.stderr)
         manager = None
     ctx.auth = DryRunAuth(manager)
     name = qc.section.get(BATCHSUBMIT_PLUGIN)
     try:
-        cls = registry.get("batchsubmit", name)
+        cls = registry.get(BATCHSUBMIT, name)
         if not issubclass(cls, CondorBase):
             print(
                 f"render-submit: queue [{args.queue}] uses {name}, which has no HTCondor submit description",

@@ -1,5 +1,7 @@
 """``autopyfactory simulate-scheds``: run a queue's sched chain on numbers you give (like 2.4's
-apf-simulate-scheds). Nothing is queried, nothing submitted.
+apf-simulate-scheds). Nothing is queried, nothing submitted: the chain is built and decided exactly as
+the factory builds and decides it (``build_chain``, ``decide``), and each step is printed from the
+decision's steps.
 
 Missing data is expressed as the factory sees it: ``--activated none`` (or ``--no-wms``): no WMS
 information, so no site status either; ``--pending none`` / ``--running none`` (or ``--no-batch``):
@@ -14,6 +16,7 @@ import sys
 from typing import Any
 
 from autopyfactory.config.problems import ConfigError
+from autopyfactory.config.queue import WMSQUEUE
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.loading.chain import build_chain
 from autopyfactory.loading.loader import load
@@ -21,6 +24,7 @@ from autopyfactory.model.batch import BatchQueueInfo
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo
 from autopyfactory.plugins.registry import PluginNotFound
+from autopyfactory.sched.chain import decide
 
 
 def count(text: str) -> int | None:
@@ -129,28 +133,32 @@ def run(args: argparse.Namespace) -> int:
         section = ConfigSection.from_dict(qname, overrides, "--set")
     try:
         chain = build_chain(section, factory)
-    except (ConfigError, PluginNotFound) as exc:
-        print(getattr(exc, "problem", exc), file=sys.stderr)
+    except ConfigError as exc:
+        print(exc.problem, file=sys.stderr)
         return 1
-    snap = snapshot(args, qname, section.raw("wmsqueue") or qname)
-    n = 0
-    steps = []
-    for plugin in chain:
-        r = plugin.calc(n, snap)
-        steps.append({"plugin": plugin.name, "in": n, "out": r.n, "message": r.message})
-        n = r.n
-    full = ";".join(s["message"] for s in steps if s["message"])
+    except PluginNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    snap = snapshot(args, qname, section.get(WMSQUEUE) or qname)
+    decision = decide(chain, snap)
     if args.json:
-        print(json.dumps({"queue": qname, "steps": steps, "result": n, "message": full}, indent=2))
+        steps = [
+            {"plugin": s.plugin, "in": s.input, "out": s.output, "message": s.message} for s in decision.steps
+        ]
+        print(
+            json.dumps(
+                {"queue": qname, "steps": steps, "result": decision.n, "message": decision.message}, indent=2
+            )
+        )
         return 0
     site = snap.site.status if snap.site is not None else None
     print(
         f"queue {qname}: activated={_shown(snap.activated)} pending={_shown(snap.pending)} "
         f"running={_shown(snap.running)} status={_shown(site)}"
     )
-    width = max(len(s["plugin"]) for s in steps)
-    for s in steps:
-        print(f"  {s['plugin'].ljust(width)}  {s['in']:>6} -> {s['out']:<6}  {s['message']}")
-    print(f"result: {n}")
-    print(f"message: {full}")
+    width = max(len(s.plugin) for s in decision.steps)
+    for step in decision.steps:
+        print(f"  {step.plugin.ljust(width)}  {step.input:>6} -> {step.output:<6}  {step.message}")
+    print(f"result: {decision.n}")
+    print(f"message: {decision.message}")
     return 0

@@ -27,6 +27,13 @@ _OPTCRE = configparser.RawConfigParser.OPTCRE  # and its key = value rule
 _COMMENT = ("#", ";")
 
 
+class _CaseKeepingParser(configparser.RawConfigParser):
+    """Keys as written: 2.4's keys are case-sensitive (``monitorURL``, ``factoryId``)."""
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def decode(data: bytes) -> str:
     """Text of a file: UTF-8, with bytes that are not UTF-8 kept as surrogate escapes so that
     :func:`parse` can judge them line by line (see the module doc)."""
@@ -173,8 +180,7 @@ def parse(text: str, origin: str) -> ParsedText:
             lines[i] = "\n"  # keep the numbering; the parser would stop at it
         section_at.append(current)
     close_broken()
-    parser = configparser.RawConfigParser(strict=False, interpolation=None, default_section="\0none")
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser = _CaseKeepingParser(strict=False, interpolation=None, default_section="\0none")
     try:
         parser.read_string("".join(lines), source=origin)
     except configparser.ParsingError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from autopyfactory.config.keys import BOOL, LIST, NONNEG_FLOAT, NONNEG_INT, STR, Key
-from autopyfactory.config.section import ConfigSection
 from autopyfactory.wrapper.keys import WRAPPER_KEYS
 
 ENABLED = Key("enabled", BOOL, True, "run this queue")
@@ -51,16 +50,3 @@ QUEUE_KEYS: tuple[Key[object], ...] = (
     *(Key(k, STR, None, "interpolation variable") for k in INTERPOLATION_ONLY),
     *WRAPPER_KEYS,
 )  # fmt: skip
-
-# Which batch status plugin counts the pilots of a submit plugin when batchstatusplugin is unset.
-STATUS_FOR_SUBMIT = {"Local": "Local", "Slurm": "Slurm"}
-
-
-def batchstatus_plugin_name(section: ConfigSection) -> str:
-    explicit = section.get(BATCHSTATUS_PLUGIN)
-    if explicit:
-        return str(explicit)
-    submit = str(section.get(BATCHSUBMIT_PLUGIN))
-    if submit.startswith("Condor"):
-        return "Condor"
-    return STATUS_FOR_SUBMIT.get(submit, submit)

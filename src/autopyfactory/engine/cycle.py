@@ -31,6 +31,7 @@ from autopyfactory.engine.waiting import wait_done
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import WMSView
+from autopyfactory.plugins.status import BATCHSTATUS
 from autopyfactory.sched.chain import decide
 
 log = logging.getLogger("autopyfactory.factory")
@@ -169,7 +170,7 @@ class Cycle:
         for key, result in results.items():
             view = result.view
             if (
-                key[0] == "batchstatus"
+                key[0] == BATCHSTATUS.name
                 and isinstance(view, BatchView)
                 and self._batch_views.get(key) is not view
             ):

@@ -42,7 +42,7 @@ from autopyfactory.engine.statelock import StateDirBusy, lock_state_dir
 from autopyfactory.engine.status_hub import StatusHub
 from autopyfactory.loading.loader import LoadedConfig, load
 from autopyfactory.plugins.context import AuthLookup, FactoryContext
-from autopyfactory.plugins.monitor import MonitorPlugin
+from autopyfactory.plugins.monitor import MONITOR, MonitorPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
 log = logging.getLogger("autopyfactory.factory")
@@ -216,8 +216,7 @@ class Factory:
             return None
         plugin_name = (sec.raw("monitorplugin") or "Dummy").strip()
         try:
-            cls = self.reg.get("monitor", plugin_name)
-            monitor: MonitorPlugin = cls(self.ctx, sec)
+            monitor = self.reg.get(MONITOR, plugin_name)(self.ctx, sec)
         except Exception as exc:
             log.error("monitor section [%s] (plugin %s) unusable: %s", name, plugin_name, exc)
             return None

@@ -13,16 +13,17 @@ from autopyfactory.config.queue import (
     WMSQUEUE,
     WMSSTATUS_MAXAGE,
     WMSSTATUS_PLUGIN,
-    batchstatus_plugin_name,
 )
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.queue import QueueRuntime
 from autopyfactory.engine.status_hub import StatusHub, StatusKey
+from autopyfactory.loading.batchstatus import counting_plugin
 from autopyfactory.loading.chain import build_chain
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.monitor import MonitorPlugin
 from autopyfactory.plugins.registry import Registry
-from autopyfactory.plugins.submit import BatchSubmitPlugin
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
+from autopyfactory.plugins.submit import BATCHSUBMIT
 
 DEFAULT_WMS_MAXAGE = 360.0  # seconds, when neither the queue nor its WMS status plugin says
 
@@ -39,14 +40,15 @@ def build_queue(
     Raises ConfigError or PluginNotFound for a bad chain or plugin name, and whatever a plugin's
     constructor raises."""
     chain = build_chain(section, ctx.factory, reg)
+    submit_cls = reg.get(BATCHSUBMIT, section.get(BATCHSUBMIT_PLUGIN))
     wms_name = section.get(WMSSTATUS_PLUGIN)
     wms_key: StatusKey | None = None
     plugin_wms_maxage = None
     if wms_name:
-        wms_key, wms_status = hub.instance("wmsstatus", wms_name, section)
+        wms_key, wms_status = hub.instance(WMSSTATUS, wms_name, section)
         plugin_wms_maxage = wms_status.maxage()
-    batch_key, batch_status = hub.instance("batchstatus", batchstatus_plugin_name(section), section)
-    submitter = reg.get("batchsubmit", section.get(BATCHSUBMIT_PLUGIN))(ctx, section)
+    batch_key, batch_status = hub.instance(BATCHSTATUS, counting_plugin(section, submit_cls), section)
+    submitter = submit_cls(ctx, section)
     return QueueRuntime(
         section=section,
         wmsqueue=section.get(WMSQUEUE) or section.name,

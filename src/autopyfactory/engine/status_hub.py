@@ -8,7 +8,7 @@ import threading
 from collections.abc import Hashable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.clock import SYSTEM_CLOCK, Clock
@@ -16,13 +16,15 @@ from autopyfactory.engine.executors import Executor
 from autopyfactory.engine.pool import DaemonPool
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
+from autopyfactory.plugins.base import Category
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.registry import Registry
-from autopyfactory.plugins.status import StatusPlugin
+from autopyfactory.plugins.status import StatusPlugin, View
 
 log = logging.getLogger(__name__)
 
 StatusKey = tuple[str, str, Hashable]  # (category, plugin name, instance key)
+S = TypeVar("S", bound=StatusPlugin[Any])
 CLOSE_WAIT = 10.0  # seconds a status plugin's close() may take before it is left to finish alone
 
 
@@ -140,9 +142,9 @@ class PollRound:
         return {k: self.result(k) for k in (*self._futures, *self._results)}
 
 
-def _timed_poll(inst: StatusPlugin, clock: Clock) -> tuple[Any, float]:
+def _timed_poll(inst: StatusPlugin[View], clock: Clock) -> tuple[View, float]:
     t0 = clock.monotonic()
-    view = inst.poll()  # type: ignore[attr-defined]
+    view = inst.poll()
     return view, clock.monotonic() - t0
 
 
@@ -164,7 +166,7 @@ class StatusHub:
         self.ctx = ctx
         self.reg = reg
         self.clock = clock
-        self._instances: dict[StatusKey, StatusPlugin] = {}
+        self._instances: dict[StatusKey, StatusPlugin[Any]] = {}
         self._inflight: dict[StatusKey, tuple[Future[Any], float]] = {}
         self._own_executor = executor is None
         self._executor: Executor = DaemonPool("status") if executor is None else executor
@@ -172,16 +174,20 @@ class StatusHub:
         self.poll_counts: dict[StatusKey, int] = {}
         self.generation = next(_GENERATIONS)
 
-    def instance(self, category: str, name: str, queue: ConfigSection) -> tuple[StatusKey, StatusPlugin]:
+    def instance(self, category: Category[S], name: str, queue: ConfigSection) -> tuple[StatusKey, S]:
+        """The instance of status plugin ``name`` that ``queue`` uses (made when no queue had it yet);
+        raises PluginNotFound, and whatever the plugin's constructor raises."""
         cls = self.reg.get(category, name)
-        key: StatusKey = (category, name, cls.instance_key(queue))
+        key: StatusKey = (category.name, name, cls.instance_key(queue))
         with self._lock:
             inst = self._instances.get(key)
-            if inst is None:
-                inst = self._instances[key] = cls(self.ctx, queue)
-        return key, inst
+            if inst is not None and category.holds(inst):
+                return key, inst
+            made = cls(self.ctx, queue)
+            self._instances[key] = made
+            return key, made
 
-    def get(self, key: StatusKey) -> StatusPlugin | None:
+    def get(self, key: StatusKey) -> StatusPlugin[Any] | None:
         return self._instances.get(key)
 
     def adopt(self, other: StatusHub, keys: Iterable[StatusKey]) -> dict[StatusKey, StatusKey]:

@@ -6,7 +6,7 @@ from autopyfactory.config.problems import error
 from autopyfactory.config.queue import SCHEDPLUGIN
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
-from autopyfactory.sched.base import SchedPlugin
+from autopyfactory.sched.base import SCHED, SchedPlugin
 
 
 def build_chain(queue: ConfigSection, factory: ConfigSection, reg: Registry = registry) -> list[SchedPlugin]:
@@ -23,7 +23,7 @@ def build_chain(queue: ConfigSection, factory: ConfigSection, reg: Registry = re
     chain: list[SchedPlugin] = []
     for name in names:
         try:
-            cls = reg.get("sched", name)
+            cls = reg.get(SCHED, name)
         except PluginNotFound as exc:
             raise error(
                 queue.origin_of("schedplugin"),

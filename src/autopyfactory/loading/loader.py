@@ -43,6 +43,7 @@ from autopyfactory.config.sources import read_source, resolve_path
 from autopyfactory.config.unreadable_lines import HINT as UNREADABLE_HINT
 from autopyfactory.config.validate import check_keys, unknown_default_keys, unknown_keys
 from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
+from autopyfactory.plugins.queues_config import CONFIG, QueuesConfigPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
 __all__ = ["KnownKeys", "LoadedConfig", "QueueConfig", "load", "locate_conf"]
@@ -92,7 +93,7 @@ class LoadedConfig:
     auth: dict[str, ConfigSection]
     queues: dict[str, QueueConfig]
     problems: list[ConfigProblem] = field(default_factory=list)
-    queue_plugins: list[object] = field(default_factory=list)
+    queue_plugins: list[QueuesConfigPlugin] = field(default_factory=list)
     # auth.conf / proxy.conf: a broken profile stops only the queues that depend on it
     auth_problems: list[ConfigProblem] = field(default_factory=list)
 
@@ -154,7 +155,9 @@ def _is_verbatim(known: KeySet, key: str) -> bool:
     return k is not None and k.verbatim
 
 
-def _optional_file(factory: ConfigSection, key: Key[str | None], conf_dir: Path, default_name: str) -> str | None:
+def _optional_file(
+    factory: ConfigSection, key: Key[str | None], conf_dir: Path, default_name: str
+) -> str | None:
     value = factory.get(key)
     if value:
         return value
@@ -244,7 +247,7 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     problems.extend(_factory_name_problems(factory, settings, monitors))
 
     queues: dict[str, QueueConfig] = {}
-    plugins: list[object] = []
+    plugins: list[QueuesConfigPlugin] = []
     sections: dict[str, ResolvedSection] = {}
     plugin_names: Sequence[str] = ("File",)
     try:
@@ -253,7 +256,7 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
         pass
     for pname in plugin_names:
         try:
-            cls = reg.get("config", pname)
+            cls = reg.get(CONFIG, pname)
             inst = cls(factory, conf_dir)
             res = inst.load(sections)
             plugins.append(inst)

@@ -5,7 +5,7 @@ monitor can take its name."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from autopyfactory.apfmon.names import NameKind, name_fault, name_fix
 from autopyfactory.config.credentials import ProfileState, credential_problems
@@ -16,42 +16,56 @@ from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.queue import (
+    BATCHSTATUS_PLUGIN,
     BATCHSUBMIT_PLUGIN,
     MONITOR_SECTION,
     QUEUE_KEYS,
     SCHEDPLUGIN,
     WMSSTATUS_PLUGIN,
-    batchstatus_plugin_name,
 )
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.validate import check_keys, lookalike_values, unknown_keys
+from autopyfactory.loading.batchstatus import batchstatus_plugin_name
+from autopyfactory.plugins.base import Category, Plugin
+from autopyfactory.plugins.monitor import MONITOR
+from autopyfactory.plugins.queues_config import CONFIG
 from autopyfactory.plugins.registry import PluginNotFound, Registry
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS, StatusPlugin
+from autopyfactory.plugins.submit import BATCHSUBMIT
+from autopyfactory.sched.base import SCHED
 from autopyfactory.wrapper.command import pilot_command
+
+P = TypeVar("P", bound=Plugin)
 
 
 class KnownKeys:
-    """Every key any plugin declares, per section kind (for 'unknown key' warnings), and every
-    mapping section a status plugin reads."""
+    """Every key any plugin declares, per section kind (for 'unknown key' warnings), every mapping
+    section a status plugin reads and the other sections status plugins know (2.4 shipped them)."""
 
     def __init__(self, reg: Registry) -> None:
         self.queue = KeySet(QUEUE_KEYS)
         self.factory = KeySet(FACTORY_KEYS)
         self.monitor = KeySet([Key("monitorplugin", STR, "Dummy"), Key("monitorURL", STR, "")])
         self.mappings: list[MappingSpec] = []
-        for cat in ("sched", "wmsstatus", "batchstatus"):
-            for cls in reg.all_loadable(cat).values():
-                self.queue.extend(getattr(cls, "keys", ()))
-                self.factory.extend(getattr(cls, "factory_keys", ()))
-                spec = getattr(cls, "mapping", None)
-                if isinstance(spec, MappingSpec):
-                    self.mappings.append(spec)
-        for cls in reg.all_loadable("batchsubmit").values():
+        queue_plugins: list[type[Plugin]] = [
+            *reg.all_loadable(SCHED).values(),
+            *reg.all_loadable(BATCHSUBMIT).values(),
+        ]
+        status_plugins: list[type[StatusPlugin[Any]]] = [
+            *reg.all_loadable(WMSSTATUS).values(),
+            *reg.all_loadable(BATCHSTATUS).values(),
+        ]
+        for status in status_plugins:
+            queue_plugins.append(status)
+            if status.mapping is not None:
+                self.mappings.append(status.mapping)
+        for cls in queue_plugins:
             self.queue.extend(cls.declared_keys())
-            self.factory.extend(getattr(cls, "factory_keys", ()))
-        for cls in reg.all_loadable("config").values():
-            self.factory.extend(getattr(cls, "factory_keys", ()))
-        for cls in reg.all_loadable("monitor").values():
-            self.monitor.extend(getattr(cls, "keys", ()))
+            self.factory.extend(cls.factory_keys)
+        for config_plugin in reg.all_loadable(CONFIG).values():
+            self.factory.extend(config_plugin.factory_keys)
+        for monitor in reg.all_loadable(MONITOR).values():
+            self.monitor.extend(monitor.declared_keys())
 
 
 @dataclass
@@ -82,49 +96,68 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
     out.extend(unknown_keys(s, checks.known.queue))
     out.extend(lookalike_values(s, checks.known.queue))
 
-    def plugin(category: str, name: str, key: str) -> Any:
-        try:
-            return checks.reg.get(category, name)
-        except PluginNotFound as exc:
-            out.append(ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name))
-            return None
-
+    plugins = _QueuePlugins(s, checks.reg, out)
     try:
         wms_name = s.get(WMSSTATUS_PLUGIN)
         submit_name = s.get(BATCHSUBMIT_PLUGIN)
-        status_name = batchstatus_plugin_name(s)
+        status_name = batchstatus_plugin_name(s, checks.reg)
         monitor_names = s.get(MONITOR_SECTION)
     except ConfigError:
         return list(dict.fromkeys(out))  # already reported by check_keys
-    for category, name, key in (
-        ("wmsstatus", wms_name, "wmsstatusplugin"),
-        ("batchstatus", status_name, "batchstatusplugin"),
-        ("batchsubmit", submit_name, "batchsubmitplugin"),
-    ):
-        if not name:
-            continue  # no WMS status plugin: the chain decides without one
-        cls = plugin(category, str(name), key)
-        if cls is None:
-            continue
-        declared = cls.declared_keys() if category == "batchsubmit" else cls.keys
-        out.extend(check_keys(s, declared))
-        out.extend(check_keys(checks.factory, getattr(cls, "factory_keys", ())))
-        spec = getattr(cls, "mapping", None)
-        if isinstance(spec, MappingSpec):
-            out.extend(checks.mapping_problems(spec, f"{category} plugin {name!r}"))
-        references = getattr(cls, "queue_references", None)
-        if references is not None:
-            out.extend(references(s, checks.queues))
-        if category == "batchsubmit":
-            out.extend(cls.notes(s))
-            out.extend(credential_problems(s, cls.credentials(s), checks.profiles))
-    out.extend(_sched_problems(s, checks, plugin))
+    if wms_name:  # None: the chain decides without WMS status
+        wms = plugins.get(WMSSTATUS, wms_name, WMSSTATUS_PLUGIN.name)
+        out.extend(_status_problems(s, checks, wms, f"{WMSSTATUS.name} plugin {wms_name!r}"))
+    if status_name:  # None: the submit plugin is unknown (reported with it)
+        status = plugins.get(BATCHSTATUS, status_name, BATCHSTATUS_PLUGIN.name)
+        out.extend(_status_problems(s, checks, status, f"{BATCHSTATUS.name} plugin {status_name!r}"))
+    submit = plugins.get(BATCHSUBMIT, submit_name, BATCHSUBMIT_PLUGIN.name)
+    if submit is not None:
+        out.extend(_key_problems(s, checks, submit))
+        out.extend(submit.notes(s))
+        out.extend(credential_problems(s, submit.credentials(s), checks.profiles))
+    out.extend(_sched_problems(s, checks, plugins))
     out.extend(_wrapper_problems(s))
     out.extend(_monitor_problems(s, monitor_names, checks.monitors))
     return list(dict.fromkeys(out))
 
 
-def _sched_problems(s: ConfigSection, checks: QueueChecks, plugin: Any) -> list[ConfigProblem]:
+class _QueuePlugins:
+    """The plugin classes a queue names; a name that finds none is an error on the key that names it."""
+
+    def __init__(self, s: ConfigSection, reg: Registry, problems: list[ConfigProblem]) -> None:
+        self.s, self.reg, self.problems = s, reg, problems
+
+    def get(self, category: Category[P], name: str, key: str) -> type[P] | None:
+        try:
+            return self.reg.get(category, name)
+        except PluginNotFound as exc:
+            s = self.s
+            self.problems.append(
+                ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name)
+            )
+            return None
+
+
+def _key_problems(s: ConfigSection, checks: QueueChecks, cls: type[Plugin]) -> list[ConfigProblem]:
+    """Bad values of the keys ``cls`` declares, in the queue and in ``[Factory]``."""
+    return [*check_keys(s, cls.declared_keys()), *check_keys(checks.factory, cls.factory_keys)]
+
+
+def _status_problems(
+    s: ConfigSection, checks: QueueChecks, status: type[StatusPlugin[Any]] | None, label: str
+) -> list[ConfigProblem]:
+    """A status plugin's keys, the mapping section it reads (``label`` names the plugin as the queue
+    does) and what its keys name among the queues."""
+    if status is None:
+        return []
+    out = _key_problems(s, checks, status)
+    if status.mapping is not None:
+        out.extend(checks.mapping_problems(status.mapping, label))
+    out.extend(status.queue_references(s, checks.queues))
+    return out
+
+
+def _sched_problems(s: ConfigSection, checks: QueueChecks, plugins: _QueuePlugins) -> list[ConfigProblem]:
     """Every sched plugin of the chain: each of its keys' values, then the plugin's own checks."""
     try:
         names = s.get(SCHEDPLUGIN)
@@ -144,13 +177,12 @@ def _sched_problems(s: ConfigSection, checks: QueueChecks, plugin: Any) -> list[
         ]
     out: list[ConfigProblem] = []
     for name in names:
-        cls = plugin("sched", name, SCHEDPLUGIN.name)
+        cls = plugins.get(SCHED, name, SCHEDPLUGIN.name)
         if cls is None:
             continue
-        keys = check_keys(s, cls.keys)
-        factory_keys = check_keys(checks.factory, getattr(cls, "factory_keys", ()))
-        out.extend([*keys, *factory_keys])
-        if keys or factory_keys:
+        keys = _key_problems(s, checks, cls)
+        out.extend(keys)
+        if keys:
             continue
         try:
             cls(s, checks.factory)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, update
 
 from autopyfactory.monitor_server.db.schema import job_events, jobs
 from autopyfactory.monitor_server.settings import ExpirySettings
@@ -57,8 +57,8 @@ def _log(conn: Connection, ids: list[int], now: float, state: str | None, text: 
         )
 
 
-def _move(conn: Connection, where: list[object], values: dict[str, object]) -> list[int]:
-    stmt = update(jobs).where(*where).values(**values).returning(jobs.c.id)  # type: ignore[arg-type]
+def _move(conn: Connection, where: list[ColumnElement[bool]], values: dict[str, object]) -> list[int]:
+    stmt = update(jobs).where(*where).values(values).returning(jobs.c.id)
     return [r.id for r in conn.execute(stmt)]
 
 

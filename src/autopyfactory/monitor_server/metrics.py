@@ -51,7 +51,8 @@ class Metrics:
     """The service's Prometheus metrics."""
 
     def __init__(self, engine: Engine) -> None:
-        disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series are noise here
+        # the *_created series are noise here; prometheus_client does not annotate this function
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.registry = CollectorRegistry()
         reg = None if self.multiprocess else self.registry
@@ -94,6 +95,7 @@ class Metrics:
         )
         self.registry.register(PilotCollector(engine))
         if self.multiprocess:
+            # prometheus_client does not annotate MultiProcessCollector's constructor
             MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
 
     def render(self) -> bytes:

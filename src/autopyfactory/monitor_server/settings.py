@@ -71,8 +71,21 @@ class ServerSettings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     expiry: ExpirySettings = field(default_factory=ExpirySettings)
 
-    def with_overrides(self, **kw: object) -> ServerSettings:
-        return replace(self, **{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+    def with_overrides(
+        self,
+        db_url: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        workers: int | None = None,
+    ) -> ServerSettings:
+        """These settings with the values given (the command line's) instead of their own."""
+        return replace(
+            self,
+            db_url=self.db_url if db_url is None else db_url,
+            host=self.host if host is None else host,
+            port=self.port if port is None else port,
+            workers=self.workers if workers is None else workers,
+        )
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

@@ -95,7 +95,9 @@ class StateWriter:
         self._stopped = False
 
     @classmethod
-    def for_engine(cls, engine: Engine, url: str, clock: Clock, **kw: object) -> StateWriter:
+    def for_engine(
+        cls, engine: Engine, url: str, clock: Clock, on_batch: Callable[[int], None] | None = None
+    ) -> StateWriter:
         """SQLite: ``engine`` must be made with ``sqlite_busy_ms=0``. PostgreSQL: asyncio psycopg on ``url``."""
         if is_sqlite(engine):
 
@@ -103,11 +105,11 @@ class StateWriter:
                 with writing(engine) as conn:
                     return apply_updates(conn, updates, now)
 
-            return cls(apply_sqlite, clock, 1, **kw)  # type: ignore[arg-type]
+            return cls(apply_sqlite, clock, 1, on_batch=on_batch)
         from autopyfactory.monitor_server.store.transitions_pg import AsyncPgApplier
 
         pg = AsyncPgApplier(url)
-        return cls(pg.apply, clock, pg.size, on_close=pg.close, spacing=PG_SPACING, **kw)  # type: ignore[arg-type]
+        return cls(pg.apply, clock, pg.size, on_batch=on_batch, on_close=pg.close, spacing=PG_SPACING)
 
     async def submit(self, update: StateUpdate) -> UpdateResult:
         if self._stopped:

@@ -199,15 +199,18 @@ class DeadlineClient(httpx.Client):
         for transport in (self._transport, *self._mounts.values()):
             if isinstance(transport, httpx.HTTPTransport):
                 pool = getattr(transport, "_pool", None)
-                if not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx/httpcore changed
+                if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx changed
                     raise RuntimeError("this httpx/httpcore version cannot take a deadline backend")
-                pool._network_backend = backend  # type: ignore[union-attr]
+                pool._network_backend = backend
 
     def send(self, request: httpx.Request, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
         clock = _Clock(float(request.extensions.get("deadline", self.deadline)))
         with _on(clock):
             response = super().send(request, stream=True, **kwargs)
-        response.stream = _BoundedBody(response.stream, clock, self.max_bytes, str(request.url))  # type: ignore[arg-type]
+        body = response.stream
+        if not isinstance(body, httpx.SyncByteStream):  # pragma: no cover - a sync client's body is sync
+            raise TypeError(f"expected a synchronous response body, got {type(body).__name__}")
+        response.stream = _BoundedBody(body, clock, self.max_bytes, str(request.url))
         if not stream:
             try:
                 response.read()

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Sequence
-from typing import ClassVar
 
-from autopyfactory.config.keys import Key
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.context import FactoryContext
 
 
-class MonitorPlugin(ABC):
-    """One instance per ``monitor.conf`` section. Calls must not block a cycle for long and must
-    not raise for remote failures (the engine also guards every call)."""
-
-    name: ClassVar[str]
-    keys: ClassVar[tuple[Key[object], ...]] = ()
+class MonitorPlugin(Plugin, ABC):
+    """One instance per ``monitor.conf`` section (``keys`` are that section's keys). Calls must not
+    block a cycle for long and must not raise for remote failures (the engine also guards every
+    call)."""
 
     @classmethod
     def instance_key(cls, section: ConfigSection) -> Hashable:
@@ -37,3 +34,6 @@ class MonitorPlugin(ABC):
     def update_label(self, queue: ConfigSection, message: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+MONITOR: Category[MonitorPlugin] = Category("monitor", MonitorPlugin)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 from autopyfactory.config.ini import ResolvedSection
-from autopyfactory.config.keys import Key
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.plugins.base import Category, Plugin
 
 
 @dataclass
@@ -21,12 +20,9 @@ class QueuesResult:
     problems: list[ConfigProblem] = field(default_factory=list)
 
 
-class QueuesConfigPlugin(ABC):
-    """Produces APF queue sections. Results of several plugins are merged in the order named in
-    ``config.queues.plugin``."""
-
-    name: ClassVar[str]
-    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
+class QueuesConfigPlugin(Plugin, ABC):
+    """Produces APF queue sections (it reads ``factory_keys`` from ``[Factory]``). Results of several
+    plugins are merged in the order named in ``config.queues.plugin``."""
 
     def __init__(self, factory: ConfigSection, conf_dir: Path) -> None:
         self.factory = factory
@@ -40,3 +36,6 @@ class QueuesConfigPlugin(ABC):
     def refresh_interval(self) -> float | None:
         """Seconds after which the factory should reload on its own (None: only on SIGHUP)."""
         return None
+
+
+CONFIG: Category[QueuesConfigPlugin] = Category("config", QueuesConfigPlugin)

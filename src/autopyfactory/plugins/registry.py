@@ -16,16 +16,17 @@ from __future__ import annotations
 import difflib
 import threading
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 from autopyfactory.extras import EXTRA_MODULES, MissingExtra, require_extra
+from autopyfactory.plugins.base import Category, Plugin
 
-CATEGORIES = ("config", "wmsstatus", "batchstatus", "sched", "batchsubmit", "monitor", "auth")
+P = TypeVar("P", bound=Plugin)
 
 
 class PluginNotFound(LookupError):
     """No plugin of that name, or it cannot be loaded (``cause`` says why: an import error, an
-    extra to install)."""
+    extra to install, a class that is not a plugin of the category)."""
 
     def __init__(self, category: str, name: str, known: list[str], cause: str = "") -> None:
         self.category, self.name, self.known = category, name, known
@@ -39,66 +40,86 @@ class PluginNotFound(LookupError):
 
 
 class Registry:
-    """Plugin classes by category and name."""
+    """Plugin classes by category and name: entry points, and classes registered in process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._eps: dict[str, dict[str, EntryPoint]] | None = None
-        self._loaded: dict[tuple[str, str], Any] = {}
+        self._eps: dict[str, dict[str, EntryPoint]] = {}
+        self._loaded: dict[tuple[str, str], type[Plugin]] = {}
         self._failed: dict[tuple[str, str], str] = {}
-        self._registered: dict[tuple[str, str], Any] = {}
+        self._registered: dict[tuple[str, str], type[Plugin]] = {}
 
-    def _entry_points(self) -> dict[str, dict[str, EntryPoint]]:
-        if self._eps is None:
-            eps: dict[str, dict[str, EntryPoint]] = {c: {} for c in CATEGORIES}
-            for c in CATEGORIES:
-                for ep in entry_points(group=f"autopyfactory.{c}"):
-                    eps[c].setdefault(ep.name, ep)
-            self._eps = eps
-        return self._eps
-
-    def register(self, category: str, name: str, cls: Any) -> None:
-        """Add a plugin class in-process (tests, embedding)."""
+    def _entry_points(self, category: Category[Any]) -> dict[str, EntryPoint]:
         with self._lock:
-            self._registered[(category, name)] = cls
+            eps = self._eps.get(category.name)
+            if eps is None:
+                eps = {}
+                for ep in entry_points(group=category.group):
+                    eps.setdefault(ep.name, ep)
+                self._eps[category.name] = eps
+            return eps
 
-    def names(self, category: str) -> list[str]:
-        return sorted({*self._entry_points()[category], *(n for c, n in self._registered if c == category)})
+    def register(self, category: Category[P] | str, name: str, cls: type[P]) -> None:
+        """Add a plugin class in process (tests, embedding programs); ``category`` is a category or its
+        name. Raises TypeError when ``cls`` is not a plugin of the category."""
+        cat = Category.named(category) if isinstance(category, str) else category
+        if not cat.admits(cls):
+            raise TypeError(f"{cls!r} is not a {cat.name} plugin (a subclass of {cat.base.__name__})")
+        with self._lock:
+            self._registered[(cat.name, name)] = cls
 
-    def get(self, category: str, name: str, *, usable: bool = True) -> Any:
+    def names(self, category: Category[Any]) -> list[str]:
+        registered = (n for c, n in self._registered if c == category.name)
+        return sorted({*self._entry_points(category), *registered})
+
+    def get(self, category: Category[P], name: str, *, usable: bool = True) -> type[P]:
         """The plugin class; PluginNotFound when there is none or it cannot be loaded. ``usable``:
         its entry point's extras must be installed too (False: the class alone, e.g. for the keys
         it declares)."""
-        key = (category, name)
-        if key in self._registered:
-            return self._registered[key]
-        ep = self._entry_points()[category].get(name)
+        if not isinstance(category, Category):
+            raise TypeError(
+                f"a plugin category is needed (e.g. plugins.submit.BATCHSUBMIT), not {category!r}"
+            )
+        key = (category.name, name)
+        registered = self._registered.get(key)
+        if registered is not None and category.admits(registered):
+            return registered
+        ep = self._entry_points(category).get(name)
         if usable and ep is not None:
             for extra in ep.extras:
                 try:
                     if extra in EXTRA_MODULES:
                         require_extra(extra)
                 except MissingExtra as exc:
-                    raise PluginNotFound(category, name, self.names(category), str(exc)) from None
+                    raise PluginNotFound(category.name, name, self.names(category), str(exc)) from None
         with self._lock:
-            if key in self._loaded:
-                return self._loaded[key]
+            loaded = self._loaded.get(key)
+            if loaded is not None and category.admits(loaded):
+                return loaded
             if key in self._failed:
-                raise PluginNotFound(category, name, self.names(category), self._failed[key])
-            if ep is None:
-                raise PluginNotFound(category, name, self.names(category))
-            try:
-                cls = ep.load()
-            except Exception as exc:  # an optional dependency may be missing
-                self._failed[key] = f"{type(exc).__name__}: {exc}"
-                raise PluginNotFound(category, name, self.names(category), self._failed[key]) from exc
+                raise PluginNotFound(category.name, name, self.names(category), self._failed[key])
+        if ep is None:
+            raise PluginNotFound(category.name, name, self.names(category))
+        try:
+            cls: object = ep.load()
+        except Exception as exc:  # an optional dependency may be missing
+            cause = f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                self._failed[key] = cause
+            raise PluginNotFound(category.name, name, self.names(category), cause) from exc
+        if not category.admits(cls):
+            cause = f"{ep.value} is not a {category.name} plugin (a subclass of {category.base.__name__})"
+            with self._lock:
+                self._failed[key] = cause
+            raise PluginNotFound(category.name, name, self.names(category), cause)
+        with self._lock:
             self._loaded[key] = cls
-            return cls
+        return cls
 
-    def all_loadable(self, category: str) -> dict[str, Any]:
+    def all_loadable(self, category: Category[P]) -> dict[str, type[P]]:
         """Every plugin of ``category`` that imports, whether its extras are installed or not
         (used to know every declared key)."""
-        out: dict[str, Any] = {}
+        out: dict[str, type[P]] = {}
         for n in self.names(category):
             try:
                 out[n] = self.get(category, n, usable=False)

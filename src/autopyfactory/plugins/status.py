@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
-from typing import ClassVar
+from collections.abc import Hashable, Mapping
+from typing import ClassVar, Generic, TypeVar
 
-from autopyfactory.config.keys import Key
 from autopyfactory.config.mapping_spec import MappingSpec
+from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
+from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.context import FactoryContext
 
+View = TypeVar("View", WMSView, BatchView)
 
-class StatusPlugin(ABC):
+
+class StatusPlugin(Plugin, ABC, Generic[View]):
     """A source of status data, shared by every queue whose configuration maps to the same
     :meth:`instance_key` (one PanDA poller per server, one schedd query per schedd, ...).
 
     ``poll`` is called at most once per factory cycle; it does I/O, may raise, and returns a view
-    stamped with the time its data was taken (older than :meth:`maxage` counts as missing)."""
+    stamped with the time its data was taken (older than :meth:`maxage` counts as missing).
+    ``mapping``: the ``mappings.conf`` section it reads and its default content (checked at load)."""
 
-    name: ClassVar[str]
-    keys: ClassVar[tuple[Key[object], ...]] = ()
-    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
     default_maxage: ClassVar[float] = 360.0
-    mapping: ClassVar[MappingSpec | None] = None  # the mappings.conf section it reads, checked at load
+    mapping: ClassVar[MappingSpec | None] = None
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
         """Queues with equal keys share one instance. Default: one instance per factory."""
         return ()
+
+    @classmethod
+    def queue_references(
+        cls, queue: ConfigSection, queues: Mapping[str, ConfigSection]
+    ) -> list[ConfigProblem]:
+        """Problems of what ``queue``'s keys name among the other queues (checked at load)."""
+        return []
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         self.ctx = ctx
@@ -38,19 +46,21 @@ class StatusPlugin(ABC):
     def maxage(self) -> float:
         return self.default_maxage
 
+    @abstractmethod
+    def poll(self) -> View:
+        """This cycle's view of the source (I/O; may raise)."""
+
     def close(self) -> None:
         """Release resources (threads, connections) when no queue uses this instance any more."""
 
 
-class WMSStatusPlugin(StatusPlugin):
+class WMSStatusPlugin(StatusPlugin[WMSView]):
     """A source of WMS status: work waiting per WMS queue, and site status."""
 
-    @abstractmethod
-    def poll(self) -> WMSView: ...
 
-
-class BatchStatusPlugin(StatusPlugin):
+class BatchStatusPlugin(StatusPlugin[BatchView]):
     """A source of batch status: this factory's pilots per APF queue."""
 
-    @abstractmethod
-    def poll(self) -> BatchView: ...
+
+WMSSTATUS: Category[WMSStatusPlugin] = Category("wmsstatus", WMSStatusPlugin)
+BATCHSTATUS: Category[BatchStatusPlugin] = Category("batchstatus", BatchStatusPlugin)

@@ -13,6 +13,7 @@ from autopyfactory.config.keys import BOOL, Key, choice
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.context import FactoryContext
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,14 @@ class RetireKeys:
         return (self.peaceful, self.killorder, self.overlay_peaceful, self.overlay_killorder)
 
 
-class BatchSubmitPlugin(ABC):
-    """One per APF queue. ``submit(n)`` creates n pilots and returns their records."""
+class BatchSubmitPlugin(Plugin, ABC):
+    """One per APF queue. ``submit(n)`` creates n pilots and returns their records.
 
-    name: ClassVar[str]
+    ``batchstatus``: the batch status plugin that counts this plugin's pilots when a queue does not
+    name one (``batchstatusplugin``); None: the status plugin of the submit plugin's own name."""
+
     key_prefix: ClassVar[str] = ""
-    keys: ClassVar[tuple[Key[object], ...]] = ()
-    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
+    batchstatus: ClassVar[str | None] = None
     # True for 2.4's own plugins: retirement follows only the keys 2.4 read (``overlay.peaceful``,
     # ``overlay.killorder``), so a 2.4 configuration never starts removing pilots (docs/htcondor.md)
     retire_keys_24: ClassVar[bool] = False
@@ -74,7 +76,10 @@ class BatchSubmitPlugin(ABC):
         """(peaceful, killorder) for ``queue``: ``overlay.*`` wins over the plain spelling, which a 2.4
         plugin ignores (``retire_keys_24``)."""
         keys = RetireKeys.under(cls.key_prefix)
-        overlay_peaceful, overlay_killorder = queue.get(keys.overlay_peaceful), queue.get(keys.overlay_killorder)
+        overlay_peaceful, overlay_killorder = (
+            queue.get(keys.overlay_peaceful),
+            queue.get(keys.overlay_killorder),
+        )
         if cls.retire_keys_24:
             return (True if overlay_peaceful is None else overlay_peaceful), (overlay_killorder or "newest")
         return (
@@ -138,3 +143,6 @@ class BatchSubmitPlugin(ABC):
 
     def close(self) -> None:
         """The queue is going away (reload or shutdown)."""
+
+
+BATCHSUBMIT: Category[BatchSubmitPlugin] = Category("batchsubmit", BatchSubmitPlugin)

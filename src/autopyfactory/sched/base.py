@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any
 
-from autopyfactory.config.keys import Key
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.decision import SchedResult
 from autopyfactory.model.snapshot import QueueSnapshot
+from autopyfactory.plugins.base import Category, Plugin
 
 
 def py2str(value: Any) -> str:
@@ -27,16 +27,12 @@ def message(name: str, *fields: tuple[str, Any]) -> str:
     return name + ":" + ",".join(f"{k}={py2str(v)}" for k, v in fields)
 
 
-class SchedPlugin(ABC):
+class SchedPlugin(Plugin, ABC):
     """One step of a queue's sched chain.
 
     Subclasses declare the keys they read (``keys`` from the queue section, ``factory_keys`` from
     ``[Factory]``), read them once in ``__init__`` and implement :meth:`calc`, which must be pure:
     its only inputs are the number passed on by the previous step and the queue's snapshot."""
-
-    name: ClassVar[str]
-    keys: ClassVar[tuple[Key[object], ...]] = ()
-    factory_keys: ClassVar[tuple[Key[object], ...]] = ()
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
         """Read configuration; raise ConfigError for a bad value."""
@@ -44,3 +40,6 @@ class SchedPlugin(ABC):
     @abstractmethod
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         """The number to pass on and this step's message (empty message: nothing to report)."""
+
+
+SCHED: Category[SchedPlugin] = Category("sched", SchedPlugin)

@@ -95,7 +95,12 @@ class ProxyKeys:
     @classmethod
     def under(cls, prefix: str) -> ProxyKeys:
         return cls(
-            Key(prefix + "proxy", LIST, (), "auth.conf X509 profiles, first valid one is used (None: no proxy)"),
+            Key(
+                prefix + "proxy",
+                LIST,
+                (),
+                "auth.conf X509 profiles, first valid one is used (None: no proxy)",
+            ),
             Key(prefix + "proxyfile", STR, None, "a fixed x509userproxy path, when no profile is given"),
         )
 
@@ -107,6 +112,7 @@ class CondorBase(BatchSubmitPlugin):
     """Abstract: the flavours add their lines in :meth:`add_lines` and call ``super().add_lines``."""
 
     name: ClassVar[str] = "CondorBase"
+    batchstatus = "Condor"  # every flavour's pilots are counted by the schedd query
     key_prefix = P  # retirement keys are read at the base level, after the renames
     retire_keys_24 = True  # only overlay.peaceful / overlay.killorder, as 2.4's CondorBase read them
     level: ClassVar[Level] = BASE_LEVEL

@@ -46,11 +46,13 @@ def connect_bindings(location: ScheddLocation) -> ScheddLike:
     import htcondor2
 
     location.security.apply()
+    schedd: ScheddLike
     if location.is_local:
-        return htcondor2.Schedd()  # type: ignore[no-any-return]
-    collector = htcondor2.Collector(location.collector)
-    ad = collector.locate(htcondor2.DaemonType.Schedd, location.name)
-    return htcondor2.Schedd(ad)  # type: ignore[no-any-return]
+        schedd = htcondor2.Schedd()
+    else:
+        collector = htcondor2.Collector(location.collector)
+        schedd = htcondor2.Schedd(collector.locate(htcondor2.DaemonType.Schedd, location.name))
+    return schedd
 
 
 class ScheddHandle:

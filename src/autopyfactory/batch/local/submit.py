@@ -26,6 +26,7 @@ class LocalSubmit(BatchSubmitPlugin):
     """Batch submit plugin ``Local``: pilots as processes of this machine, through the Local backend."""
 
     name = "Local"
+    batchstatus = "Local"
     key_prefix = "batchsubmit.local."
     keys = (ENVIRON, GETENV)
     factory_keys = (SLOTS, KILL_GRACE)

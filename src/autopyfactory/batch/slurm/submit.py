@@ -37,6 +37,7 @@ class SlurmSubmit(BatchSubmitPlugin):
     and queue."""
 
     name = "Slurm"
+    batchstatus = "Slurm"
     key_prefix = "batchsubmit.slurm."
     keys = (*ENDPOINT_KEYS, *submit_keys.SUBMIT_KEYS)
     factory_keys = FACTORY_KEYS

@@ -7,8 +7,9 @@ recently refused go first), and the expiry task deletes rows not refused for ``k
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Row, delete, select
 
 from autopyfactory.monitor_server.db.schema import refused_writes
 from autopyfactory.monitor_server.db.upsert import upsert
@@ -51,8 +52,8 @@ def record_refused(conn: Connection, r: RefusedWrite, keep: int = KEEP) -> None:
         conn.execute(delete(refused_writes).where(refused_writes.c.id.in_(stale)))
 
 
-def _refused(row: object) -> RefusedWrite:
-    m = row._mapping  # type: ignore[attr-defined]
+def _refused(row: Row[Any]) -> RefusedWrite:
+    m = row._mapping
     return RefusedWrite(
         m["factory"], m["action"], m["subject"], m["address"], m["status"], m["reason"], m["fix"],
         int(m["count"]), m["first_at"], m["last_at"],

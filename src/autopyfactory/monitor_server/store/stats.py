@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from autopyfactory.monitor_server.db.bucket import bucket_index
 from autopyfactory.monitor_server.db.schema import factories, jobs, labels
@@ -67,9 +68,9 @@ def _window(now: float, hours: float) -> tuple[float, float]:
     return now - width * BUCKETS, width
 
 
-def _series(rows: object, key_index: int = 0) -> dict[int, list[int]]:
+def _series(rows: Iterable[Row[Any]], key_index: int = 0) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(lambda: [0] * BUCKETS)
-    for row in rows:  # type: ignore[attr-defined]
+    for row in rows:
         key, b, n = row[key_index], row[key_index + 1], row[key_index + 2]
         if 0 <= b <= BUCKETS:  # b == BUCKETS: exactly now
             out[key][min(b, BUCKETS - 1)] += n

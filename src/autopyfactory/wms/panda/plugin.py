@@ -60,7 +60,12 @@ class PandaWMSStatus(WMSStatusPlugin):
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
-        return (base_url(_url(queue)), queue.get(panda_keys.API), _sitestatus(queue), auth_of(queue).identity())
+        return (
+            base_url(_url(queue)),
+            queue.get(panda_keys.API),
+            _sitestatus(queue),
+            auth_of(queue).identity(),
+        )
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)

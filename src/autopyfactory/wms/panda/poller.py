@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from autopyfactory.model.wms import SiteInfo
@@ -107,7 +108,7 @@ class PandaPoller:
                     self.limits,
                     self._stop,
                 )
-                self._update(stats=stats, stats_at=t0, stats_error="")
+                self._update(lambda d: replace(d, stats=stats, stats_at=t0, stats_error=""))
             except Exception as exc:
                 self._failed("stats", _describe(exc))
             t0 = time.time()
@@ -118,16 +119,14 @@ class PandaPoller:
                     self.limits,
                     self._stop,
                 )
-                self._update(sites=sites, sites_at=t0, sites_error="")
+                self._update(lambda d: replace(d, sites=sites, sites_at=t0, sites_error=""))
             except Exception as exc:
                 self._failed("sites", _describe(exc))
-        with self._state.lock:
-            d = self._state.data
-            self._state.data = _replace(d, refreshes=d.refreshes + 1)
+        self._update(lambda d: replace(d, refreshes=d.refreshes + 1))
 
-    def _update(self, **changes: object) -> None:
+    def _update(self, change: Callable[[PandaData], PandaData]) -> None:
         with self._state.lock:
-            self._state.data = _replace(self._state.data, **changes)
+            self._state.data = change(self._state.data)
 
     def _failed(self, what: str, message: str) -> None:
         log.error(
@@ -136,14 +135,13 @@ class PandaPoller:
             "job statistics" if what == "stats" else "site status",
             message,
         )
-        self._update(**{f"{what}_error": message})
+        if what == "stats":
+            self._update(lambda d: replace(d, stats_error=message))
+        else:
+            self._update(lambda d: replace(d, sites_error=message))
 
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, UnsafePickle):
         return f"hostile or non-plain pickle refused: {exc}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def _replace(d: PandaData, **changes: object) -> PandaData:
-    return replace(d, **changes)  # type: ignore[arg-type]

@@ -65,9 +65,11 @@ def _check_sizes(data: bytes) -> None:
     try:
         for op, arg, pos in pickletools.genops(data):
             ops += 1
-            if op.name in _MEMO_PUTS and int(arg) > ops:  # picklers number memo entries from 0
+            if not isinstance(arg, int):  # the opcodes checked here carry a number
+                continue
+            if op.name in _MEMO_PUTS and arg > ops:  # picklers number memo entries from 0
                 raise ValueError(f"memo index {arg} at byte {pos} after {ops} opcodes")
-            if op.name == "FRAME" and int(arg) > len(data):
+            if op.name == "FRAME" and arg > len(data):
                 raise ValueError(f"frame of {arg} bytes at byte {pos} in {len(data)} bytes")
     except (ValueError, OverflowError, MemoryError) as exc:
         raise ValueError(f"not a valid pickle: {exc}") from None

@@ -4,6 +4,7 @@ Python puts the stage directory itself first on ``sys.path``; its module names (
 ``options``, ...) must not shadow the standard library, so that entry is replaced by the parent
 directory and the stage is imported as the package ``stage``."""
 
+import importlib
 import os
 import sys
 
@@ -12,7 +13,7 @@ if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _here:
     del sys.path[0]
 sys.path.insert(0, os.path.dirname(_here))
 
-from stage.main import main  # type: ignore[import-not-found]  # noqa: E402
+main = importlib.import_module("stage.main").main  # the stage as the package ``stage``
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
