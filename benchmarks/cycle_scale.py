@@ -20,10 +20,10 @@ import resource
 import time
 from collections import Counter
 
-from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.snapshot import build_snapshot
 from autopyfactory.loading.chain import build_chain
+from autopyfactory.loading.loader import builtin_mappings
 from autopyfactory.model.batch import BatchQueueInfo, BatchView
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
 from autopyfactory.sched.chain import decide
@@ -68,7 +68,7 @@ def main() -> None:
     ]
     activated = {s: rng.randrange(0, 400) for s in sites}
     site_status = {s: STATUSES[rng.randrange(len(STATUSES))] for s in sites}
-    mappings = Mappings.builtin()
+    mappings = builtin_mappings()
     jobstatus2info = mappings.section("CONDORBATCHSTATUS-JOBSTATUS2INFO")
     rss_inputs = peak_rss_mb()
 

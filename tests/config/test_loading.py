@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autopyfactory.config.keys import BOOL, INT, Key
 from autopyfactory.loading.loader import load
+from autopyfactory.wms.panda.plugin import MAPPING as PANDA_MAPPING
 
 BASE_QUEUES = """
 [DEFAULT]
@@ -148,9 +149,7 @@ def test_mappings_file_is_laid_over_the_built_in_ones(conf_tree) -> None:  # typ
     m = load(str(etc)).mappings
     assert m.section("CONDORBATCHSTATUS-JOBSTATUS2INFO")["5"] == "suspended"
     assert m.section("CONDORBATCHSTATUS-JOBSTATUS2INFO")["2"] == "running"
-    assert m.map_counts(
-        "PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO", {"activated": 5, "assigned": 2, "defined": 1}
-    ) == {
+    assert m.map_counts(PANDA_MAPPING, {"activated": 5, "assigned": 2, "defined": 1}) == {
         "ready": 5,
         "notready": 3,
     }

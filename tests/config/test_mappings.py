@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from autopyfactory.config.mapping_spec import MappingSpec, UnmappedStates
-from autopyfactory.config.mappings import Mappings
-from autopyfactory.loading.loader import load
+from autopyfactory.loading.loader import builtin_mappings, load
 from autopyfactory.model.batch import BatchView
 from autopyfactory.plugins.registry import Registry
 from autopyfactory.plugins.status import BatchStatusPlugin
@@ -102,7 +101,7 @@ def test_a_misspelt_section_in_mappings_conf_that_nothing_reads_is_a_warning(con
 
 def test_a_raw_batch_state_that_maps_to_nothing_is_not_counted_as_zero() -> None:
     spec = MappingSpec.batch("CONDORBATCHSTATUS-JOBSTATUS2INFO")
-    m = Mappings.builtin()
+    m = builtin_mappings()
     assert m.map_queues(spec, {"A": {"1": 3, "2": 1}}) == {"A": {"pending": 3, "running": 1}}
     with pytest.raises(UnmappedStates) as exc:
         m.map_queues(spec, {"A": {"1": 3, "9": 2}, "B": {"2": 1}})
@@ -113,11 +112,11 @@ def test_a_raw_batch_state_that_maps_to_nothing_is_not_counted_as_zero() -> None
 
 
 def test_a_wms_state_the_mapping_does_not_know_counts_as_unknown_and_is_logged_once(caplog) -> None:  # type: ignore[no-untyped-def]
-    m = Mappings.builtin()
+    m = builtin_mappings()
     with caplog.at_level(logging.WARNING, logger="autopyfactory.config.mappings"):
         for _ in range(3):
             counts = m.map_counts(
-                "PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO", {"activated": 4, "scouting": 2}
+                MappingSpec.wms("PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO"), {"activated": 4, "scouting": 2}
             )
     assert counts == {"ready": 4, "unknown": 2}
     (rec,) = caplog.records
@@ -125,7 +124,7 @@ def test_a_wms_state_the_mapping_does_not_know_counts_as_unknown_and_is_logged_o
 
 
 def test_the_2_4_tree_mappings_and_the_built_in_ones_pass() -> None:
-    m = Mappings.builtin()
+    m = builtin_mappings()
     from autopyfactory.config.mapping_check import check_mapping
     from autopyfactory.plugins.registry import registry
     from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
@@ -134,3 +133,35 @@ def test_the_2_4_tree_mappings_and_the_built_in_ones_pass() -> None:
         for name, cls in registry.all_loadable(cat).items():
             if cls.mapping is not None:
                 assert check_mapping(cls.mapping, m, name) == []
+
+
+def test_the_built_in_mappings_are_what_the_status_plugins_declare() -> None:
+    m = builtin_mappings()
+    assert sorted(m.sections()) == [
+        "CONDORBATCHSTATUS-GLOBUSSTATUS2INFO",  # 2.4 shipped it; nothing reads it
+        "CONDORBATCHSTATUS-JOBSTATUS2INFO",
+        "CONDOREC2BATCHSTATUS-JOBSTATUS2INFO",  # 2.4 shipped it; nothing reads it
+        "CONDORWMSSTATUS-JOBSTATUS2INFO",
+        "LOCALBATCHSTATUS-STATE2INFO",
+        "NATIVECONDORBATCHSTATUS",  # 2.4 shipped it; nothing reads it
+        "PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO",
+        "SLURMBATCHSTATUS-JOBSTATE2INFO",
+    ]
+    assert m.section("CONDORBATCHSTATUS-JOBSTATUS2INFO")["5"] == "pending"  # held pilots wait (2.4)
+    assert m.section("PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO")["activated"] == "ready"
+    assert m.section("SLURMBATCHSTATUS-JOBSTATE2INFO")["COMPLETING"] == "running"
+    assert {v.origin for s in m.sections() for v in m.values(s).values()} == {"<built-in mappings.conf>"}
+
+
+def test_a_2_4_mappings_conf_overrides_only_what_it_sets_and_is_no_typo(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    etc = tree(
+        conf_tree,
+        "[NATIVECONDORBATCHSTATUS]\n6 = submission_err\n[LOCALBATCHSTATUS-STATE2INFO]\nkilled = running\n",
+    )
+    cfg = load(str(etc))
+    assert [
+        p for p in cfg.problems if p.section in ("NATIVECONDORBATCHSTATUS", "LOCALBATCHSTATUS-STATE2INFO")
+    ] == []
+    local = cfg.mappings.values("LOCALBATCHSTATUS-STATE2INFO")
+    assert local["killed"].raw == "running" and local["killed"].origin.endswith("mappings.conf")
+    assert (local["failed"].raw, local["failed"].origin) == ("done", "<built-in mappings.conf>")

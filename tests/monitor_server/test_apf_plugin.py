@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from autopyfactory.config.factory import FactorySettings
-from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.loader import builtin_mappings
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.monitor.apf import APFMonitor
 from autopyfactory.monitor_server.app import create_app
@@ -38,7 +38,7 @@ def _ctx(tmp_path: Path, fid: str = "apf-test") -> FactoryContext:
         {"factoryId": fid, "factoryAdminEmail": "ops@example.org", "baseLogDirUrl": "http://f.example.org:25880",
          "baseLogDir": str(tmp_path / "logs"), "statedir": str(tmp_path / "state")},
     )  # fmt: skip
-    return FactoryContext(fac, FactorySettings.from_section(fac, tmp_path), Mappings.builtin())
+    return FactoryContext(fac, FactorySettings.from_section(fac, tmp_path), builtin_mappings())
 
 
 def _monitor(tmp_path: Path, url: str, **keys: str) -> APFMonitor:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autopyfactory.config.factory import FactorySettings
-from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.loader import builtin_mappings
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.wms.panda.plugin import PandaWMSStatus
 
@@ -23,7 +23,7 @@ FAST = {
 def context(tmp_path: Path, **factory: str) -> FactoryContext:
     values = {"factoryId": "test", "baseLogDir": str(tmp_path / "logs"), **FAST, **factory}
     sec = ConfigSection.from_dict("Factory", values)
-    return FactoryContext(sec, FactorySettings.from_section(sec, tmp_path), Mappings.builtin())
+    return FactoryContext(sec, FactorySettings.from_section(sec, tmp_path), builtin_mappings())
 
 
 def queue(name: str = "Q", **keys: str) -> ConfigSection:

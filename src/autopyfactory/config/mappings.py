@@ -1,12 +1,12 @@
-"""``mappings.conf``: raw batch/WMS states to APF buckets. 2.4's content is built in; a
-``mappingsConf`` file is laid over it key by key. Every value remembers the file it came from."""
+"""``mappings.conf``: raw batch/WMS states to APF buckets. The built-in content is what the status
+plugins declare (each its own section, 2.4's values for 2.4's sources); a ``mappingsConf`` file is
+laid over it key by key. Every value remembers the file it came from."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Iterable, Mapping
-from importlib.resources import files
 
 from autopyfactory.config.ini import RawDocument, Value
 from autopyfactory.config.mapping_spec import MappingSpec, UnmappedStates
@@ -25,9 +25,18 @@ class Mappings:
         self._lock = threading.Lock()
 
     @classmethod
-    def builtin(cls) -> Mappings:
-        text = files("autopyfactory.config").joinpath("mappings.conf").read_text(encoding="utf-8")
-        return cls.from_texts([(text, BUILTIN)])
+    def built_in(
+        cls, specs: Iterable[MappingSpec], other: Mapping[str, Mapping[str, str]] | None = None
+    ) -> Mappings:
+        """The sections the status plugins declare (``specs``' defaults) and ``other`` sections they
+        ship that nothing reads (2.4's, so overriding them is not a typo); the first declaration of a
+        section wins."""
+        sections: dict[str, dict[str, Value]] = {}
+        declared = [(spec.section, dict(spec.defaults)) for spec in specs]
+        for name, values in [*declared, *(other or {}).items()]:
+            if values and name not in sections:
+                sections[name] = {state: Value(bucket, BUILTIN) for state, bucket in values.items()}
+        return cls(sections)
 
     @classmethod
     def from_texts(cls, texts: Iterable[tuple[str, str]], base: Mappings | None = None) -> Mappings:
@@ -63,9 +72,10 @@ class Mappings:
         seen = dict.fromkeys(v.origin for m in self._sections.values() for v in m.values())
         return ", ".join(seen) or BUILTIN
 
-    def map_counts(self, name: str, raw: Mapping[str, int]) -> dict[str, int]:
+    def map_counts(self, spec: MappingSpec, raw: Mapping[str, int]) -> dict[str, int]:
         """Sum raw state counts into buckets; a state the section does not map is counted as 'unknown'
         (2.4's rule, kept for WMS job counts: an unknown job is not work to serve) and logged once."""
+        name = spec.section
         m = self._sections.get(name, {})
         out: dict[str, int] = {}
         for state, count in raw.items():

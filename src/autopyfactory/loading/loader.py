@@ -46,7 +46,7 @@ from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue
 from autopyfactory.plugins.queues_config import CONFIG, QueuesConfigPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
-__all__ = ["KnownKeys", "LoadedConfig", "QueueConfig", "load", "locate_conf"]
+__all__ = ["KnownKeys", "LoadedConfig", "QueueConfig", "builtin_mappings", "load", "locate_conf"]
 
 CONF_NAME = "autopyfactory.conf"
 
@@ -166,6 +166,11 @@ def _optional_file(
     return None
 
 
+def builtin_mappings(reg: Registry = registry) -> Mappings:
+    """The mappings the status plugins of ``reg`` declare (no ``mappingsConf`` laid over them)."""
+    return KnownKeys(reg).builtin_mappings()
+
+
 def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     """Load and validate everything. Raises ConfigError only when autopyfactory.conf itself cannot be
     read; every other problem is returned in the result."""
@@ -219,7 +224,8 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     def named(key: str) -> tuple[str, str, str]:
         return (factory.origin_of(key), FACTORY_SECTION, key)
 
-    mappings = Mappings.builtin()
+    builtin_mappings = known.builtin_mappings()
+    mappings = builtin_mappings
     monitors: dict[str, ConfigSection] = {}
     auth: dict[str, ConfigSection] = {}
     try:
@@ -243,7 +249,7 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
                     auth.setdefault(k, _to_section(v))
     except ConfigError as exc:
         problems.append(exc.problem)
-    problems.extend(check_mapping_files(mappings, Mappings.builtin(), known.mappings))
+    problems.extend(check_mapping_files(mappings, builtin_mappings, known.mappings))
     problems.extend(_factory_name_problems(factory, settings, monitors))
 
     queues: dict[str, QueueConfig] = {}

@@ -4,6 +4,7 @@ monitor can take its name."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -47,6 +48,7 @@ class KnownKeys:
         self.factory = KeySet(FACTORY_KEYS)
         self.monitor = KeySet([Key("monitorplugin", STR, "Dummy"), Key("monitorURL", STR, "")])
         self.mappings: list[MappingSpec] = []
+        self.unread_mappings: dict[str, Mapping[str, str]] = {}
         queue_plugins: list[type[Plugin]] = [
             *reg.all_loadable(SCHED).values(),
             *reg.all_loadable(BATCHSUBMIT).values(),
@@ -59,6 +61,7 @@ class KnownKeys:
             queue_plugins.append(status)
             if status.mapping is not None:
                 self.mappings.append(status.mapping)
+            self.unread_mappings.update(status.unread_mappings)
         for cls in queue_plugins:
             self.queue.extend(cls.declared_keys())
             self.factory.extend(cls.factory_keys)
@@ -66,6 +69,10 @@ class KnownKeys:
             self.factory.extend(config_plugin.factory_keys)
         for monitor in reg.all_loadable(MONITOR).values():
             self.monitor.extend(monitor.declared_keys())
+
+    def builtin_mappings(self) -> Mappings:
+        """The mappings the status plugins declare: what a ``mappingsConf`` file overrides."""
+        return Mappings.built_in(self.mappings, self.unread_mappings)
 
 
 @dataclass

@@ -23,10 +23,13 @@ class StatusPlugin(Plugin, ABC, Generic[View]):
 
     ``poll`` is called at most once per factory cycle; it does I/O, may raise, and returns a view
     stamped with the time its data was taken (older than :meth:`maxage` counts as missing).
-    ``mapping``: the ``mappings.conf`` section it reads and its default content (checked at load)."""
+    ``mapping``: the ``mappings.conf`` section it reads and its default content (checked at load);
+    ``unread_mappings``: other sections its source's 2.4 version shipped that nothing reads (built
+    in, so a 2.4 ``mappings.conf`` that sets them is not taken for a typo)."""
 
     default_maxage: ClassVar[float] = 360.0
     mapping: ClassVar[MappingSpec | None] = None
+    unread_mappings: ClassVar[Mapping[str, Mapping[str, str]]] = {}
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:

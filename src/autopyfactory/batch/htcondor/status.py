@@ -23,7 +23,54 @@ from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import BatchStatusPlugin
 
-MAPPING = MappingSpec.batch("CONDORBATCHSTATUS-JOBSTATUS2INFO", [str(s) for s in range(8)])
+# HTCondor JobStatus to APF's buckets: 2.4's mappings.conf (plus 7, suspended; mappings.conf may override)
+JOBSTATUS2INFO = {
+    "0": "pending",
+    "1": "pending",
+    "2": "running",
+    "3": "done",
+    "4": "done",
+    "5": "pending",
+    "6": "running",
+    "7": "suspended",
+}
+MAPPING = MappingSpec.batch(
+    "CONDORBATCHSTATUS-JOBSTATUS2INFO", JOBSTATUS2INFO, states=[str(s) for s in range(8)]
+)
+# sections 2.4's mappings.conf shipped for HTCondor that nothing reads (a 2.4 mappings.conf that
+# sets them is not mistaken for a typo)
+UNREAD_24 = {
+    "NATIVECONDORBATCHSTATUS": {
+        "0": "unexpanded",
+        "1": "idle",
+        "2": "running",
+        "3": "removed",
+        "4": "completed",
+        "5": "held",
+        "6": "transferring_output",
+        "7": "suspended",
+    },
+    "CONDORBATCHSTATUS-GLOBUSSTATUS2INFO": {
+        "1": "pending",
+        "2": "running",
+        "4": "done",
+        "8": "done",
+        "16": "suspended",
+        "32": "pending",
+        "64": "pending",
+        "128": "running",
+    },
+    "CONDOREC2BATCHSTATUS-JOBSTATUS2INFO": {
+        "0": "pending",
+        "1": "pending",
+        "2": "running",
+        "3": "done",
+        "4": "done",
+        "5": "pending",
+        "6": "running",
+        "7": "suspended",
+    },
+}
 SLEEP = Key("batchstatus.condor.sleep", NONNEG_FLOAT, 150, "2.4 poll interval; unused (one poll per cycle)")
 MAXAGE = Key("batchstatus.condor.maxage", NONNEG_FLOAT, 360, "schedd data older than this counts as missing")
 HISTORY_WINDOW = Key(
@@ -37,6 +84,7 @@ HISTORY_WINDOW = Key(
 class CondorBatchStatus(BatchStatusPlugin):
     name = "Condor"
     mapping = MAPPING
+    unread_mappings = UNREAD_24
     keys = BATCHSTATUS_LOCATION.all()
     factory_keys = (SLEEP, MAXAGE, HISTORY_WINDOW)
 

@@ -19,7 +19,17 @@ from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import WMSStatusPlugin
 
-MAPPING = "CONDORWMSSTATUS-JOBSTATUS2INFO"
+# HTCondor JobStatus of the VO's jobs to APF's WMS buckets (2.4's; mappings.conf may override)
+JOBSTATUS2INFO = {
+    "0": "ready",
+    "1": "ready",
+    "2": "running",
+    "3": "done",
+    "4": "done",
+    "5": "failed",
+    "6": "running",
+}
+MAPPING = MappingSpec.wms("CONDORWMSSTATUS-JOBSTATUS2INFO", JOBSTATUS2INFO)
 ANY = "ANY"
 SLEEP = Key("wmsstatus.condor.sleep", NONNEG_FLOAT, 150, "2.4 poll interval; unused (one poll per cycle)")
 MAXAGE = Key("wmsstatus.condor.maxage", NONNEG_FLOAT, 360, "schedd data older than this counts as missing")
@@ -58,7 +68,7 @@ class _AllOk(Mapping[str, SiteInfo]):
 
 class CondorWMSStatus(WMSStatusPlugin):
     name = "Condor"
-    mapping = MappingSpec.wms(MAPPING)
+    mapping = MAPPING
     keys = (*WMSSTATUS_LOCATION.all(), QUEUESKEY, CONSTRAINT, PASSWORD_FILE)
     factory_keys = (SLEEP, MAXAGE)
 

@@ -14,7 +14,15 @@ from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import BatchStatusPlugin
 
-MAPPING = MappingSpec.batch("LOCALBATCHSTATUS-STATE2INFO", ["pending", "running", "done", "failed", "killed"])
+# the Local backend's states, as its registry keeps them, to APF's buckets (mappings.conf may override)
+STATE2INFO = {
+    "pending": "pending",
+    "running": "running",
+    "done": "done",
+    "failed": "done",
+    "killed": "done",
+}
+MAPPING = MappingSpec.batch("LOCALBATCHSTATUS-STATE2INFO", STATE2INFO, states=list(STATE2INFO))
 FINISHED_WINDOW = 24 * 3600.0
 
 

@@ -26,8 +26,37 @@ from autopyfactory.plugins.status import BatchStatusPlugin
 
 log = logging.getLogger(__name__)
 
+# Slurm job states to APF's buckets (mappings.conf may override)
+JOBSTATE2INFO = {
+    "PENDING": "pending",
+    "CONFIGURING": "pending",
+    "REQUEUED": "pending",
+    "REQUEUE_HOLD": "pending",
+    "REQUEUE_FED": "pending",
+    "RESV_DEL_HOLD": "pending",
+    "RUNNING": "running",
+    "COMPLETING": "running",
+    "STAGE_OUT": "running",
+    "SIGNALING": "running",
+    "RESIZING": "running",
+    "SUSPENDED": "suspended",
+    "STOPPED": "suspended",
+    "COMPLETED": "done",
+    "FAILED": "done",
+    "CANCELLED": "done",
+    "TIMEOUT": "done",
+    "NODE_FAIL": "done",
+    "OUT_OF_MEMORY": "done",
+    "BOOT_FAIL": "done",
+    "DEADLINE": "done",
+    "PREEMPTED": "done",
+    "SPECIAL_EXIT": "done",
+    "REVOKED": "done",
+}
 MAPPING = MappingSpec.batch(
-    "SLURMBATCHSTATUS-JOBSTATE2INFO", ["PENDING", "RUNNING", "SUSPENDED", *sorted(FINAL_STATES)]
+    "SLURMBATCHSTATUS-JOBSTATE2INFO",
+    JOBSTATE2INFO,
+    states=["PENDING", "RUNNING", "SUSPENDED", *sorted(FINAL_STATES)],
 )
 
 

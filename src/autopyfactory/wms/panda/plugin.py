@@ -21,7 +21,24 @@ from autopyfactory.wms.panda.poller import PandaPoller
 from autopyfactory.wms.panda.sites import SiteStatusReader
 from autopyfactory.wms.panda.stats import StatsReader, base_url
 
-MAPPING = "PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO"
+# PanDA job states to APF's WMS buckets (2.4's; mappings.conf may override)
+JOBSSTATISTICSPERSITE2INFO = {
+    "pending": "notready",
+    "defined": "notready",
+    "assigned": "notready",
+    "waiting": "notready",
+    "throttled": "notready",
+    "activated": "ready",
+    "starting": "running",
+    "sent": "running",
+    "running": "running",
+    "holding": "running",
+    "transferring": "running",
+    "finished": "done",
+    "failed": "failed",
+    "cancelled": "failed",
+}
+MAPPING = MappingSpec.wms("PANDAWMSSTATUS-JOBSSTATISTICSPERSITE2INFO", JOBSSTATISTICSPERSITE2INFO)
 
 
 class NoPandaData(RuntimeError):
@@ -54,7 +71,7 @@ class PandaWMSStatus(WMSStatusPlugin):
     PanDA server."""
 
     name = "Panda"
-    mapping = MappingSpec.wms(MAPPING)
+    mapping = MAPPING
     keys = panda_keys.QUEUE_KEYS
     factory_keys = panda_keys.FACTORY_KEYS
 
