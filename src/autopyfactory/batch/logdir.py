@@ -1,4 +1,5 @@
-"""Where a pilot's logs go: ``baseLogDir/YYYY-MM-DD/<queue>/`` (UTC date), and the matching URL."""
+"""Where a pilot's logs go: ``baseLogDir/YYYY-MM-DD/<queue>/`` (UTC date of the submission), and the
+matching URL under ``baseLogDirUrl``. Every backend uses these (2.4's ``Dir`` and log URL)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ def queue_dirname(apfqname: str) -> str:
     return apfqname.replace("/", "_").replace(":", "_")
 
 
+def pilot_log_location(settings: FactorySettings, apfqname: str, now: float) -> tuple[Path, str]:
+    """(directory, URL) for pilots of ``apfqname`` submitted at ``now``; nothing is created (a dry run
+    shows it too)."""
+    rel = f"{time.strftime('%Y-%m-%d', time.gmtime(now))}/{queue_dirname(apfqname)}"
+    return settings.base_log_dir / rel, f"{settings.base_log_url}/{rel}"
+
+
 def pilot_log_dir(settings: FactorySettings, apfqname: str, now: float | None = None) -> tuple[Path, str]:
-    """(directory, URL) for pilots of ``apfqname`` submitted at ``now``; the directory is created."""
-    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() if now is None else now))
-    rel = f"{day}/{queue_dirname(apfqname)}"
-    path = settings.base_log_dir / rel
+    """:func:`pilot_log_location` with the directory created (``now`` None: the current time)."""
+    path, url = pilot_log_location(settings, apfqname, time.time() if now is None else now)
     path.mkdir(parents=True, exist_ok=True)
-    return path, f"{settings.base_log_url}/{rel}"
+    return path, url

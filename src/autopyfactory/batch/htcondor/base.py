@@ -16,16 +16,18 @@ from autopyfactory.batch.environment import pilot_environment
 from autopyfactory.batch.htcondor import keyspace, pilot_token
 from autopyfactory.batch.htcondor.ce_target import ce_target
 from autopyfactory.batch.htcondor.description import (
+    PILOT_ID,
+    SUBMIT_FILE,
     SubmitDescription,
     classad_string,
     parse_condor_attributes,
 )
 from autopyfactory.batch.htcondor.keyspace import Level
 from autopyfactory.batch.htcondor.location import BATCHSTATUS_LOCATION, ScheddLocation
-from autopyfactory.batch.htcondor.logs import PILOT_ID, SUBMIT_FILE, log_location
 from autopyfactory.batch.htcondor.pilots import live_pilots, remove_jobs
 from autopyfactory.batch.htcondor.quoting import condor_environment
 from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
+from autopyfactory.batch.logdir import pilot_log_dir, pilot_log_location
 from autopyfactory.config.credentials import X509, CredentialRef
 from autopyfactory.config.keys import LIST, STR, Key
 from autopyfactory.config.problems import ConfigError, ConfigProblem
@@ -206,7 +208,7 @@ class CondorBase(BatchSubmitPlugin):
     def describe(self, now: float | None = None) -> SubmitDescription:
         """The submit description of this queue's pilots (without the queue statement)."""
         now = time.time() if now is None else now
-        log_dir, log_url = log_location(self.ctx.settings, self.apfqname, now)
+        log_dir, log_url = pilot_log_location(self.ctx.settings, self.apfqname, now)
         d = SubmitDescription()
         job = JobContext(log_dir, log_url, now)
         self.add_lines(d, job)
@@ -309,8 +311,7 @@ class CondorBase(BatchSubmitPlugin):
     def submit(self, n: int) -> list[PilotRecord]:
         now = time.time()
         desc = self.describe(now)
-        log_dir, log_url = log_location(self.ctx.settings, self.apfqname, now)
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir, log_url = pilot_log_dir(self.ctx.settings, self.apfqname, now)
         (log_dir / SUBMIT_FILE).write_text(desc.render(n), encoding="utf-8")
         sub = desc.to_submit()
         result = self.schedd.call("submit", lambda s: s.submit(sub, count=n))

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+PILOT_ID = "$(Cluster).$(Process)"  # a pilot's job id, as HTCondor expands it in the description
+SUBMIT_FILE = "submit.jdl"  # the description as written into the pilots' log directory (2.4's name)
+
 
 def _norm(key: str) -> str:
     """Submit commands are case-insensitive; ``+X`` and ``MY.X`` name the same job attribute."""

@@ -12,10 +12,9 @@ AGIS generators wrote) was never read by 2.4 and is not read here: check-config 
 from __future__ import annotations
 
 from autopyfactory.batch.htcondor.base import JobContext
-from autopyfactory.batch.htcondor.description import SubmitDescription
+from autopyfactory.batch.htcondor.description import PILOT_ID, SubmitDescription
 from autopyfactory.batch.htcondor.flavours.ce import CondorCE
 from autopyfactory.batch.htcondor.keyspace import Level
-from autopyfactory.batch.htcondor.logs import PILOT_ID
 from autopyfactory.batch.htcondor.quoting import rsl_string
 from autopyfactory.config.keys import STR, Key, choice
 from autopyfactory.config.problems import ConfigError, ConfigProblem
