@@ -43,29 +43,29 @@ log = logging.getLogger(__name__)
 # environment when the pilots are submitted (the factory makes sure HOSTNAME is set)
 FACTORY_JOBID = f"$ENV(HOSTNAME)#{PILOT_ID}"
 
-P = "batchsubmit.condorbase."
+PREFIX = "batchsubmit.condorbase."
 SUBMITARGS = Key(
-    P + "submitargs", STR, "", "2.4 condor_submit words; -remote/-name SCHEDD, -pool HOST[:PORT]"
+    PREFIX + "submitargs", STR, "", "2.4 condor_submit words; -remote/-name SCHEDD, -pool HOST[:PORT]"
 )
-ENVIRON = Key(P + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
+ENVIRON = Key(PREFIX + "environ", STR, "", "extra pilot environment, 'K=V K2=V2'")
 CONDOR_ATTRIBUTES = Key(
-    P + "condor_attributes", STR, "", "extra submit lines 'k=v,k2=v2' (\\, is a literal comma)"
+    PREFIX + "condor_attributes", STR, "", "extra submit lines 'k=v,k2=v2' (\\, is a literal comma)"
 )
-CONDOR_ATTRIBUTE = Key(P + "condor_attributes.", STR, None, "one extra submit line per key", prefix=True)
+CONDOR_ATTRIBUTE = Key(PREFIX + "condor_attributes.", STR, None, "one extra submit line per key", prefix=True)
 PERIODIC_HOLD = Key(
-    P + "periodic_hold",
+    PREFIX + "periodic_hold",
     STR,
     None,
     "opt-in: a periodic_hold expression for every pilot (2.4 wrote none; docs/htcondor.md has one)",
 )
 PERIODIC_REMOVE = Key(
-    P + "periodic_remove",
+    PREFIX + "periodic_remove",
     STR,
     None,
     "opt-in: a periodic_remove expression for every pilot (2.4 wrote none; docs/htcondor.md has one)",
 )
 BASE_LEVEL = Level(
-    P,
+    PREFIX,
     (
         SUBMITARGS,
         ENVIRON,
@@ -115,7 +115,7 @@ class CondorBase(BatchSubmitPlugin):
 
     name: ClassVar[str] = "CondorBase"
     batchstatus = "Condor"  # every flavour's pilots are counted by the schedd query
-    key_prefix = P  # retirement keys are read at the base level, after the renames
+    key_prefix = PREFIX  # retirement keys are read at the base level, after the renames
     retire_keys_24 = True  # only overlay.peaceful / overlay.killorder, as 2.4's CondorBase read them
     level: ClassVar[Level] = BASE_LEVEL
     proxy_keys: ClassVar[ProxyKeys | None] = None  # a flavour that passes an X509 proxy

@@ -23,6 +23,8 @@ MASTER_PROJECTION = ["Name", "Machine", INSTANCE_ATTR, "MyAddress"]
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """One EC2 VM of the pool as its daemons' ads show it."""
+
     instance_id: str
     machine: str
     state: str  # busy | idle | retiring | retired | unknown
@@ -108,6 +110,7 @@ _pool = Pool(_collector_query("startd", SLOT_PROJECTION), _collector_query("mast
 
 
 def pool() -> Pool:
+    """The pool access in use (the bindings, or what a test set with :func:`set_pool`)."""
     return _pool
 
 

@@ -108,6 +108,8 @@ class LocationKeys:
 
 @dataclass(frozen=True, slots=True)
 class CondorArgs:
+    """The schedd (``-name``/``-remote``) and pool (``-pool``) words of 2.4's queryargs/submitargs."""
+
     name: str | None = None
     pool: str | None = None
 

@@ -18,6 +18,7 @@ ORDER_24 = (
 
 
 def ordered(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``env``'s items with 2.4's variables first, in 2.4's order."""
     first = [(k, env[k]) for k in ORDER_24 if k in env]
     return first + [(k, v) for k, v in env.items() if k not in ORDER_24]
 

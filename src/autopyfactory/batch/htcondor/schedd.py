@@ -15,10 +15,12 @@ from autopyfactory.batch.htcondor.location import ScheddLocation
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
+Result = TypeVar("Result")
 
 
 class SubmitResultLike(Protocol):
+    """The part of ``htcondor2.SubmitResult`` the factory reads."""
+
     def cluster(self) -> int: ...
     def first_proc(self) -> int: ...
     def num_procs(self) -> int: ...
@@ -65,7 +67,7 @@ class ScheddHandle:
         self._connector = connector
         self._schedd: ScheddLike | None = None
 
-    def call(self, what: str, fn: Callable[[ScheddLike], T]) -> T:
+    def call(self, what: str, fn: Callable[[ScheddLike], Result]) -> Result:
         with self.lock:
             try:
                 if self._schedd is None:

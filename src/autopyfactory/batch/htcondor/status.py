@@ -82,6 +82,10 @@ HISTORY_WINDOW = Key(
 
 
 class CondorBatchStatus(BatchStatusPlugin):
+    """Batch status plugin ``Condor``: this factory's pilots per queue from one schedd query (and its
+    history for the pilots that ended), mapped through ``CONDORBATCHSTATUS-JOBSTATUS2INFO``. Every
+    HTCondor flavour's pilots are counted here."""
+
     name = "Condor"
     mapping = MAPPING
     unread_mappings = UNREAD_24

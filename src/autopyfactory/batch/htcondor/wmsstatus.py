@@ -67,6 +67,9 @@ class _AllOk(Mapping[str, SiteInfo]):
 
 
 class CondorWMSStatus(WMSStatusPlugin):
+    """WMS status plugin ``Condor``: the VO's idle jobs in a schedd are the work (see the module
+    docstring)."""
+
     name = "Condor"
     mapping = MAPPING
     keys = (*WMSSTATUS_LOCATION.all(), QUEUESKEY, CONSTRAINT, PASSWORD_FILE)

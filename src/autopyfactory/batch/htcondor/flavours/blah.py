@@ -9,6 +9,8 @@ from autopyfactory.batch.htcondor.keyspace import Level
 
 
 class CondorPBS(CondorGrid):
+    """Batch submit plugin ``CondorPBS``: pilots to a local PBS through BLAHP (``grid_resource = pbs``)."""
+
     name = "CondorPBS"
     level = Level("batchsubmit.condorpbs.")
 
@@ -18,6 +20,8 @@ class CondorPBS(CondorGrid):
 
 
 class CondorLSF(CondorGrid):
+    """Batch submit plugin ``CondorLSF``: pilots to a local LSF through BLAHP (``grid_resource = lsf``)."""
+
     name = "CondorLSF"
     level = Level("batchsubmit.condorlsf.")
 

@@ -41,6 +41,9 @@ def _token_profiles(view: ConfigSection) -> tuple[str, ...]:
 
 
 class CondorCE(CondorGrid):
+    """Batch submit plugin ``CondorCE``: the grid universe to a compute element, marked
+    ``+Nonessential`` (2.4's); the base of the HTCondor-CE, ARC, CREAM and GRAM flavours."""
+
     name = "CondorCE"
     level = Level(P, (TOKEN,))
     # the grid type of the flavour's resource when it is fixed ("" when the queue's own

@@ -11,17 +11,20 @@ from autopyfactory.config.problems import error
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import FactoryContext
 
-P = "batchsubmit.condorcream."
-GRIDRESOURCE = Key(P + "gridresource", STR, None, "the whole resource, when webservice is unset")
-WEBSERVICE = Key(P + "webservice", STR, None, "CE host; with port, batch and queue builds the resource")
-PORT = Key(P + "port", INT, 8443, "CREAM port")
-BATCH = Key(P + "batch", STR, "", "the CE's batch system (pbs, lsf, ...)")
-QUEUE = Key(P + "queue", STR, "", "the CE's batch queue")
+PREFIX = "batchsubmit.condorcream."
+GRIDRESOURCE = Key(PREFIX + "gridresource", STR, None, "the whole resource, when webservice is unset")
+WEBSERVICE = Key(PREFIX + "webservice", STR, None, "CE host; with port, batch and queue builds the resource")
+PORT = Key(PREFIX + "port", INT, 8443, "CREAM port")
+BATCH = Key(PREFIX + "batch", STR, "", "the CE's batch system (pbs, lsf, ...)")
+QUEUE = Key(PREFIX + "queue", STR, "", "the CE's batch queue")
 
 
 class CondorCREAM(CondorCE):
+    """Batch submit plugin ``CondorCREAM``: a CREAM CE, from ``webservice`` (with port, batch and
+    queue) or a whole ``gridresource``."""
+
     name = "CondorCREAM"
-    level = Level(P, (GRIDRESOURCE, WEBSERVICE, PORT, BATCH, QUEUE))
+    level = Level(PREFIX, (GRIDRESOURCE, WEBSERVICE, PORT, BATCH, QUEUE))
     fixed_grid_type = "cream"
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:

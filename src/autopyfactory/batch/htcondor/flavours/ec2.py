@@ -21,19 +21,19 @@ from autopyfactory.plugins.context import FactoryContext
 
 log = logging.getLogger(__name__)
 
-P = "batchsubmit.condorec2."
-GRIDRESOURCE = Key(P + "gridresource", STR, None, "EC2 endpoint URL", required=True)
-AMI_ID = Key(P + "ami_id", STR, None, "the VM image", required=True)
-INSTANCE_TYPE = Key(P + "instance_type", STR, None, "e.g. m5.large", required=True)
-ACCESS_KEY_ID = Key(P + "access_key_id", STR, None, "file holding the access key id", required=True)
-SECRET_ACCESS_KEY = Key(P + "secret_access_key", STR, None, "file holding the secret key", required=True)
-SECURITY_GROUPS = Key(P + "security_groups", STR, None, "ec2_security_groups")
-SPOT_PRICE = Key(P + "spot_price", NONNEG_FLOAT, None, "ec2_spot_price (dollars/hour)")
-USER_DATA = Key(P + "user_data", STR, None, "ec2_user_data")
-USER_DATA_FILE = Key(P + "user_data_file", STR, None, "ec2_user_data_file")
-USESSH = Key(P + "usessh", BOOL, False, "retire nodes by 'ssh root@node condor_off' instead of -name")
+PREFIX = "batchsubmit.condorec2."
+GRIDRESOURCE = Key(PREFIX + "gridresource", STR, None, "EC2 endpoint URL", required=True)
+AMI_ID = Key(PREFIX + "ami_id", STR, None, "the VM image", required=True)
+INSTANCE_TYPE = Key(PREFIX + "instance_type", STR, None, "e.g. m5.large", required=True)
+ACCESS_KEY_ID = Key(PREFIX + "access_key_id", STR, None, "file holding the access key id", required=True)
+SECRET_ACCESS_KEY = Key(PREFIX + "secret_access_key", STR, None, "file holding the secret key", required=True)
+SECURITY_GROUPS = Key(PREFIX + "security_groups", STR, None, "ec2_security_groups")
+SPOT_PRICE = Key(PREFIX + "spot_price", NONNEG_FLOAT, None, "ec2_spot_price (dollars/hour)")
+USER_DATA = Key(PREFIX + "user_data", STR, None, "ec2_user_data")
+USER_DATA_FILE = Key(PREFIX + "user_data_file", STR, None, "ec2_user_data_file")
+USESSH = Key(PREFIX + "usessh", BOOL, False, "retire nodes by 'ssh root@node condor_off' instead of -name")
 NODES_PEACEFUL = Key(
-    P + "peaceful",
+    PREFIX + "peaceful",
     BOOL,
     None,
     "True: a negative decision turns off idle, then busy nodes with condor_off -peaceful (2.4); "
@@ -77,9 +77,12 @@ class EC2Settings:
 
 
 class CondorEC2(CondorBase):
+    """Batch submit plugin ``CondorEC2``: pilots as EC2 VMs that join the pool; retirement turns off
+    their startds peacefully (see the module docstring)."""
+
     name = "CondorEC2"
     level = Level(
-        P,
+        PREFIX,
         (
             GRIDRESOURCE, AMI_ID, INSTANCE_TYPE, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SECURITY_GROUPS, SPOT_PRICE,
             USER_DATA, USER_DATA_FILE, USESSH, NODES_PEACEFUL,

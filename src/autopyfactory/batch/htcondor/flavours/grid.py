@@ -10,13 +10,16 @@ from autopyfactory.batch.htcondor.keyspace import Level
 
 log = logging.getLogger(__name__)
 
-P = "batchsubmit.condorgrid."
-PROXY_KEYS = ProxyKeys.under(P)
+PREFIX = "batchsubmit.condorgrid."
+PROXY_KEYS = ProxyKeys.under(PREFIX)
 
 
 class CondorGrid(CondorBase):
+    """Batch submit plugin ``CondorGrid``: the grid universe with the X509 proxy of ``proxy`` (or
+    ``proxyfile``); the base of the CE and BLAHP flavours."""
+
     name = "CondorGrid"
-    level = Level(P, PROXY_KEYS.all())
+    level = Level(PREFIX, PROXY_KEYS.all())
     proxy_keys = PROXY_KEYS
 
     def uses_ce_token(self) -> bool:
@@ -30,6 +33,6 @@ class CondorGrid(CondorBase):
             d.set("x509userproxy", proxy)
         elif not self.uses_ce_token():
             log.warning(
-                "queue=%s: no X509 proxy configured (%sproxy); submitting without one", self.apfqname, P
+                "queue=%s: no X509 proxy configured (%sproxy); submitting without one", self.apfqname, PREFIX
             )
         super().add_lines(d, job)

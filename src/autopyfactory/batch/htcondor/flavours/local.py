@@ -14,10 +14,10 @@ from autopyfactory.config.keys import BOOL, Key
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
-P = "batchsubmit.condorlocal."
-PROXY_KEYS = ProxyKeys.under(P)
+PREFIX = "batchsubmit.condorlocal."
+PROXY_KEYS = ProxyKeys.under(PREFIX)
 PASSPROXY = Key(
-    P + "passproxy",
+    PREFIX + "passproxy",
     BOOL,
     False,
     "opt-in: give the pilots the proxy of batchsubmit.condorlocal.proxy (x509userproxy; 2.4 never did)",
@@ -32,8 +32,11 @@ def _passes(queue: ConfigSection) -> bool:
 
 
 class CondorLocal(CondorBase):
+    """Batch submit plugin ``CondorLocal``: the vanilla universe of the local pool; a proxy only with
+    the opt-in ``passproxy`` (see the module docstring)."""
+
     name = "CondorLocal"
-    level = Level(P, (*PROXY_KEYS.all(), PASSPROXY))
+    level = Level(PREFIX, (*PROXY_KEYS.all(), PASSPROXY))
     proxy_keys = PROXY_KEYS
 
     @classmethod

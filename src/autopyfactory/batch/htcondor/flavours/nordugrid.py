@@ -21,22 +21,28 @@ from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import FactoryContext
 
-P = "batchsubmit.condornordugrid."
-GRIDRESOURCE = Key(P + "gridresource", STR, None, "the ARC CE host", required=True)
+PREFIX = "batchsubmit.condornordugrid."
+GRIDRESOURCE = Key(PREFIX + "gridresource", STR, None, "the ARC CE host", required=True)
 GRIDTYPE = Key(
-    P + "gridtype",
+    PREFIX + "gridtype",
     choice("nordugrid", "arc"),
     "nordugrid",
     "nordugrid (2.4, nordugrid_rsl) or arc (REST, arc_rsl)",
 )
 IGNORED_RSL = Key(
-    P + "nordugridrsl", STR, None, "not read (2.4 did not read it either): use nordugridrsl.nordugridrsl"
+    PREFIX + "nordugridrsl", STR, None, "not read (2.4 did not read it either): use nordugridrsl.nordugridrsl"
 )
-R = "nordugridrsl."
-RSL = Key(R + "nordugridrsl", STR, None, "the whole RSL (then nordugridrsl.<key> items are not used)")
-RSLADD = Key(R + "nordugridrsladd", STR, None, "appended to the RSL")
-ADDENV = Key(R + "addenv.", STR, None, "one more pilot environment variable in the RSL per key", prefix=True)
-RSL_ITEM = Key(R, STR, None, "one '(k = v)' of the RSL per key, in the queue's key order", prefix=True)
+RSL_PREFIX = "nordugridrsl."
+RSL = Key(
+    RSL_PREFIX + "nordugridrsl", STR, None, "the whole RSL (then nordugridrsl.<key> items are not used)"
+)
+RSLADD = Key(RSL_PREFIX + "nordugridrsladd", STR, None, "appended to the RSL")
+ADDENV = Key(
+    RSL_PREFIX + "addenv.", STR, None, "one more pilot environment variable in the RSL per key", prefix=True
+)
+RSL_ITEM = Key(
+    RSL_PREFIX, STR, None, "one '(k = v)' of the RSL per key, in the queue's key order", prefix=True
+)
 ADDENV_PREFIX = "addenv."
 NOT_ITEMS = ("nordugridrsl", "nordugridrsladd")
 
@@ -55,19 +61,23 @@ def build_rsl(queue: ConfigSection) -> str:
     else:
         rsl = "".join(
             f"({k} = {_set(v)})"
-            for k, v in queue.get_prefixed(R).items()
+            for k, v in queue.get_prefixed(RSL_PREFIX).items()
             if k not in NOT_ITEMS and not k.startswith(ADDENV_PREFIX) and _set(v)
         )
     return rsl + _set(queue.raw(RSLADD.name))
 
 
 def addenv(queue: ConfigSection) -> list[tuple[str, str]]:
+    """The ``nordugridrsl.addenv.<VAR>`` values 2.4 added to the RSL's environment block."""
     return [(k, _set(v)) for k, v in queue.get_prefixed(ADDENV.name).items() if _set(v)]
 
 
 class CondorNordugrid(CondorCE):
+    """Batch submit plugin ``CondorNordugrid``: an ARC CE, the RSL and its environment block as 2.4
+    wrote them (see the module docstring)."""
+
     name = "CondorNordugrid"
-    level = Level(P, (GRIDRESOURCE, GRIDTYPE, IGNORED_RSL), (RSL, RSLADD, ADDENV, RSL_ITEM))
+    level = Level(PREFIX, (GRIDRESOURCE, GRIDTYPE, IGNORED_RSL), (RSL, RSLADD, ADDENV, RSL_ITEM))
 
     @classmethod
     def grid_type_of(cls, view: ConfigSection) -> str:
@@ -103,7 +113,7 @@ class CondorNordugrid(CondorCE):
                     "no RSL: as 2.4 did, the submit file has an empty nordugrid_rsl, so the pilots go to "
                     "the CE's default queue without the pilot environment (APFFID, APFCID, GTAG, ...)",
                     None,
-                    f"set {R}queue = <CE queue> (and other {R}<key> items) or {RSL.name}",
+                    f"set {RSL_PREFIX}queue = <CE queue> (and other {RSL_PREFIX}<key> items) or {RSL.name}",
                 )
             )
         return out

@@ -10,14 +10,17 @@ from autopyfactory.config.keys import INT, STR, Key
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import FactoryContext
 
-P = "batchsubmit.condorosgce."
-GRIDRESOURCE = Key(P + "gridresource", STR, None, "the CE host (schedd and collector)", required=True)
-PORT = Key(P + "port", INT, 9619, "the CE's collector port")
+PREFIX = "batchsubmit.condorosgce."
+GRIDRESOURCE = Key(PREFIX + "gridresource", STR, None, "the CE host (schedd and collector)", required=True)
+PORT = Key(PREFIX + "port", INT, 9619, "the CE's collector port")
 
 
 class CondorOSGCE(CondorCE):
+    """Batch submit plugin ``CondorOSGCE``: an HTCondor-CE, reached at ``gridresource`` and ``port``
+    (a port written into ``gridresource`` wins)."""
+
     name = "CondorOSGCE"
-    level = Level(P, (GRIDRESOURCE, PORT))
+    level = Level(PREFIX, (GRIDRESOURCE, PORT))
     fixed_grid_type = "condor"
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:

@@ -17,14 +17,14 @@ from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.context import AuthFailure, FactoryContext
 
-P = "batchsubmit.condorssh."
-BATCH = Key(P + "batch", STR, None, "remote batch system: slurm, pbs, lsf, sge, condor", required=True)
-HOST = Key(P + "host", STR, None, "login host of the remote cluster", required=True)
-PORT = Key(P + "port", INT, 22, "ssh port (informational; BOSCO uses ~/.ssh/config)")
-USER = Key(P + "user", STR, None, "remote account", required=True)
-AUTHPROFILE = Key(P + "authprofile", STR, None, "auth.conf SSH profile with the key pair", required=True)
+PREFIX = "batchsubmit.condorssh."
+BATCH = Key(PREFIX + "batch", STR, None, "remote batch system: slurm, pbs, lsf, sge, condor", required=True)
+HOST = Key(PREFIX + "host", STR, None, "login host of the remote cluster", required=True)
+PORT = Key(PREFIX + "port", INT, 22, "ssh port (informational; BOSCO uses ~/.ssh/config)")
+USER = Key(PREFIX + "user", STR, None, "remote account", required=True)
+AUTHPROFILE = Key(PREFIX + "authprofile", STR, None, "auth.conf SSH profile with the key pair", required=True)
 RGAHPPASS = Key(
-    P + "rgahppass",
+    PREFIX + "rgahppass",
     BOOL,
     False,
     "opt-in: add the profile's passphrase file to grid_resource as --rgahp-pass (2.4 never did)",
@@ -32,8 +32,11 @@ RGAHPPASS = Key(
 
 
 class CondorSSH(CondorBase):
+    """Batch submit plugin ``CondorSSH``: pilots through BOSCO to a remote cluster, with the key pair
+    of an SSH auth profile (see the module docstring)."""
+
     name = "CondorSSH"
-    level = Level(P, (BATCH, HOST, PORT, USER, AUTHPROFILE, RGAHPPASS))
+    level = Level(PREFIX, (BATCH, HOST, PORT, USER, AUTHPROFILE, RGAHPPASS))
 
     @classmethod
     def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
