@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autopyfactory.auth.files import check_private, decode_b64, private_dir, write_atomic
 from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
+from autopyfactory.config.credentials import SSH
 from autopyfactory.config.keys import STR, Key
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
@@ -24,6 +25,7 @@ class GSISSHHandler(AuthHandler):
     """Auth handler ``GSISSH``: the proxy a GSI-SSH profile logs in with."""
 
     name = "GSISSH"
+    provides = SSH
     keys = (PRIVATEKEY, PRIVATEKEYFILE)
 
     @classmethod

@@ -6,6 +6,7 @@ from abc import ABC
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from autopyfactory.auth.clock import SYSTEM_CLOCK, Clock
 from autopyfactory.auth.credential_status import CredentialStatus
@@ -33,7 +34,11 @@ class AuthEnv:
 class AuthHandler(Plugin, ABC):
     """One credential profile (``keys``: its keys besides ``plugin`` and ``authbasedir``). Lookups
     raise :class:`AuthFailure` with the reason; ``check`` is the periodic work (renewal,
-    validation), run by the manager's thread every :meth:`interval` seconds."""
+    validation), run by the manager's thread every :meth:`interval` seconds. ``provides``: the
+    kind of credential it hands out (``config.credentials.X509``, ``SSH``, ``TOKEN``), what
+    check-config matches against the profiles a queue names."""
+
+    provides: ClassVar[str | None] = None
 
     @classmethod
     def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:

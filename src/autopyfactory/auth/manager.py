@@ -76,9 +76,9 @@ class AuthManager:
         self.reconfigure(sections)
 
     @classmethod
-    def from_config(cls, cfg: LoadedConfig, ctx: FactoryContext) -> AuthManager:
-        """The factory's manager; a tool's context (``ctx.read_only``) gets one that sends no alert
-        and writes no state file."""
+    def from_config(cls, cfg: LoadedConfig, ctx: FactoryContext, reg: Registry = registry) -> AuthManager:
+        """The factory's manager, with the handlers of ``reg`` (the factory's registry); a tool's
+        context (``ctx.read_only``) gets one that sends no alert and writes no state file."""
         f = cfg.factory
         legacy = AUTH_ENABLED.name not in f and PROXY_ENABLED.name in f
         enabled = f.get(PROXY_ENABLED) if legacy else f.get(AUTH_ENABLED)
@@ -98,6 +98,7 @@ class AuthManager:
             ctx.settings.state_dir / "auth",
             sleep,
             enabled,
+            reg,
             alerter=alerter,
             write_state_file=live,
         )

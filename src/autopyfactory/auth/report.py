@@ -21,7 +21,6 @@ from autopyfactory.auth.profiles import check_profile
 from autopyfactory.auth.proxyinfo import inspect
 from autopyfactory.auth.state_file import AuthState, read_state
 from autopyfactory.auth.token_spec import TokenSpec
-from autopyfactory.config.credentials import KIND_OF_PLUGIN
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.registry import Registry
@@ -163,7 +162,7 @@ def build_report(
     out: list[ProfileView] = []
     for name, section in sections.items():
         checked = check_profile(section, reg)
-        kind = KIND_OF_PLUGIN.get(checked.plugin, "?")
+        kind = (checked.cls.provides if checked.cls is not None else None) or "?"
         pv = ProfileView(name, checked.plugin, kind, section.origin)
         pv.problems = [str(p) for p in checked.problems if p.level == "error"]
         recorded = list(state.profiles[name].credentials) if state and name in state.profiles else []

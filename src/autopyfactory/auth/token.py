@@ -56,6 +56,7 @@ class TokenCredential:
 
 class TokenHandler(AuthHandler):
     name = "Token"
+    provides = TOKEN
     keys = K.TOKEN_KEYS
 
     @classmethod

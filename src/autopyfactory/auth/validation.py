@@ -51,7 +51,13 @@ def check_profiles(
     problems.extend(cross)
     broken = {p.section for p in cross}
     states = {
-        name: ProfileState(name, c.plugin, sections[name].origin, c.ok and name not in broken)
+        name: ProfileState(
+            name,
+            c.plugin,
+            sections[name].origin,
+            c.ok and name not in broken,
+            c.cls.provides if c.cls is not None else None,
+        )
         for name, c in checked.items()
     }
     # files a profile reads (a token client's secret): shown, but they are the machine's state, not

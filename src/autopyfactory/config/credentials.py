@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
-X509 = "x509"
+X509 = "x509"  # kinds of credential an auth handler hands out (AuthHandler.provides)
 SSH = "ssh"
 TOKEN = "token"
-KIND_OF_PLUGIN = {"X509": X509, "SSH": SSH, "GSISSH": SSH, "Token": TOKEN}
 WHAT = {X509: "an X509 proxy", SSH: "an SSH key pair", TOKEN: "a bearer token"}
 
 
@@ -42,10 +41,7 @@ class ProfileState:
     plugin: str
     origin: str
     usable: bool  # no configuration error
-
-    @property
-    def kind(self) -> str | None:
-        return KIND_OF_PLUGIN.get(self.plugin)
+    kind: str | None = None  # the credential its handler hands out (None: unknown plugin, or none)
 
 
 def _why_not(name: str, kind: str, profiles: Mapping[str, ProfileState]) -> str | None:

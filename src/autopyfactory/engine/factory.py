@@ -196,7 +196,7 @@ class Factory:
         """The plugin context of ``cfg``, its auth manager running ``profiles``."""
         assert cfg.settings is not None
         ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
-        ctx.auth = _auth_manager(replace(cfg, auth=dict(profiles)), ctx)
+        ctx.auth = _auth_manager(replace(cfg, auth=dict(profiles)), ctx, self.reg)
         _call(ctx.auth, "set_monitor_notice", self._monitor_notice)  # credential alerts on queue labels
         return ctx
 
@@ -471,14 +471,14 @@ def _lock(settings: FactorySettings) -> object:
         ) from None
 
 
-def _auth_manager(cfg: LoadedConfig, ctx: FactoryContext) -> AuthLookup | None:
+def _auth_manager(cfg: LoadedConfig, ctx: FactoryContext, reg: Registry) -> AuthLookup | None:
     """The auth manager (``autopyfactory.auth.manager.AuthManager.from_config``), when installed."""
     try:
         module = importlib.import_module("autopyfactory.auth.manager")
     except ImportError:
         return None
     try:
-        manager: AuthLookup = module.AuthManager.from_config(cfg, ctx)
+        manager: AuthLookup = module.AuthManager.from_config(cfg, ctx, reg)
         return manager
     except Exception:
         log.exception("auth manager could not start; queues needing credentials will fail to submit")
