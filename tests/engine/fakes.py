@@ -115,7 +115,7 @@ class FakeBatch(BatchStatusPlugin):
         return BatchView("FakeBatch", ts, {q: BatchQueueInfo(pending=p) for q, p in WORLD.pending.items()})
 
 
-MAPPED = MappingSpec.batch("FAKEBATCH-STATE2INFO", ("I", "R"))
+MAPPED = MappingSpec.batch("FAKEBATCH-STATE2INFO", states=("I", "R"))
 
 
 class FakeMappedBatch(BatchStatusPlugin):

@@ -45,7 +45,7 @@ JOBS: list[ToyJob] = []  # the toy batch system
 # the toy's states to APF's buckets: the backend's own mapping, declared by its status plugin
 TOY_MAPPING = MappingSpec.batch(
     "TOYBATCHSTATUS-STATE2INFO",
-    {"queued": "pending", "busy": "running", "finished": "done", "cancelled": "done"},
+    defaults={"queued": "pending", "busy": "running", "finished": "done", "cancelled": "done"},
     states=["queued", "busy", "finished", "cancelled"],
 )
 PARTITION = Key("batchsubmit.toy.partition", STR, "default", "where the toy runs its pilots")

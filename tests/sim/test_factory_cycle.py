@@ -11,8 +11,9 @@ from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
-from autopyfactory.plugins.status import BatchStatusPlugin, WMSStatusPlugin
-from autopyfactory.plugins.submit import BatchSubmitPlugin
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS, BatchStatusPlugin, WMSStatusPlugin
+from autopyfactory.plugins.submit import BATCHSUBMIT, BatchSubmitPlugin
+from autopyfactory.sched.base import SCHED
 from autopyfactory.sim.factory_cycle import FactoryCycle
 from autopyfactory.sim.plugins.registry import SIMULATED, simulation_registry
 from autopyfactory.sim.queues import load_for_world, queue_names, write_generated
@@ -35,11 +36,11 @@ def cycle(tmp: Path, w: World, chain: str, **keys: str) -> FactoryCycle:
 def test_simulated_plugins_are_registry_plugins(tmp_path: Path) -> None:
     w = world(tmp_path)
     reg = simulation_registry(w)
-    assert issubclass(reg.get("wmsstatus", SIMULATED), WMSStatusPlugin)
-    assert issubclass(reg.get("batchstatus", SIMULATED), BatchStatusPlugin)
-    assert issubclass(reg.get("batchsubmit", SIMULATED), BatchSubmitPlugin)
-    assert SIMULATED in reg.names("batchsubmit") and "Local" in reg.names("batchsubmit")
-    assert reg.get("sched", "leadtime").name == "leadtime"  # everything else comes from entry points
+    assert issubclass(reg.get(WMSSTATUS, SIMULATED), WMSStatusPlugin)
+    assert issubclass(reg.get(BATCHSTATUS, SIMULATED), BatchStatusPlugin)
+    assert issubclass(reg.get(BATCHSUBMIT, SIMULATED), BatchSubmitPlugin)
+    assert SIMULATED in reg.names(BATCHSUBMIT) and "Local" in reg.names(BATCHSUBMIT)
+    assert reg.get(SCHED, "leadtime").name == "leadtime"  # everything else comes from entry points
 
 
 def test_generated_queues_one_per_site_and_wms_queue(tmp_path: Path) -> None:
@@ -56,7 +57,7 @@ def test_generated_queues_one_per_site_and_wms_queue(tmp_path: Path) -> None:
 
 def test_unknown_site_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
     w = world(tmp_path)
-    cls = simulation_registry(w).get("batchsubmit", SIMULATED)
+    cls = simulation_registry(w).get(BATCHSUBMIT, SIMULATED)
     q = ConfigSection.from_dict(
         "Q", {"batchsubmit.simulated.site": "CE_NOPE", "wmsqueue": "PANDA_A"}, "queues.conf"
     )

@@ -31,7 +31,7 @@ class MappingSpec:
 
     @classmethod
     def batch(
-        cls, section: str, defaults: Mapping[str, str] | None = None, states: Sequence[str] = ()
+        cls, section: str, *, defaults: Mapping[str, str] | None = None, states: Sequence[str] = ()
     ) -> MappingSpec:
         """Pilot counts: a pilot counted nowhere makes MaxPending/MaxToRun/Ready submit too many."""
         return cls(
@@ -40,7 +40,7 @@ class MappingSpec:
 
     @classmethod
     def wms(
-        cls, section: str, defaults: Mapping[str, str] | None = None, states: Sequence[str] = ()
+        cls, section: str, *, defaults: Mapping[str, str] | None = None, states: Sequence[str] = ()
     ) -> MappingSpec:
         """Job counts of the WMS: ``ready`` is what the queue serves."""
         return cls(section, WMS_ATTRIBUTES, ("ready",), tuple(states), "wms", _pairs(defaults))

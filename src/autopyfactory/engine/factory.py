@@ -403,7 +403,7 @@ class Factory:
         for rt in stale:
             rt.wms_key = moved.get(rt.wms_key, rt.wms_key) if rt.wms_key is not None else None
             rt.batch_key = moved.get(rt.batch_key, rt.batch_key)
-            names = rt.section.get(MONITOR_SECTION) or ()
+            names = rt.section.get(MONITOR_SECTION)
             rt.monitors = [m for m in (self._monitor_for(n) for n in names) if m is not None]
             self._built_with[rt.name].auth = self.ctx.auth  # the old manager stops below
         self._close_all(_queue_closers(closing), CLOSE_WAIT)

@@ -42,10 +42,10 @@ class COBalD(SchedPlugin):
     keys = (LOW, HIGH, RATE, MINIMUM)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.low: float = queue.get(LOW)
-        self.high: float = queue.get(HIGH)
-        self.step: float = float(queue.get(RATE)) * float(queue.get(SLEEP))
-        self.minimum: int = queue.get(MINIMUM)
+        self.low = queue.get(LOW)
+        self.high = queue.get(HIGH)
+        self.step = queue.get(RATE) * queue.get(SLEEP)
+        self.minimum = queue.get(MINIMUM)
 
     @staticmethod
     def busy(snap: QueueSnapshot) -> int:

@@ -54,14 +54,14 @@ class GlideinWMS(SchedPlugin):
     keys = (MAX_IDLE, RESERVE, MAX_VMS_IDLE, CURB_VMS_IDLE, MAX_RUNNING, RELATIVE, ATTENUATION, PER_CYCLE)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.max_idle: int = queue.get(MAX_IDLE)
-        self.reserve: int = queue.get(RESERVE)
-        self.max_vms_idle: int = queue.get(MAX_VMS_IDLE)
-        self.curb_vms_idle: int = queue.get(CURB_VMS_IDLE)
-        self.max_running: int = queue.get(MAX_RUNNING)
-        self.relative: float = queue.get(RELATIVE)
-        self.attenuation: float = max(1.0, float(queue.get(ATTENUATION)))
-        self.per_cycle: int = queue.get(PER_CYCLE)
+        self.max_idle = queue.get(MAX_IDLE)
+        self.reserve = queue.get(RESERVE)
+        self.max_vms_idle = queue.get(MAX_VMS_IDLE)
+        self.curb_vms_idle = queue.get(CURB_VMS_IDLE)
+        self.max_running = queue.get(MAX_RUNNING)
+        self.relative = queue.get(RELATIVE)
+        self.attenuation = max(1.0, queue.get(ATTENUATION))
+        self.per_cycle = queue.get(PER_CYCLE)
 
     @staticmethod
     def idle_slots(snap: QueueSnapshot) -> int:

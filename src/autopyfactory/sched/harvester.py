@@ -47,14 +47,14 @@ class Harvester(SchedPlugin):
     keys = (FACTOR, QUEUE_LIMIT, RATIO, RATIO_MIN, MAX_WORKERS, PER_CYCLE, SUBMITTER_MAX, NO_PILOTS_IDLE)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.factor: float = queue.get(FACTOR)
-        self.queue_limit: int = queue.get(QUEUE_LIMIT)
-        self.ratio: int | None = queue.get(RATIO)
-        self.ratio_min: int = queue.get(RATIO_MIN)
-        self.max_workers: int = queue.get(MAX_WORKERS)
-        self.per_cycle: int = queue.get(PER_CYCLE)
-        self.submitter_max: int = queue.get(SUBMITTER_MAX)
-        self.no_pilots_idle: bool = queue.get(NO_PILOTS_IDLE)
+        self.factor = queue.get(FACTOR)
+        self.queue_limit = queue.get(QUEUE_LIMIT)
+        self.ratio = queue.get(RATIO)
+        self.ratio_min = queue.get(RATIO_MIN)
+        self.max_workers = queue.get(MAX_WORKERS)
+        self.per_cycle = queue.get(PER_CYCLE)
+        self.submitter_max = queue.get(SUBMITTER_MAX)
+        self.no_pilots_idle = queue.get(NO_PILOTS_IDLE)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None or snap.site is None:

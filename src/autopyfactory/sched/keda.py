@@ -32,8 +32,8 @@ class KEDA(SchedPlugin):
     keys = (MAX_REPLICAS, TARGET)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.max_replicas: int = queue.get(MAX_REPLICAS)
-        self.target: float = max(float(queue.get(TARGET)), 1e-9)
+        self.max_replicas = queue.get(MAX_REPLICAS)
+        self.target = max(queue.get(TARGET), 1e-9)
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
         if snap.wms is None or snap.batch is None:

@@ -101,14 +101,14 @@ class LeadTime(SchedPlugin):
     keys = (WMSLAG, EMPTY_WALLCLOCK, DIED_WALLCLOCK, WINDOW, MAX_HORIZON, FORECAST, INITIAL)
 
     def __init__(self, queue: ConfigSection, factory: ConfigSection) -> None:
-        self.cycle = float(queue.get(SLEEP))
-        self.wmslag: float = queue.get(WMSLAG)
-        self.empty_wc: float = queue.get(EMPTY_WALLCLOCK)
-        self.died_wc: float = queue.get(DIED_WALLCLOCK)
+        self.cycle = queue.get(SLEEP)
+        self.wmslag = queue.get(WMSLAG)
+        self.empty_wc = queue.get(EMPTY_WALLCLOCK)
+        self.died_wc = queue.get(DIED_WALLCLOCK)
         self.window: float = max(queue.get(WINDOW), 2 * self.empty_wc)
-        self.max_horizon: float = queue.get(MAX_HORIZON)
-        self.initial: float = queue.get(INITIAL)
-        self.forecast: bool = queue.get(FORECAST)
+        self.max_horizon = queue.get(MAX_HORIZON)
+        self.initial = queue.get(INITIAL)
+        self.forecast = queue.get(FORECAST)
 
     def _fate(self, p: PilotTimes, now: float) -> str:
         return fate(p, now, self.empty_wc, self.died_wc)

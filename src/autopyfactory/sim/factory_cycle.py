@@ -15,6 +15,7 @@ import logging
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import (
@@ -24,20 +25,21 @@ from autopyfactory.config.queue import (
     WMSQUEUE,
     WMSSTATUS_MAXAGE,
     WMSSTATUS_PLUGIN,
-    batchstatus_plugin_name,
 )
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.snapshot import build_snapshot
+from autopyfactory.loading.batchstatus import counting_plugin
 from autopyfactory.loading.chain import build_chain
 from autopyfactory.loading.loader import LoadedConfig
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import WMSView
+from autopyfactory.plugins.base import Category
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.registry import PluginNotFound, Registry
-from autopyfactory.plugins.status import StatusPlugin
-from autopyfactory.plugins.submit import BatchSubmitPlugin
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS, StatusPlugin
+from autopyfactory.plugins.submit import BATCHSUBMIT, BatchSubmitPlugin
 from autopyfactory.sched.base import SchedPlugin
 from autopyfactory.sched.chain import decide
 from autopyfactory.sim.history_keeper import HistoryKeeper, Shared
@@ -45,6 +47,7 @@ from autopyfactory.sim.history_keeper import HistoryKeeper, Shared
 log = logging.getLogger("autopyfactory.sim.cycle")
 
 StatusKey = tuple[str, str, Hashable]
+S = TypeVar("S", bound=StatusPlugin[Any])
 
 
 @dataclass
@@ -87,7 +90,7 @@ class FactoryCycle:
         self.ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
         self.reg = reg
         self.history = history if history is not None else HistoryKeeper()
-        self.status: dict[StatusKey, StatusPlugin] = {}
+        self.status: dict[StatusKey, StatusPlugin[Any]] = {}
         self.queues: dict[str, SimQueue] = {}
         self.not_started: dict[str, str] = {}
         self.outcomes: list[QueueOutcome] = []  # the last cycle's
@@ -106,13 +109,15 @@ class FactoryCycle:
         for name, why in self.not_started.items():
             log.warning("queue=%s not started: %s", name, why)
 
-    def _instance(self, category: str, name: str, queue: ConfigSection) -> tuple[StatusKey, StatusPlugin]:
+    def _instance(self, category: Category[S], name: str, queue: ConfigSection) -> tuple[StatusKey, S]:
         cls = self.reg.get(category, name)
-        key: StatusKey = (category, name, cls.instance_key(queue))
+        key: StatusKey = (category.name, name, cls.instance_key(queue))
         inst = self.status.get(key)
-        if inst is None:
-            inst = self.status[key] = cls(self.ctx, queue)
-        return key, inst
+        if inst is not None and category.holds(inst):
+            return key, inst
+        made = cls(self.ctx, queue)
+        self.status[key] = made
+        return key, made
 
     def _build(self, s: ConfigSection) -> SimQueue:
         chain = build_chain(s, self.ctx.factory, self.reg)
@@ -120,10 +125,11 @@ class FactoryCycle:
         wms_maxage = None
         wms_name = s.get(WMSSTATUS_PLUGIN)
         if wms_name:
-            wms_key, wms_inst = self._instance("wmsstatus", str(wms_name), s)
+            wms_key, wms_inst = self._instance(WMSSTATUS, wms_name, s)
             wms_maxage = wms_inst.maxage()
-        batch_key, batch_inst = self._instance("batchstatus", batchstatus_plugin_name(s), s)
-        submitter = self.reg.get("batchsubmit", str(s.get(BATCHSUBMIT_PLUGIN)))(self.ctx, s)
+        submit_cls = self.reg.get(BATCHSUBMIT, s.get(BATCHSUBMIT_PLUGIN))
+        batch_key, batch_inst = self._instance(BATCHSTATUS, counting_plugin(s, submit_cls), s)
+        submitter = submit_cls(self.ctx, s)
         return SimQueue(
             name=s.name,
             wmsqueue=s.get(WMSQUEUE) or s.name,
@@ -134,7 +140,7 @@ class FactoryCycle:
             wms_maxage=s.get(WMSSTATUS_MAXAGE) or wms_maxage or 360.0,
             batch_maxage=s.get(BATCHSTATUS_MAXAGE) or batch_inst.maxage(),
             submitter=submitter,
-            sleep=float(s.get(SLEEP)),
+            sleep=s.get(SLEEP),
         )
 
     # -- the cycle -------------------------------------------------------------------------------
@@ -157,7 +163,7 @@ class FactoryCycle:
         errors: dict[StatusKey, str] = {}
         for key in {k for q in due for k in (q.wms_key, q.batch_key) if k is not None}:
             try:
-                views[key] = self.status[key].poll()  # type: ignore[attr-defined]
+                views[key] = self.status[key].poll()
             except Exception as exc:
                 views[key] = None
                 errors[key] = f"{type(exc).__name__}: {exc}"

@@ -127,7 +127,18 @@ SITE_PARSERS: dict[str, Callable[[object], Any]] = {
     "walltime": _positive_duration,
 }
 WMSQUEUE_PARSERS: dict[str, Callable[[object], Any]] = {"status": _choice(*WMS_STATUSES)}
-_MISSING = object()
+
+
+def _as_is(value: object) -> object:
+    """The value as TOML gave it (checked by the caller)."""
+    return value
+
+
+class _Missing:
+    """No default: the key is required."""
+
+
+_MISSING = _Missing()
 
 
 class _Table:
@@ -145,12 +156,14 @@ class _Table:
     def has(self, k: str) -> bool:
         return k in self.data
 
-    def take(self, k: str, parse: Callable[[object], T], default: Any = _MISSING, hint: str = "") -> T:
+    def take(
+        self, k: str, parse: Callable[[object], T], default: T | _Missing = _MISSING, hint: str = ""
+    ) -> T:
         self.used.add(k)
         if k not in self.data:
-            if default is _MISSING:
+            if isinstance(default, _Missing):
                 raise ScenarioError(self.path, self.key(k), "is required", hint)
-            return default  # type: ignore[no-any-return]
+            return default
         raw = self.data[k]
         try:
             return parse(raw)
@@ -334,7 +347,8 @@ def _jobs(
                 p, "jobs.trace", f"no such file {str(trace)!r}", "relative to the scenario file"
             )
     streams: list[StreamSpec] = []
-    raw = t.take("stream", lambda v: v, [])
+    no_streams: object = []
+    raw = t.take("stream", _as_is, no_streams)
     if not isinstance(raw, list):
         raise ScenarioError(p, "jobs.stream", "expected [[jobs.stream]] tables")
     for i, data in enumerate(raw):

@@ -16,7 +16,7 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from autopyfactory.model.batch import FinishedPilot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo
@@ -81,14 +81,15 @@ class World:
         self.timeline = Timeline()
         self.sample_every = sample_every or min(sim.cycle, 600.0)
         self.jobs_done = 0
-        self._handlers: list[Callable[[object], None]] = [
-            self._on_ready,  # type: ignore[list-item]
-            self._on_getjob,  # type: ignore[list-item]
-            self._on_jobend,  # type: ignore[list-item]
-            self._on_die,  # type: ignore[list-item]
-            self._on_expire,  # type: ignore[list-item]
+        # handlers by event kind; each event's object is what its kind carries (a pilot, an event, None)
+        self._handlers: list[Callable[[Any], None]] = [
+            self._on_ready,
+            self._on_getjob,
+            self._on_jobend,
+            self._on_die,
+            self._on_expire,
             self._on_refresh,
-            self._on_event,  # type: ignore[list-item]
+            self._on_event,
             self._on_sample,
         ]
         self._push(0.0, REFRESH, None)

@@ -35,7 +35,7 @@ JOBSTATUS2INFO = {
     "7": "suspended",
 }
 MAPPING = MappingSpec.batch(
-    "CONDORBATCHSTATUS-JOBSTATUS2INFO", JOBSTATUS2INFO, states=[str(s) for s in range(8)]
+    "CONDORBATCHSTATUS-JOBSTATUS2INFO", defaults=JOBSTATUS2INFO, states=[str(s) for s in range(8)]
 )
 # sections 2.4's mappings.conf shipped for HTCondor that nothing reads (a 2.4 mappings.conf that
 # sets them is not mistaken for a typo)

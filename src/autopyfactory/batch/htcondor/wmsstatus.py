@@ -29,7 +29,7 @@ JOBSTATUS2INFO = {
     "5": "failed",
     "6": "running",
 }
-MAPPING = MappingSpec.wms("CONDORWMSSTATUS-JOBSTATUS2INFO", JOBSTATUS2INFO)
+MAPPING = MappingSpec.wms("CONDORWMSSTATUS-JOBSTATUS2INFO", defaults=JOBSTATUS2INFO)
 ANY = "ANY"
 SLEEP = Key("wmsstatus.condor.sleep", NONNEG_FLOAT, 150, "2.4 poll interval; unused (one poll per cycle)")
 MAXAGE = Key("wmsstatus.condor.maxage", NONNEG_FLOAT, 360, "schedd data older than this counts as missing")

@@ -22,7 +22,7 @@ STATE2INFO = {
     "failed": "done",
     "killed": "done",
 }
-MAPPING = MappingSpec.batch("LOCALBATCHSTATUS-STATE2INFO", STATE2INFO, states=list(STATE2INFO))
+MAPPING = MappingSpec.batch("LOCALBATCHSTATUS-STATE2INFO", defaults=STATE2INFO, states=list(STATE2INFO))
 FINISHED_WINDOW = 24 * 3600.0
 
 

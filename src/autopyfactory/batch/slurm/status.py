@@ -55,7 +55,7 @@ JOBSTATE2INFO = {
 }
 MAPPING = MappingSpec.batch(
     "SLURMBATCHSTATUS-JOBSTATE2INFO",
-    JOBSTATE2INFO,
+    defaults=JOBSTATE2INFO,
     states=["PENDING", "RUNNING", "SUSPENDED", *sorted(FINAL_STATES)],
 )
 

@@ -23,6 +23,7 @@ import json
 from collections.abc import Sequence
 
 import psycopg
+from psycopg.rows import TupleRow
 from sqlalchemy.engine import make_url
 
 from autopyfactory.monitor_server.states import JobState
@@ -120,7 +121,7 @@ def write_params(p: Plan, expected: dict[int, JobState], now: float) -> dict[str
     }
 
 
-Conn = psycopg.AsyncConnection[tuple[object, ...]]
+Conn = psycopg.AsyncConnection[TupleRow]  # psycopg's rows: tuple[Any, ...]
 
 
 async def apply_updates_pg(conn: Conn, updates: Sequence[StateUpdate], now: float) -> list[UpdateResult]:
@@ -132,14 +133,14 @@ async def apply_updates_pg(conn: Conn, updates: Sequence[StateUpdate], now: floa
         # a pilot id with a NUL cannot be stored (nor registered): not found, without failing the batch
         jids = list({u.jid for u in batch if "\x00" not in u.jid})
         cur = await conn.execute(READ, (jids,))
-        current = {str(jid): (int(i), JobState(str(s))) for i, jid, s in await cur.fetchall()}  # type: ignore[call-overload]
+        current = {str(jid): (int(i), JobState(str(s))) for i, jid, s in await cur.fetchall()}
         p = plan(current, batch, now)
         writes = touched(p)
         locked: set[int] = set()
         if writes:
             expected = {job_id: state for job_id, state in current.values() if job_id in writes}
             cur = await conn.execute(WRITE, write_params(p, expected, now))
-            locked = {int(r[0]) for r in await cur.fetchall()}  # type: ignore[call-overload]
+            locked = {int(r[0]) for r in await cur.fetchall()}
         again = []
         for i, u, result in zip(todo, batch, p.results, strict=True):
             found = current.get(u.jid)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from autopyfactory.plugins.registry import Registry
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
+from autopyfactory.plugins.submit import BATCHSUBMIT
 from autopyfactory.sim.plugins.batchstatus import SimulatedBatchStatus
 from autopyfactory.sim.plugins.batchsubmit import SimulatedSubmit
 from autopyfactory.sim.plugins.wmsstatus import SimulatedWMSStatus
@@ -20,7 +22,7 @@ def _bound(cls: type[Any], world: World) -> type[Any]:
 
 def simulation_registry(world: World) -> Registry:
     reg = Registry()
-    reg.register("wmsstatus", SIMULATED, _bound(SimulatedWMSStatus, world))
-    reg.register("batchstatus", SIMULATED, _bound(SimulatedBatchStatus, world))
-    reg.register("batchsubmit", SIMULATED, _bound(SimulatedSubmit, world))
+    reg.register(WMSSTATUS, SIMULATED, _bound(SimulatedWMSStatus, world))
+    reg.register(BATCHSTATUS, SIMULATED, _bound(SimulatedBatchStatus, world))
+    reg.register(BATCHSUBMIT, SIMULATED, _bound(SimulatedSubmit, world))
     return reg

@@ -29,8 +29,8 @@ class SimulatedWMSStatus(WMSStatusPlugin):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.every: float = max(1.0, float(ctx.factory.get(panda_keys.SLEEP)))
-        self._maxage: float = ctx.factory.get(panda_keys.MAXAGE)
+        self.every = max(1.0, ctx.factory.get(panda_keys.SLEEP))
+        self._maxage = ctx.factory.get(panda_keys.MAXAGE)
         self._cache: tuple[float, WMSView] | None = None
 
     def maxage(self) -> float:
