@@ -19,9 +19,8 @@ from typing import Any, Generic, Literal, TypeVar, overload
 from autopyfactory.config.literals import canonical
 
 V = TypeVar("V", covariant=True)  # what a key type parses to
-T = TypeVar(
-    "T", covariant=True
-)  # what a key reads as (its type's value, or None for a key that may be unset)
+# what a key reads as: its type's value, or None for a key that may be unset
+T = TypeVar("T", covariant=True)
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
