@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-X509 = "x509"
-TOKEN = "token"
-SSH = "ssh"
+from autopyfactory.config.credentials import SSH, TOKEN, X509  # the kinds of credential
+
+__all__ = ["SSH", "TOKEN", "X509", "CredentialStatus"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,15 +23,15 @@ NEEDS = {
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
-def _problem(p: ConfigSection, key: Key, level: str, message: str, hint: str = "") -> ConfigProblem:
+def _problem(p: ConfigSection, key: Key[object], level: str, message: str, hint: str = "") -> ConfigProblem:
     return ConfigProblem(level, p.origin_of(key.name), p.name, key.name, message, p.raw(key.name), hint)
 
 
-def _set(p: ConfigSection, key: Key) -> bool:
+def _set(p: ConfigSection, key: Key[object]) -> bool:
     return p.raw(key.name) not in (None, "", "None")
 
 
-def _value(p: ConfigSection, key: Key) -> object:
+def _value(p: ConfigSection, key: Key[object]) -> object:
     try:
         return p.get(key)
     except ConfigError:

@@ -18,7 +18,7 @@ def _path(value: str | None) -> Path | None:
     return Path(os.path.expanduser(value)) if value else None
 
 
-def template(profile: ConfigSection, key: Key) -> Template | None:
+def template(profile: ConfigSection, key: Key[str | None]) -> Template | None:
     """The key's template; ConfigError naming the key when it cannot be used."""
     text = profile.get(key)
     if not text:

@@ -16,7 +16,6 @@ from autopyfactory.auth.credential_status import X509, CredentialStatus
 from autopyfactory.auth.handler import AuthEnv, AuthHandler, needs_one_of
 from autopyfactory.auth.proxyinfo import inspect, role_fqan
 from autopyfactory.auth.x509_renew import RenewSpec, renew
-from autopyfactory.config.credentials import X509
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import AuthFailure

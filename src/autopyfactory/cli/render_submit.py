@@ -14,7 +14,7 @@ from autopyfactory.auth.x509 import X509Handler
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import BATCHSUBMIT_PLUGIN
-from autopyfactory.plugins.context import AuthFailure, AuthLookup, CredentialTarget
+from autopyfactory.plugins.context import AuthFailure, CredentialTarget
 from autopyfactory.plugins.registry import PluginNotFound, registry
 from autopyfactory.plugins.submit import BATCHSUBMIT
 
@@ -58,11 +58,17 @@ class DryRunAuth:
             return self.manager.token_path(profiles, target)
         except AuthFailure as exc:
             print(f"render-submit: warning: {exc}", file=sys.stderr)
+            try:
+                from autopyfactory.auth.token import TokenHandler
+            except ImportError:  # without the tokens extra, no profile is a Token profile
+                return "<no valid token>"
             for name in profiles:
                 handler = self._handler(name)
+                if not isinstance(handler, TokenHandler):
+                    continue
                 try:
-                    return str(handler.credential(target).path)  # a Token profile's file for this CE
-                except (AttributeError, AuthFailure):
+                    return str(handler.credential(target).path)  # the profile's file for this CE
+                except AuthFailure:
                     continue
             return "<no valid token>"
 

@@ -200,8 +200,8 @@ class CondorBase(BatchSubmitPlugin):
         command = pilot_command(queue)
         self.executable, self.arguments = command.executable, command.arguments
         self.monitor_url = ctx.monitor_url(queue)
-        self.pilot_token: tuple[str, ...] = tuple(view.get(pilot_token.PILOTTOKEN) or ())
-        self.pilot_token_origin: str = view.get(pilot_token.PILOTTOKEN_ORIGIN) or ""
+        self.pilot_token = view.get(pilot_token.PILOTTOKEN)
+        self.pilot_token_origin = view.get(pilot_token.PILOTTOKEN_ORIGIN)
         os.environ.setdefault("HOSTNAME", socket.gethostname())  # for FACTORY_JOBID's $ENV(HOSTNAME)
 
     # -- the description ------------------------------------------------------------------------

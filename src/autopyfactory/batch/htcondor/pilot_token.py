@@ -15,18 +15,18 @@ from autopyfactory.config.keys import LIST, STR, Key
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
-P = "batchsubmit.condorbase."
+PREFIX = "batchsubmit.condorbase."
 PILOTTOKEN = Key(
-    P + "pilottoken",
+    PREFIX + "pilottoken",
     LIST,
-    None,
+    (),
     "auth.conf Token profiles (first valid one): the pilot's own token for PanDA, transferred with "
     "the pilot (PANDA_AUTH_TOKEN, PANDA_AUTH_ORIGIN)",
 )
 PILOTTOKEN_ORIGIN = Key(
-    P + "pilottoken.origin",
+    PREFIX + "pilottoken.origin",
     STR,
-    None,
+    "",
     "PANDA_AUTH_ORIGIN: the VO and role PanDA knows the token by, e.g. atlas.pilot",
 )
 KEYS = (PILOTTOKEN, PILOTTOKEN_ORIGIN)
@@ -34,7 +34,7 @@ KEYS = (PILOTTOKEN, PILOTTOKEN_ORIGIN)
 
 def profiles(view: ConfigSection) -> tuple[str, ...]:
     try:
-        return tuple(view.get(PILOTTOKEN) or ())
+        return view.get(PILOTTOKEN)
     except ConfigError:
         return ()
 

@@ -85,7 +85,7 @@ class SlurmSubmit(BatchSubmitPlugin):
     @classmethod
     def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
         try:
-            profiles = tuple(queue.get(REST_TOKEN_PROFILE) or ())
+            profiles = queue.get(REST_TOKEN_PROFILE)
         except ConfigError:
             return ()
         return (CredentialRef(REST_TOKEN_PROFILE.name, TOKEN, profiles),) if profiles else ()

@@ -23,11 +23,11 @@ from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.plugins.context import AuthFailure, CredentialTarget, FactoryContext
 
-P = "batchsubmit.condorce."
+PREFIX = "batchsubmit.condorce."
 TOKEN = Key(
-    P + "token",
+    PREFIX + "token",
     LIST,
-    None,
+    (),
     "auth.conf Token profiles (first valid one): scitokens_file, the audience filled from the grid "
     "resource's CE (condor and arc grid types)",
 )
@@ -35,7 +35,7 @@ TOKEN = Key(
 
 def _token_profiles(view: ConfigSection) -> tuple[str, ...]:
     try:
-        return tuple(view.get(TOKEN) or ())
+        return view.get(TOKEN)
     except ConfigError:
         return ()
 
@@ -45,7 +45,7 @@ class CondorCE(CondorGrid):
     ``+Nonessential`` (2.4's); the base of the HTCondor-CE, ARC, CREAM and GRAM flavours."""
 
     name = "CondorCE"
-    level = Level(P, (TOKEN,))
+    level = Level(PREFIX, (TOKEN,))
     # the grid type of the flavour's resource when it is fixed ("" when the queue's own
     # grid_resource line decides, as for CondorCE itself)
     fixed_grid_type: ClassVar[str] = ""
@@ -88,7 +88,7 @@ class CondorCE(CondorGrid):
 
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
-        self.ce_token: tuple[str, ...] = tuple(self.view.get(TOKEN) or ())
+        self.ce_token = self.view.get(TOKEN)
 
     def uses_ce_token(self) -> bool:
         return bool(self.ce_token)

@@ -83,7 +83,7 @@ class CondorNordugrid(CondorCE):
     def grid_type_of(cls, view: ConfigSection) -> str:
         """nordugrid (gridftp: X509 only) or arc (REST: a token works)."""
         try:
-            return str(view.get(GRIDTYPE))
+            return view.get(GRIDTYPE)
         except ConfigError:
             return ""
 
