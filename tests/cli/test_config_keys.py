@@ -10,12 +10,17 @@ import sys
 
 import pytest
 
-from autopyfactory.auth.handler import COMMON_KEYS
+from autopyfactory.auth.handler import AUTH, COMMON_KEYS
 from autopyfactory.config.keys import Key
 from autopyfactory.loading.key_catalog import catalog, default_text, pattern
 from autopyfactory.loading.loader import load
 from autopyfactory.loading.queue_validation import KnownKeys
+from autopyfactory.plugins.monitor import MONITOR
+from autopyfactory.plugins.queues_config import CONFIG
 from autopyfactory.plugins.registry import Registry, registry
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
+from autopyfactory.plugins.submit import BATCHSUBMIT
+from autopyfactory.sched.base import SCHED
 
 
 class _Groups:
@@ -53,11 +58,6 @@ def test_the_reference_lists_exactly_what_check_config_knows(section: str) -> No
         assert (k.type.name, repr(k.default), k.prefix) in declared[key.name], key.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CondorEC2 declares batchsubmit.condorec2.peaceful with default None beside the retirement "
-    "key of the same name (default True): check-config reads the first; the plugin should declare one",
-)
 def test_no_key_is_declared_twice_with_different_types_or_defaults() -> None:
     conflicts = {
         (section, name): decls
@@ -69,14 +69,14 @@ def test_no_key_is_declared_twice_with_different_types_or_defaults() -> None:
 
 
 def test_auth_profile_keys_are_those_of_every_handler() -> None:
-    handlers = registry.all_loadable("auth").values()
+    handlers = registry.all_loadable(AUTH).values()
     expected = {k.name for k in COMMON_KEYS} | {k.name for cls in handlers for k in cls.keys}
     assert {k.name for k in _keys("auth").values()} == expected
 
 
 def test_every_plugin_of_every_category_has_its_entry() -> None:
-    for category in ("sched", "wmsstatus", "batchstatus", "batchsubmit", "config", "monitor", "auth"):
-        listed = {n for g in GROUPS if g.category == category for n in g.plugins}
+    for category in (SCHED, WMSSTATUS, BATCHSTATUS, BATCHSUBMIT, CONFIG, MONITOR, AUTH):
+        listed = {n for g in GROUPS if g.category == category.name for n in g.plugins}
         assert listed == set(registry.all_loadable(category)), category
 
 

@@ -10,12 +10,20 @@ import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 from autopyfactory.config.factory import FACTORY_KEYS
 from autopyfactory.config.keys import STR, Key
 from autopyfactory.config.queue import QUEUE_KEYS
+from autopyfactory.plugins.base import Category, Plugin
+from autopyfactory.plugins.monitor import MONITOR
+from autopyfactory.plugins.queues_config import CONFIG
 from autopyfactory.plugins.registry import Registry
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
+from autopyfactory.plugins.submit import BATCHSUBMIT
+from autopyfactory.sched.base import SCHED
+
+P = TypeVar("P", bound=Plugin)
 
 SECTIONS = ("factory", "queue", "monitor", "auth")
 SECTION_TITLES = {
@@ -29,7 +37,7 @@ MONITOR_COMMON = (
     Key("monitorplugin", STR, "Dummy", "the monitor plugin of this section (APF, Dummy)"),
     Key("monitorURL", STR, "", "the monitor's URL (APFMon v2: .../api)"),
 )
-QUEUE_CATEGORIES = ("sched", "wmsstatus", "batchstatus", "batchsubmit")
+QUEUE_CATEGORIES: tuple[Category[Any], ...] = (SCHED, WMSSTATUS, BATCHSTATUS, BATCHSUBMIT)
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class KeyGroup:
     plugins: tuple[str, ...]  # the plugin's names (aliases included); () for the own keys
     summary: str
     extra: str  # the optional extra the plugin needs ("" for the core)
-    keys: tuple[Key, ...]
+    keys: tuple[Key[object], ...]
 
     @property
     def title(self) -> str:
@@ -57,9 +65,9 @@ def summary(cls: Any) -> str:
     return " ".join(doc.split("\n\n")[0].split())
 
 
-def _plugins(reg: Registry, category: str) -> list[tuple[tuple[str, ...], Any, str]]:
+def _plugins(reg: Registry, category: Category[P]) -> list[tuple[tuple[str, ...], type[P], str]]:
     """(names, class, extra) of every plugin of ``category``; aliases of one class together."""
-    by_class: dict[Any, list[str]] = {}
+    by_class: dict[type[P], list[str]] = {}
     for name, cls in reg.all_loadable(category).items():
         by_class.setdefault(cls, []).append(name)
     out = []
@@ -68,21 +76,17 @@ def _plugins(reg: Registry, category: str) -> list[tuple[tuple[str, ...], Any, s
     return sorted(out, key=lambda t: t[0])
 
 
-def _extra(category: str, name: str) -> str:
+def _extra(category: Category[Any], name: str) -> str:
     """The extra an entry point names (``CondorCE = ...:CondorCE [htcondor]``), or ""."""
-    for ep in entry_points(group=f"autopyfactory.{category}", name=name):
+    for ep in entry_points(group=category.group, name=name):
         return ", ".join(ep.extras)
     return ""
-
-
-def _queue_keys(category: str, cls: Any) -> tuple[Key, ...]:
-    return tuple(cls.declared_keys()) if category == "batchsubmit" else tuple(getattr(cls, "keys", ()))
 
 
 def catalog(reg: Registry) -> list[KeyGroup]:
     """Every declared key, in the order of the reference: the factory, every queue, the queue
     plugins (sched, wmsstatus, batchstatus, batchsubmit), the queue config plugins, monitors, auth."""
-    from autopyfactory.auth.handler import COMMON_KEYS
+    from autopyfactory.auth.handler import AUTH, COMMON_KEYS
 
     groups = [
         KeyGroup("factory", "", (), "autopyfactory.conf, section [Factory]", "", FACTORY_KEYS),
@@ -90,24 +94,25 @@ def catalog(reg: Registry) -> list[KeyGroup]:
     ]
     for category in QUEUE_CATEGORIES:
         for names, cls, extra in _plugins(reg, category):
-            groups.append(KeyGroup("queue", category, names, summary(cls), extra, _queue_keys(category, cls)))
-            factory_keys = tuple(getattr(cls, "factory_keys", ()))
-            if factory_keys:
-                groups.append(KeyGroup("factory", category, names, summary(cls), extra, factory_keys))
-    for names, cls, extra in _plugins(reg, "config"):
-        groups.append(KeyGroup("factory", "config", names, summary(cls), extra, tuple(cls.factory_keys)))
+            groups.append(KeyGroup("queue", category.name, names, summary(cls), extra, cls.declared_keys()))
+            if cls.factory_keys:
+                groups.append(
+                    KeyGroup("factory", category.name, names, summary(cls), extra, cls.factory_keys)
+                )
+    for names, config, extra in _plugins(reg, CONFIG):
+        groups.append(KeyGroup("factory", CONFIG.name, names, summary(config), extra, config.factory_keys))
     groups.append(KeyGroup("monitor", "", (), "keys of every monitor.conf section", "", MONITOR_COMMON))
-    for names, cls, extra in _plugins(reg, "monitor"):
+    for names, monitor, extra in _plugins(reg, MONITOR):
         groups.append(
-            KeyGroup("monitor", "monitor", names, summary(cls), extra, tuple(getattr(cls, "keys", ())))
+            KeyGroup("monitor", MONITOR.name, names, summary(monitor), extra, monitor.declared_keys())
         )
-    groups.append(KeyGroup("auth", "", (), "keys of every auth.conf profile", "", tuple(COMMON_KEYS)))
-    for names, cls, extra in _plugins(reg, "auth"):
-        groups.append(KeyGroup("auth", "auth", names, summary(cls), extra, tuple(cls.keys)))
+    groups.append(KeyGroup("auth", "", (), "keys of every auth.conf profile", "", COMMON_KEYS))
+    for names, handler, extra in _plugins(reg, AUTH):
+        groups.append(KeyGroup("auth", AUTH.name, names, summary(handler), extra, handler.declared_keys()))
     return groups
 
 
-def pattern(key: Key) -> str:
+def pattern(key: Key[object]) -> str:
     """The key as an operator writes it: ``name`` or, for a family, ``name<key>``."""
     return f"{key.name}<key>" if key.prefix else key.name
 
@@ -125,7 +130,7 @@ def default_text(value: Any) -> str:
     return str(value)
 
 
-def type_text(key: Key) -> str:
+def type_text(key: Key[object]) -> str:
     return str(key.type.expected)
 
 
@@ -146,7 +151,7 @@ def rows(groups: Sequence[KeyGroup], section: str | None = None) -> list[dict[st
                     "type": k.type.name,
                     "expected": type_text(k),
                     "default": default_text(k.default),
-                    "required": "yes" if getattr(k, "required", False) else "",
+                    "required": "yes" if k.required else "",
                     "doc": k.doc,
                 }
             )

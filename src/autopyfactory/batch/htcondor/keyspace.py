@@ -40,7 +40,8 @@ def view(queue: ConfigSection, levels: Sequence[Level]) -> ConfigSection:
 
 def declared(levels: Sequence[Level]) -> tuple[Key[object], ...]:
     """Every key an operator may write for this flavour: each level's keys under its own prefix and
-    under every more specific prefix of the chain, plus the retirement keys under every prefix."""
+    under every more specific prefix of the chain, plus the retirement keys under every prefix that
+    its level does not declare itself (``batchsubmit.condorec2.peaceful`` is CondorEC2's own key)."""
     out: list[Key[object]] = []
     for i, level in enumerate(levels):
         for k in level.own_keys:
@@ -48,6 +49,7 @@ def declared(levels: Sequence[Level]) -> tuple[Key[object], ...]:
             suffix = k.name[len(level.prefix) :]
             out.extend(replace(k, name=d.prefix + suffix, required=False) for d in levels[:i])
         out.extend(level.other_keys)
+    own = {k.name for k in out}
     for level in levels:
-        out.extend(RetireKeys.under(level.prefix).all())
+        out.extend(k for k in RetireKeys.under(level.prefix).all() if k.name not in own)
     return tuple(out)
