@@ -16,8 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autopyfactory.auth import token_checks
-from autopyfactory.auth import token_keys as K
+from autopyfactory.auth import token_checks, token_keys
 from autopyfactory.auth.audience import file_slug
 from autopyfactory.auth.credential_status import TOKEN, CredentialStatus
 from autopyfactory.auth.files import private_dir, write_atomic
@@ -57,7 +56,7 @@ class TokenCredential:
 class TokenHandler(AuthHandler):
     name = "Token"
     provides = TOKEN
-    keys = K.TOKEN_KEYS
+    keys = token_keys.TOKEN_KEYS
 
     @classmethod
     def requirements(cls, profile: ConfigSection) -> list[ConfigProblem]:
@@ -97,7 +96,7 @@ class TokenHandler(AuthHandler):
             elif cred.audience != audience:
                 raise AuthFailure(
                     f"{self.label}: {path} would hold tokens of two audiences ({cred.audience}, {audience}); "
-                    f"put {{ce}} in {K.TOKENFILE.name}"
+                    f"put {{ce}} in {token_keys.TOKENFILE.name}"
                 )
             return cred
 
@@ -185,7 +184,7 @@ class TokenHandler(AuthHandler):
             if info.expires_at - now < s.minlife:
                 raise TokenRefused(
                     f"the new token has only {int(info.expires_at - now)}s left (expires {when(info.expires_at)}), "
-                    f"less than minlife {s.minlife}s: lower {K.MINLIFE.name} or have the issuer give longer tokens"
+                    f"less than minlife {s.minlife}s: lower {token_keys.MINLIFE.name} or have the issuer give longer tokens"
                 )
             write_atomic(cred.path, (text + "\n").encode("utf-8"), 0o600)
         except (SourceError, TokenRefused, IssuerError, AuthFailure, OSError) as exc:

@@ -8,17 +8,17 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from autopyfactory.auth import token_keys as K
+from autopyfactory.auth import token_keys
 from autopyfactory.auth.token_spec import template
 from autopyfactory.config.keys import Key
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 
 NEEDS = {
-    K.CLIENT_CREDENTIALS: (K.CLIENT_ID_FILE, K.CLIENT_SECRET_FILE),
-    K.OIDC_AGENT: (K.OIDC_ACCOUNT,),
-    K.HTGETTOKEN: (K.VAULTSERVER,),
-    K.FILE: (K.TOKENFILE,),
+    token_keys.CLIENT_CREDENTIALS: (token_keys.CLIENT_ID_FILE, token_keys.CLIENT_SECRET_FILE),
+    token_keys.OIDC_AGENT: (token_keys.OIDC_ACCOUNT,),
+    token_keys.HTGETTOKEN: (token_keys.VAULTSERVER,),
+    token_keys.FILE: (token_keys.TOKENFILE,),
 }
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
@@ -39,7 +39,7 @@ def _value(p: ConfigSection, key: Key[object]) -> object:
 
 
 def requirements(p: ConfigSection) -> list[ConfigProblem]:
-    source = _value(p, K.SOURCE)
+    source = _value(p, token_keys.SOURCE)
     out: list[ConfigProblem] = []
     for key in NEEDS.get(str(source), ()):
         if not _set(p, key):
@@ -54,17 +54,19 @@ def requirements(p: ConfigSection) -> list[ConfigProblem]:
                     f"add '{key.name} = ...' to [{p.name}]",
                 )
             )
-    if source == K.CLIENT_CREDENTIALS and not (_set(p, K.TOKEN_ENDPOINT) or _set(p, K.ISSUER)):
+    if source == token_keys.CLIENT_CREDENTIALS and not (
+        _set(p, token_keys.TOKEN_ENDPOINT) or _set(p, token_keys.ISSUER)
+    ):
         out.append(
             ConfigProblem(
                 "error",
                 p.origin,
                 p.name,
-                K.ISSUER.name,
+                token_keys.ISSUER.name,
                 "token.source = client_credentials needs the issuer (its token endpoint is discovered) "
                 "or token.token_endpoint",
                 None,
-                f"add '{K.ISSUER.name} = https://...' to [{p.name}]",
+                f"add '{token_keys.ISSUER.name} = https://...' to [{p.name}]",
             )
         )
     out.extend(_template_problems(p))
@@ -76,21 +78,21 @@ def requirements(p: ConfigSection) -> list[ConfigProblem]:
 def _template_problems(p: ConfigSection) -> list[ConfigProblem]:
     out: list[ConfigProblem] = []
     found = {}
-    for key in (K.AUDIENCE, K.TOKENFILE):
+    for key in (token_keys.AUDIENCE, token_keys.TOKENFILE):
         try:
             found[key.name] = template(p, key)
         except ConfigError as exc:
             out.append(exc.problem)
-    aud, tf = found.get(K.AUDIENCE.name), found.get(K.TOKENFILE.name)
+    aud, tf = found.get(token_keys.AUDIENCE.name), found.get(token_keys.TOKENFILE.name)
     if aud is not None and tf is not None and aud.fields and not aud.fields <= tf.fields:
         out.append(
             _problem(
                 p,
-                K.TOKENFILE,
+                token_keys.TOKENFILE,
                 "error",
                 f"every audience needs a file of its own: the audience uses {_names(aud.fields)}, the "
                 f"file name must too",
-                f"e.g. {K.TOKENFILE.name} = /path/{{ce}}.token",
+                f"e.g. {token_keys.TOKENFILE.name} = /path/{{ce}}.token",
             )
         )
     return out
@@ -101,42 +103,44 @@ def _names(fields: frozenset[str]) -> str:
 
 
 def _lifetime_problems(p: ConfigSection) -> list[ConfigProblem]:
-    minlife, renewlife, lifetime = (_value(p, k) for k in (K.MINLIFE, K.RENEWLIFE, K.LIFETIME))
+    minlife, renewlife, lifetime = (
+        _value(p, k) for k in (token_keys.MINLIFE, token_keys.RENEWLIFE, token_keys.LIFETIME)
+    )
     if not isinstance(minlife, int):
         return []
     out: list[ConfigProblem] = []
     renew = renewlife if isinstance(renewlife, int) else 2 * minlife
-    if _set(p, K.RENEWLIFE) and isinstance(renewlife, int) and renewlife <= minlife:
+    if _set(p, token_keys.RENEWLIFE) and isinstance(renewlife, int) and renewlife <= minlife:
         out.append(
             _problem(
                 p,
-                K.RENEWLIFE,
+                token_keys.RENEWLIFE,
                 "error",
                 f"renewal would start only when the token is already refused (renewlife {renewlife}s <= "
                 f"minlife {minlife}s): an issuer hiccup would stop the queues at once",
-                f"make it larger than {K.MINLIFE.name}, e.g. {2 * minlife}",
+                f"make it larger than {token_keys.MINLIFE.name}, e.g. {2 * minlife}",
             )
         )
-    if isinstance(lifetime, int) and _set(p, K.LIFETIME):
+    if isinstance(lifetime, int) and _set(p, token_keys.LIFETIME):
         if lifetime <= minlife:
             out.append(
                 _problem(
                     p,
-                    K.LIFETIME,
+                    token_keys.LIFETIME,
                     "error",
                     f"a fresh token ({lifetime}s) would already be refused (minlife {minlife}s)",
-                    f"lower {K.MINLIFE.name} below {lifetime}",
+                    f"lower {token_keys.MINLIFE.name} below {lifetime}",
                 )
             )
         elif lifetime <= renew:
             out.append(
                 _problem(
                     p,
-                    K.LIFETIME,
+                    token_keys.LIFETIME,
                     "warning",
                     f"every check renews the token: its lifetime {lifetime}s is not above the renewal "
                     f"threshold {renew}s",
-                    f"lower {K.RENEWLIFE.name} (or {K.MINLIFE.name})",
+                    f"lower {token_keys.RENEWLIFE.name} (or {token_keys.MINLIFE.name})",
                 )
             )
     return out
@@ -144,7 +148,7 @@ def _lifetime_problems(p: ConfigSection) -> list[ConfigProblem]:
 
 def _url_problems(p: ConfigSection, source: object) -> list[ConfigProblem]:
     out: list[ConfigProblem] = []
-    for key in (K.ISSUER, K.TOKEN_ENDPOINT):
+    for key in (token_keys.ISSUER, token_keys.TOKEN_ENDPOINT):
         raw = _value(p, key)
         if not raw:
             continue
@@ -157,16 +161,20 @@ def _url_problems(p: ConfigSection, source: object) -> list[ConfigProblem]:
                     p, key, "warning", "plain http: secrets and tokens would travel unencrypted", "use https"
                 )
             )
-    if not _set(p, K.ISSUER) and source in (K.OIDC_AGENT, K.HTGETTOKEN, K.FILE):
+    if not _set(p, token_keys.ISSUER) and source in (
+        token_keys.OIDC_AGENT,
+        token_keys.HTGETTOKEN,
+        token_keys.FILE,
+    ):
         out.append(
             ConfigProblem(
                 "warning",
                 p.origin,
                 p.name,
-                K.ISSUER.name,
+                token_keys.ISSUER.name,
                 "no issuer: token signatures are not checked (only lifetime, audience and scopes)",
                 None,
-                f"add '{K.ISSUER.name} = https://...' to [{p.name}]",
+                f"add '{token_keys.ISSUER.name} = https://...' to [{p.name}]",
             )
         )
     return out
@@ -175,9 +183,9 @@ def _url_problems(p: ConfigSection, source: object) -> list[ConfigProblem]:
 def file_problems(p: ConfigSection) -> list[ConfigProblem]:
     """The client id and secret files can be read, and the secret is readable by its owner only."""
     out: list[ConfigProblem] = []
-    if _value(p, K.SOURCE) != K.CLIENT_CREDENTIALS:
+    if _value(p, token_keys.SOURCE) != token_keys.CLIENT_CREDENTIALS:
         return out
-    for key, secret in ((K.CLIENT_ID_FILE, False), (K.CLIENT_SECRET_FILE, True)):
+    for key, secret in ((token_keys.CLIENT_ID_FILE, False), (token_keys.CLIENT_SECRET_FILE, True)):
         raw = _value(p, key)
         if not raw:
             continue

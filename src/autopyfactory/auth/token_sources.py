@@ -20,7 +20,7 @@ from typing import Protocol
 
 import httpx
 
-from autopyfactory.auth import token_keys as K
+from autopyfactory.auth import token_keys
 from autopyfactory.auth.issuer import Issuer, IssuerError
 from autopyfactory.auth.token_spec import TokenSpec
 from autopyfactory.auth.tools import run_tool
@@ -61,7 +61,7 @@ def _last_line(text: str) -> str:
 
 
 class ClientCredentials:
-    name = K.CLIENT_CREDENTIALS
+    name = token_keys.CLIENT_CREDENTIALS
 
     def __init__(self, spec: TokenSpec, issuer: Issuer | None) -> None:
         self.spec = spec
@@ -127,7 +127,7 @@ class ClientCredentials:
 
 
 class OidcAgent:
-    name = K.OIDC_AGENT
+    name = token_keys.OIDC_AGENT
 
     def __init__(self, spec: TokenSpec) -> None:
         self.spec = spec
@@ -155,7 +155,7 @@ class OidcAgent:
 
 
 class HtGetToken:
-    name = K.HTGETTOKEN
+    name = token_keys.HTGETTOKEN
 
     def __init__(self, spec: TokenSpec) -> None:
         self.spec = spec
@@ -200,10 +200,10 @@ class HtGetToken:
 
 def make_source(spec: TokenSpec, issuer: Issuer | None) -> TokenSource | None:
     """The profile's source; None for ``file`` (nothing to fetch: the file is only checked)."""
-    if spec.source == K.CLIENT_CREDENTIALS:
+    if spec.source == token_keys.CLIENT_CREDENTIALS:
         return ClientCredentials(spec, issuer)
-    if spec.source == K.OIDC_AGENT:
+    if spec.source == token_keys.OIDC_AGENT:
         return OidcAgent(spec)
-    if spec.source == K.HTGETTOKEN:
+    if spec.source == token_keys.HTGETTOKEN:
         return HtGetToken(spec)
     return None

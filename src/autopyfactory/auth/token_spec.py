@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from autopyfactory.auth import token_keys as K
+from autopyfactory.auth import token_keys
 from autopyfactory.auth.audience import Template, TemplateError
 from autopyfactory.config.keys import Key
 from autopyfactory.config.problems import error
@@ -61,37 +61,37 @@ class TokenSpec:
 
     @property
     def renews(self) -> bool:
-        return self.source != K.FILE
+        return self.source != token_keys.FILE
 
     @classmethod
     def from_section(cls, p: ConfigSection) -> TokenSpec:
         g = p.get
-        minlife: int = g(K.MINLIFE)
-        renewlife = g(K.RENEWLIFE)
+        minlife: int = g(token_keys.MINLIFE)
+        renewlife = g(token_keys.RENEWLIFE)
         return cls(
-            source=g(K.SOURCE),
-            issuer=(g(K.ISSUER) or "").rstrip("/") or None,
-            token_endpoint=g(K.TOKEN_ENDPOINT) or None,
-            client_id_file=_path(g(K.CLIENT_ID_FILE)),
-            client_secret_file=_path(g(K.CLIENT_SECRET_FILE)),
-            client_auth=g(K.CLIENT_AUTH),
-            audience=template(p, K.AUDIENCE),
-            scopes=K.split_scopes(g(K.SCOPES)),
+            source=g(token_keys.SOURCE),
+            issuer=(g(token_keys.ISSUER) or "").rstrip("/") or None,
+            token_endpoint=g(token_keys.TOKEN_ENDPOINT) or None,
+            client_id_file=_path(g(token_keys.CLIENT_ID_FILE)),
+            client_secret_file=_path(g(token_keys.CLIENT_SECRET_FILE)),
+            client_auth=g(token_keys.CLIENT_AUTH),
+            audience=template(p, token_keys.AUDIENCE),
+            scopes=token_keys.split_scopes(g(token_keys.SCOPES)),
             minlife=minlife,
             renewlife=2 * minlife if renewlife is None else renewlife,
-            lifetime=g(K.LIFETIME),
-            checktime=g(K.CHECKTIME),
-            initdelay=g(K.INITDELAY),
-            retry=g(K.RETRY),
-            alertbefore=g(K.ALERTBEFORE),
-            tokenfile=template(p, K.TOKENFILE),
-            verify=g(K.VERIFY),
-            timeout=g(K.TIMEOUT),
-            oidc_account=g(K.OIDC_ACCOUNT) or None,
-            oidc_sock=g(K.OIDC_SOCK) or None,
-            vaultserver=g(K.VAULTSERVER) or None,
-            vaultissuer=g(K.VAULTISSUER) or None,
-            vaultrole=g(K.VAULTROLE) or None,
-            vaulttokenfile=g(K.VAULTTOKENFILE) or None,
-            htgettoken_args=tuple(shlex.split(g(K.HTGETTOKEN_ARGS) or "")),
+            lifetime=g(token_keys.LIFETIME),
+            checktime=g(token_keys.CHECKTIME),
+            initdelay=g(token_keys.INITDELAY),
+            retry=g(token_keys.RETRY),
+            alertbefore=g(token_keys.ALERTBEFORE),
+            tokenfile=template(p, token_keys.TOKENFILE),
+            verify=g(token_keys.VERIFY),
+            timeout=g(token_keys.TIMEOUT),
+            oidc_account=g(token_keys.OIDC_ACCOUNT) or None,
+            oidc_sock=g(token_keys.OIDC_SOCK) or None,
+            vaultserver=g(token_keys.VAULTSERVER) or None,
+            vaultissuer=g(token_keys.VAULTISSUER) or None,
+            vaultrole=g(token_keys.VAULTROLE) or None,
+            vaulttokenfile=g(token_keys.VAULTTOKENFILE) or None,
+            htgettoken_args=tuple(shlex.split(g(token_keys.HTGETTOKEN_ARGS) or "")),
         )

@@ -61,15 +61,15 @@ def _check_sizes(data: bytes) -> None:
     a memo index far beyond the opcodes seen (the C unpickler grows its memo table to the index, so
     four garbage bytes can ask for 32 GB) and lengths beyond the end of the data (``pickletools``
     reads those arguments itself and fails on a short read)."""
-    ops = 0
+    opcodes_seen = 0
     try:
-        for op, arg, pos in pickletools.genops(data):
-            ops += 1
+        for opcode, arg, pos in pickletools.genops(data):
+            opcodes_seen += 1
             if not isinstance(arg, int):  # the opcodes checked here carry a number
                 continue
-            if op.name in _MEMO_PUTS and arg > ops:  # picklers number memo entries from 0
-                raise ValueError(f"memo index {arg} at byte {pos} after {ops} opcodes")
-            if op.name == "FRAME" and arg > len(data):
+            if opcode.name in _MEMO_PUTS and arg > opcodes_seen:  # picklers number memo entries from 0
+                raise ValueError(f"memo index {arg} at byte {pos} after {opcodes_seen} opcodes")
+            if opcode.name == "FRAME" and arg > len(data):
                 raise ValueError(f"frame of {arg} bytes at byte {pos} in {len(data)} bytes")
     except (ValueError, OverflowError, MemoryError) as exc:
         raise ValueError(f"not a valid pickle: {exc}") from None
