@@ -2,7 +2,7 @@
 
 A :class:`Key` knows how to turn the raw INI string into a typed value and how to describe what it
 expects, so a bad value produces an error naming file, section, key, value and the expectation.
-A ``Key[T]`` is typed by what it reads as, so ``section.get(KEY)`` is a ``T`` with no cast at the
+A ``Key[ValueT]`` is typed by what it reads as, so ``section.get(KEY)`` is a ``ValueT`` with no cast at the
 reader. 2.4's conventions hold for every type: ``None``/``none`` mean "unset" (see :class:`Key` for
 what an unset key reads as) and ``True``/``true``/``False``/``false`` are booleans (see
 ``literals``). A ``verbatim`` key (a shell command) takes its text as written.
@@ -18,9 +18,9 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from autopyfactory.config.literals import canonical
 
-V = TypeVar("V", covariant=True)  # what a key type parses to
+ParsedT = TypeVar("ParsedT", covariant=True)  # what a key type parses to
 # what a key reads as: its type's value, or None for a key that may be unset
-T = TypeVar("T", covariant=True)
+ValueT = TypeVar("ValueT", covariant=True)
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -31,12 +31,12 @@ class BadValue(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class KeyType(Generic[V]):
-    """How to parse one kind of value (of Python type ``V``) and how to describe it to an operator."""
+class KeyType(Generic[ParsedT]):
+    """How to parse one kind of value (of Python type ``ParsedT``) and how to describe it to an operator."""
 
     name: str
     expected: str
-    parse: Callable[[str], V]
+    parse: Callable[[str], ParsedT]
 
 
 def _parse_int(raw: str) -> int:
@@ -162,8 +162,8 @@ def ratio() -> KeyType[float]:
 
 
 @dataclass(frozen=True, slots=True, init=False)
-class Key(Generic[T]):
-    """One configuration key a plugin reads; ``T`` is what :meth:`ConfigSection.get` returns for it.
+class Key(Generic[ValueT]):
+    """One configuration key a plugin reads; ``ValueT`` is what :meth:`ConfigSection.get` returns for it.
 
     The type follows from the declaration: ``Key("x", INT, 3600)`` is a ``Key[int]``, ``Key("x", INT)``
     (no default) a ``Key[int | None]``, ``Key("x", INT, required=True)`` a ``Key[int]`` that must be
@@ -178,19 +178,19 @@ class Key(Generic[T]):
 
     name: str
     type: KeyType[Any]
-    default: T
+    default: ValueT
     doc: str
     prefix: bool
     required: bool
     verbatim: bool
     nullable: bool
-    unset: T = field(init=False)  # what the literal None reads as
+    unset: ValueT = field(init=False)  # what the literal None reads as
 
     @overload
     def __init__(
-        self: Key[V | None],
+        self: Key[ParsedT | None],
         name: str,
-        type: KeyType[V],
+        type: KeyType[ParsedT],
         default: None = None,
         doc: str = "",
         *,
@@ -202,9 +202,9 @@ class Key(Generic[T]):
 
     @overload
     def __init__(
-        self: Key[V],
+        self: Key[ParsedT],
         name: str,
-        type: KeyType[V],
+        type: KeyType[ParsedT],
         default: None = None,
         doc: str = "",
         *,
@@ -216,10 +216,10 @@ class Key(Generic[T]):
 
     @overload
     def __init__(
-        self: Key[V],
+        self: Key[ParsedT],
         name: str,
-        type: KeyType[V],
-        default: V,
+        type: KeyType[ParsedT],
+        default: ParsedT,
         doc: str = "",
         *,
         prefix: bool = False,
@@ -230,10 +230,10 @@ class Key(Generic[T]):
 
     @overload
     def __init__(
-        self: Key[V | None],
+        self: Key[ParsedT | None],
         name: str,
-        type: KeyType[V],
-        default: V,
+        type: KeyType[ParsedT],
+        default: ParsedT,
         doc: str = "",
         *,
         prefix: bool = False,
@@ -267,7 +267,7 @@ class Key(Generic[T]):
             object.__setattr__(self, field_name, value)
         object.__setattr__(self, "unset", _unset_value(type, default, required, nullable))
 
-    def parse(self, raw: str | None) -> T:
+    def parse(self, raw: str | None) -> ValueT:
         """Typed value of ``raw``; a missing key (``None``) reads as the default, the text ``None`` as
         the class docstring says. Raises BadValue, also for a non-finite float from any key type (a
         plugin's own types included)."""
@@ -280,7 +280,7 @@ class Key(Generic[T]):
             return self.unset
         if self.type is not STR and s == "":
             return self.default
-        value: T = self.type.parse(raw)
+        value: ValueT = self.type.parse(raw)
         if isinstance(value, float) and not math.isfinite(value):
             raise BadValue(f"{self.type.expected}, finite ({NOT_FINITE})")
         return value

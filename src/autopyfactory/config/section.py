@@ -9,7 +9,7 @@ from autopyfactory.config.ini import Value
 from autopyfactory.config.keys import BadValue, Key
 from autopyfactory.config.problems import ConfigError, ConfigProblem, error
 
-T = TypeVar("T")
+ValueT = TypeVar("ValueT")
 
 
 class ConfigSection:
@@ -63,7 +63,7 @@ class ConfigSection:
     def as_dict(self) -> dict[str, str]:
         return {k: v.raw for k, v in self._values.items()}
 
-    def get(self, key: Key[T]) -> T:
+    def get(self, key: Key[ValueT]) -> ValueT:
         """The typed value of ``key`` (its default when the section does not set it)."""
         raw = self.raw(key.name)
         if raw is None and key.required:

@@ -23,7 +23,7 @@ from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
 from autopyfactory.plugins.submit import BATCHSUBMIT
 from autopyfactory.sched.base import SCHED
 
-P = TypeVar("P", bound=Plugin)
+PluginT = TypeVar("PluginT", bound=Plugin)
 
 SECTIONS = ("factory", "queue", "monitor", "auth")
 SECTION_TITLES = {
@@ -65,9 +65,9 @@ def summary(cls: Any) -> str:
     return " ".join(doc.split("\n\n")[0].split())
 
 
-def _plugins(reg: Registry, category: Category[P]) -> list[tuple[tuple[str, ...], type[P], str]]:
+def _plugins(reg: Registry, category: Category[PluginT]) -> list[tuple[tuple[str, ...], type[PluginT], str]]:
     """(names, class, extra) of every plugin of ``category``; aliases of one class together."""
-    by_class: dict[type[P], list[str]] = {}
+    by_class: dict[type[PluginT], list[str]] = {}
     for name, cls in reg.all_loadable(category).items():
         by_class.setdefault(cls, []).append(name)
     out = []

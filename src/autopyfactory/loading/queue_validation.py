@@ -36,7 +36,7 @@ from autopyfactory.plugins.submit import BATCHSUBMIT
 from autopyfactory.sched.base import SCHED
 from autopyfactory.wrapper.command import pilot_command
 
-P = TypeVar("P", bound=Plugin)
+PluginT = TypeVar("PluginT", bound=Plugin)
 
 
 class KnownKeys:
@@ -134,7 +134,7 @@ class _QueuePlugins:
     def __init__(self, s: ConfigSection, reg: Registry, problems: list[ConfigProblem]) -> None:
         self.s, self.reg, self.problems = s, reg, problems
 
-    def get(self, category: Category[P], name: str, key: str) -> type[P] | None:
+    def get(self, category: Category[PluginT], name: str, key: str) -> type[PluginT] | None:
         try:
             return self.reg.get(category, name)
         except PluginNotFound as exc:

@@ -28,19 +28,19 @@ class Plugin:
         return cls.keys
 
 
-P = TypeVar("P", bound=Plugin)
+PluginT = TypeVar("PluginT", bound=Plugin)
 
 
-class Category(Generic[P]):
+class Category(Generic[PluginT]):
     """A kind of plugin: ``name`` (its entry-point group is ``autopyfactory.<name>``) and the base
-    class ``P`` its plugins derive from. Declared once, next to the base class::
+    class ``PluginT`` its plugins derive from. Declared once, next to the base class::
 
         SCHED: Category[SchedPlugin] = Category("sched", SchedPlugin)
     """
 
     _by_name: ClassVar[dict[str, Category[Any]]] = {}
 
-    def __init__(self, name: str, base: type) -> None:  # ``base`` is P (which may be abstract)
+    def __init__(self, name: str, base: type) -> None:  # ``base`` is PluginT (which may be abstract)
         self.name = name
         self.base = base
         Category._by_name[name] = self
@@ -50,11 +50,11 @@ class Category(Generic[P]):
         """The entry-point group of the category's plugins."""
         return f"autopyfactory.{self.name}"
 
-    def admits(self, cls: object) -> TypeGuard[type[P]]:
+    def admits(self, cls: object) -> TypeGuard[type[PluginT]]:
         """``cls`` is a plugin class of this category."""
         return isinstance(cls, type) and issubclass(cls, self.base)
 
-    def holds(self, plugin: object) -> TypeGuard[P]:
+    def holds(self, plugin: object) -> TypeGuard[PluginT]:
         """``plugin`` is an instance of a plugin of this category."""
         return isinstance(plugin, self.base)
 

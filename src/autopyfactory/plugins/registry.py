@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from autopyfactory.extras import EXTRA_MODULES, MissingExtra, require_extra
 from autopyfactory.plugins.base import Category, Plugin
 
-P = TypeVar("P", bound=Plugin)
+PluginT = TypeVar("PluginT", bound=Plugin)
 
 
 class PluginNotFound(LookupError):
@@ -59,7 +59,7 @@ class Registry:
                 self._eps[category.name] = eps
             return eps
 
-    def register(self, category: Category[P] | str, name: str, cls: type[P]) -> None:
+    def register(self, category: Category[PluginT] | str, name: str, cls: type[PluginT]) -> None:
         """Add a plugin class in process (tests, embedding programs); ``category`` is a category or its
         name. Raises TypeError when ``cls`` is not a plugin of the category."""
         cat = Category.named(category) if isinstance(category, str) else category
@@ -72,7 +72,7 @@ class Registry:
         registered = (n for c, n in self._registered if c == category.name)
         return sorted({*self._entry_points(category), *registered})
 
-    def get(self, category: Category[P], name: str, *, usable: bool = True) -> type[P]:
+    def get(self, category: Category[PluginT], name: str, *, usable: bool = True) -> type[PluginT]:
         """The plugin class; PluginNotFound when there is none or it cannot be loaded. ``usable``:
         its entry point's extras must be installed too (False: the class alone, e.g. for the keys
         it declares)."""
@@ -116,10 +116,10 @@ class Registry:
             self._loaded[key] = cls
         return cls
 
-    def all_loadable(self, category: Category[P]) -> dict[str, type[P]]:
+    def all_loadable(self, category: Category[PluginT]) -> dict[str, type[PluginT]]:
         """Every plugin of ``category`` that imports, whether its extras are installed or not
         (used to know every declared key)."""
-        out: dict[str, type[P]] = {}
+        out: dict[str, type[PluginT]] = {}
         for n in self.names(category):
             try:
                 out[n] = self.get(category, n, usable=False)
