@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Alert:
+    """One problem to tell about: ``key`` names it (alerts with the same key are throttled together),
+    ``subject`` and ``body`` are the mail, ``queues`` and ``reason`` go to those queues' monitor
+    labels."""
+
     key: str  # e.g. "renew:atlas-ce/https://ce1:9619", "queue:ANALY_X": throttled per key
     subject: str  # one line
     body: str

@@ -22,6 +22,9 @@ QUEUE_MAX = 1000
 
 
 class Alerter:
+    """Raises each alert, at most once per problem per ``interval``, to the log, the admin's mail (sent
+    from a thread of its own) and the affected queues' monitor labels; muted, it raises nothing."""
+
     def __init__(
         self,
         mailer: Mailer | None,

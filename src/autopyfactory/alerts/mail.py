@@ -21,6 +21,8 @@ def default_sender() -> str:
 
 @dataclass(frozen=True)
 class Mailer:
+    """An SMTP server and the admin addresses alerts are mailed to, from ``sender``."""
+
     server: str
     recipients: tuple[str, ...]
     sender: str

@@ -7,6 +7,9 @@ from collections.abc import Callable
 
 
 class Throttle:
+    """Lets each problem key through at most once per ``interval`` seconds of the injected clock ``now``
+    (thread-safe)."""
+
     def __init__(self, interval: float, now: Callable[[], float]) -> None:
         self.interval = interval
         self.now = now

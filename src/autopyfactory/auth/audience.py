@@ -21,6 +21,9 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A checked audience or token-file template: its text and the fields (``ce``, ``port``, ``queue``) it
+    uses."""
+
     text: str
     fields: frozenset[str]
 

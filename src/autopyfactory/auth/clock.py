@@ -8,6 +8,8 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """What the auth manager reads time from: wall time for lifetimes, monotonic time for schedules."""
+
     def time(self) -> float:
         """Seconds since the epoch (what ``exp`` and ``iat`` claims count in)."""
         ...
@@ -18,6 +20,8 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """The real clock (``time.time`` and ``time.monotonic``)."""
+
     def time(self) -> float:
         return time.time()
 

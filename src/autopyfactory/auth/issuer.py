@@ -43,6 +43,9 @@ def get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:
 
 
 class Issuer:
+    """One OAuth2/OIDC issuer: its discovery document and signing keys, fetched with a deadline and cached
+    (a key not in the cache makes at most one fresh fetch a minute)."""
+
     def __init__(self, url: str, timeout: float, clock: Clock) -> None:
         self.url = url.rstrip("/")
         self.clock = clock

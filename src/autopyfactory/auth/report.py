@@ -28,6 +28,9 @@ from autopyfactory.plugins.registry import Registry
 
 @dataclass
 class CredentialView:
+    """One credential as ``auth status`` shows it: its file, time left, audience and scopes or FQANs, last
+    check, renewal and error, and what could not be told."""
+
     path: str
     exists: bool
     expires_at: float | None = None
@@ -53,6 +56,9 @@ class CredentialView:
 
 @dataclass
 class ProfileView:
+    """One auth profile as ``auth status`` shows it: its plugin, credential kind, where it is configured,
+    its problems and its credentials."""
+
     name: str
     plugin: str
     kind: str

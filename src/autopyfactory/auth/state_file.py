@@ -19,6 +19,9 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class ProfileState:
+    """One profile in the state file: its plugin, its credentials as last checked, or why it has no
+    handler."""
+
     plugin: str
     credentials: tuple[CredentialStatus, ...] = ()
     problem: str = ""  # why the profile has no handler (configuration errors)
@@ -26,6 +29,9 @@ class ProfileState:
 
 @dataclass(frozen=True)
 class AuthState:
+    """The auth manager's state file: when and by which process it was written, and every profile's
+    state."""
+
     written_at: float
     pid: int
     profiles: Mapping[str, ProfileState] = field(default_factory=dict)

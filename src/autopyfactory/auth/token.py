@@ -54,6 +54,9 @@ class TokenCredential:
 
 
 class TokenHandler(AuthHandler):
+    """The ``Token`` auth handler: one bearer token file per audience, renewed from the profile's source
+    before it runs short, never handed out with less than ``token.minlife`` seconds left."""
+
     name = "Token"
     provides = TOKEN
     keys = token_keys.TOKEN_KEYS

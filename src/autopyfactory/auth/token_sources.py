@@ -34,6 +34,8 @@ class SourceError(Exception):
 
 
 class TokenSource(Protocol):
+    """Where new tokens come from (one kind per ``token.source``); ``close`` releases what it holds."""
+
     name: str
 
     def fetch(self, audience: str | None, scopes: tuple[str, ...], minsecs: int, scratch: Path) -> str:
@@ -61,6 +63,9 @@ def _last_line(text: str) -> str:
 
 
 class ClientCredentials:
+    """The OAuth2 client-credentials grant at the issuer's token endpoint, the client id and secret read
+    from their files at every request."""
+
     name = token_keys.CLIENT_CREDENTIALS
 
     def __init__(self, spec: TokenSpec, issuer: Issuer | None) -> None:
@@ -127,6 +132,8 @@ class ClientCredentials:
 
 
 class OidcAgent:
+    """Tokens from a running oidc-agent through ``oidc-token``."""
+
     name = token_keys.OIDC_AGENT
 
     def __init__(self, spec: TokenSpec) -> None:
@@ -155,6 +162,8 @@ class OidcAgent:
 
 
 class HtGetToken:
+    """Tokens from a Vault server through ``htgettoken``."""
+
     name = token_keys.HTGETTOKEN
 
     def __init__(self, spec: TokenSpec) -> None:

@@ -33,6 +33,9 @@ def template(profile: ConfigSection, key: Key[str | None]) -> Template | None:
 
 @dataclass(frozen=True)
 class TokenSpec:
+    """A ``Token`` profile's settings, read from its section and typed once (templates parsed, paths made
+    paths, scopes split)."""
+
     source: str
     issuer: str | None
     token_endpoint: str | None

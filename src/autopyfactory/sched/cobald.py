@@ -38,6 +38,9 @@ MINIMUM = Key(P + "minimum", NONNEG_INT, 1, "the Limiter's minimum demand")
 
 
 class COBalD(SchedPlugin):
+    """The ``cobald`` sched plugin: COBalD's linear controller and limiter over this queue's pilots (rules
+    in the module docstring)."""
+
     name = "cobald"
     keys = (LOW, HIGH, RATE, MINIMUM)
 

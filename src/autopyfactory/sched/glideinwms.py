@@ -50,6 +50,9 @@ IDLE_WINDOW = (
 
 
 class GlideinWMS(SchedPlugin):
+    """The ``glideinwms`` sched plugin: the GlideinWMS frontend's idle-glidein request and the factory's
+    answer for this queue as the entry (rules in the module docstring)."""
+
     name = "glideinwms"
     keys = (MAX_IDLE, RESERVE, MAX_VMS_IDLE, CURB_VMS_IDLE, MAX_RUNNING, RELATIVE, ATTENUATION, PER_CYCLE)
 

@@ -28,6 +28,9 @@ TARGET = Key("sched.keda.targetaveragevalue", NONNEG_FLOAT, 1.0, "queue length p
 
 
 class KEDA(SchedPlugin):
+    """The ``keda`` sched plugin: KEDA ScaledJob scaling with the ``accurate`` strategy (rules in the
+    module docstring)."""
+
     name = "keda"
     keys = (MAX_REPLICAS, TARGET)
 

@@ -97,6 +97,9 @@ class _Seen:
 
 
 class LeadTime(SchedPlugin):
+    """The ``leadtime`` sched plugin: order-up-to provisioning, enough pilots on their way to cover the
+    jobs that will want one a lead time from now (rules in the module docstring)."""
+
     name = "leadtime"
     keys = (WMSLAG, EMPTY_WALLCLOCK, DIED_WALLCLOCK, WINDOW, MAX_HORIZON, FORECAST, INITIAL)
 

@@ -27,6 +27,9 @@ RUNNING_STATES = (IDLE, BUSY, DYING)
 
 
 class Job:
+    """A simulated job: its WMS queue, arrival (None until an avalanche releases it), duration, the task
+    it scouts for, and when it started and ended."""
+
     __slots__ = ("arrival", "duration", "end", "jid", "start", "task", "wmsqueue")
 
     def __init__(
@@ -42,6 +45,9 @@ class Job:
 
 
 class Pilot:
+    """A simulated pilot: where and when it was submitted, its state, the job it runs and the jobs it ran,
+    and its idle time."""
+
     __slots__ = (
         "blackhole",
         "book",

@@ -28,6 +28,9 @@ class Shared:
 
 
 class HistoryKeeper:
+    """Each queue's recent cycle samples (the last ``keep``) and the pilots of the queues that share its
+    WMS queue, added to its next snapshot as its history."""
+
     def __init__(self, keep: int = KEEP_SAMPLES) -> None:
         self._samples: dict[str, deque[CycleSample]] = {}
         self.keep = keep

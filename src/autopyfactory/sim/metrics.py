@@ -30,6 +30,9 @@ KEYS = (
 
 @dataclass(frozen=True)
 class QueueMetrics:
+    """What a run achieved for one WMS queue (or in total): job counts and waits, pilots submitted, empty
+    and black-hole pilots, idle pilot hours, pilots per job."""
+
     jobs: int
     jobs_started: int
     wait_p50_s: float
@@ -48,6 +51,8 @@ class QueueMetrics:
 
 @dataclass(frozen=True)
 class RunMetrics:
+    """A run's metrics in total and per WMS queue."""
+
     total: QueueMetrics
     wmsqueues: dict[str, QueueMetrics] = field(default_factory=dict)
 

@@ -17,6 +17,9 @@ LOWER_BOUND = "lower_bound"
 
 
 class Clairvoyant:
+    """The lower-bound provisioner: listens to the world and keeps as many starting pilots on their way as
+    there are activated jobs, each at the serving site where it would start soonest."""
+
     def __init__(self, world: World) -> None:
         self.books: dict[str, list[QueueBook]] = {}
         self.by_site: dict[str, list[QueueBook]] = {}

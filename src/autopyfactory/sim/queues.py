@@ -27,6 +27,9 @@ class SimConfigError(ValueError):
 
 @dataclass
 class SimConfig:
+    """The loaded factory configuration a simulation runs, and notes on the queues left out or
+    adjusted."""
+
     cfg: LoadedConfig
     notes: list[str] = field(default_factory=list)  # queues left out or adjusted, and why
 

@@ -14,6 +14,9 @@ from autopyfactory.sim.scenario import Scenario
 
 @dataclass
 class Comparison:
+    """A scenario's policy runs and its clairvoyant lower bound, for the table, the plot and
+    ``--json``."""
+
     scenario: Scenario
     runs: list[PolicyRun]
     lower_bound: PolicyRun | None = None

@@ -26,6 +26,9 @@ BUILTIN_POLICIES = (*PEERS, NEW_POLICY)
 
 @dataclass
 class PolicyRun:
+    """One policy's run of a scenario: its metrics and timeline, wall and simulated time, decisions, notes
+    and conservation problems."""
+
     name: str
     metrics: RunMetrics
     timeline: Timeline

@@ -13,6 +13,9 @@ WMS_STATUSES = ("online", "test", "brokeroff", "offline")
 
 @dataclass(frozen=True, slots=True)
 class SimulationSpec:
+    """How a scenario runs: its duration, seed, the factory's cycle and how often the WMS recomputes and
+    the factory polls."""
+
     duration: float = 86400.0
     seed: int = 1
     cycle: float = 360.0  # apfqueue.sleep of the simulated factory
@@ -114,6 +117,9 @@ class PilotSpec:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A validated scenario: the simulation settings, sites, WMS queues, pilot behaviour, the work (trace
+    and streams) and events."""
+
     path: Path
     name: str
     simulation: SimulationSpec

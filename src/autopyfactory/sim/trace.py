@@ -13,6 +13,8 @@ COLUMNS = ("arrival_s", "wmsqueue", "duration_s")
 
 @dataclass(frozen=True, slots=True)
 class TracedJob:
+    """One line of a job trace: the job's arrival, WMS queue and duration, in seconds."""
+
     arrival: float
     wmsqueue: str
     duration: float

@@ -29,6 +29,9 @@ class Task:
 
 @dataclass
 class Workload:
+    """A scenario's jobs: those with an arrival, sorted by it, the tasks, and how many avalanche jobs wait
+    for their scouts."""
+
     jobs: list[Job]  # jobs with an arrival time, sorted by it
     tasks: dict[int, Task]
     unreleased: int  # avalanche jobs waiting for their scouts

@@ -59,6 +59,9 @@ class DemandListener(Protocol):
 
 
 class World:
+    """The simulated world (sites, WMS queues, the queues' pilot books) and its discrete-event loop in
+    virtual time."""
+
     def __init__(self, scenario: Scenario, workload: Workload, sample_every: float | None = None) -> None:
         sim = scenario.simulation
         self.scenario = scenario

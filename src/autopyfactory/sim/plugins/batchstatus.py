@@ -31,6 +31,9 @@ def pilot_lives(book: QueueBook, now: float) -> tuple[PilotTimes, ...]:
 
 
 class SimulatedBatchStatus(BatchStatusPlugin):
+    """Batch status plugin ``Simulated``: the factory's pilots in the bound ``world``, per APF queue,
+    exact at the poll."""
+
     name = "Simulated"
     world: ClassVar[World]
 

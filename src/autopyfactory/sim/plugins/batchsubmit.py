@@ -23,6 +23,8 @@ SITE = Key(
 
 
 class SimulatedSubmit(BatchSubmitPlugin):
+    """Batch submit plugin ``Simulated``: submits and retires pilots at a site of the bound ``world``."""
+
     name = "Simulated"
     key_prefix = "batchsubmit.simulated."
     keys = (SITE,)

@@ -23,6 +23,9 @@ class NoWMSData(RuntimeError):
 
 
 class SimulatedWMSStatus(WMSStatusPlugin):
+    """WMS status plugin ``Simulated``: the bound ``world``'s job counts and site status, polled as
+    ``Panda`` polls."""
+
     name = "Simulated"
     factory_keys = (panda_keys.SLEEP, panda_keys.MAXAGE)
     world: ClassVar[World]
