@@ -7,7 +7,6 @@ status sources (:class:`~.status_hub.StatusHub`), the monitors and the plugin co
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import partial
 
+from autopyfactory.auth.manager import AuthManager
 from autopyfactory.config.factory import FactorySettings
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import MONITOR_SECTION
@@ -41,7 +41,7 @@ from autopyfactory.engine.reload import (
 from autopyfactory.engine.statelock import StateDirBusy, lock_state_dir
 from autopyfactory.engine.status_hub import StatusHub
 from autopyfactory.loading.loader import LoadedConfig, load
-from autopyfactory.plugins.context import AuthLookup, FactoryContext
+from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.monitor import MONITOR, MonitorPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
@@ -197,12 +197,13 @@ class Factory:
         assert cfg.settings is not None
         ctx = FactoryContext(cfg.factory, cfg.settings, cfg.mappings, cfg.monitors)
         ctx.auth = _auth_manager(replace(cfg, auth=dict(profiles)), ctx, self.reg)
-        _call(ctx.auth, "set_monitor_notice", self._monitor_notice)  # credential alerts on queue labels
+        # credential alerts on the queues' monitor labels
+        _with_auth(ctx, "set_monitor_notice", lambda m: m.set_monitor_notice(self._monitor_notice))
         return ctx
 
     def _monitor_notice(self, queue: str, message: str) -> None:
         """``message`` on ``queue``'s monitor labels (the auth manager's alerts)."""
-        rt = getattr(self, "queues", {}).get(queue)
+        rt = self.queues.get(queue)
         if rt is None:
             return
         for m in rt.monitors:
@@ -368,7 +369,8 @@ class Factory:
         self.cfg = cfg
         self.ctx.mappings = kept_mappings(self.ctx.mappings, cfg, kept, self.hub)
         self._profiles = kept_profiles(self._profiles, cfg, kept)
-        _call(self.ctx.auth, "reconfigure", dict(self._profiles.sections))
+        sections = dict(self._profiles.sections)
+        _with_auth(self.ctx, "reconfigure", lambda m: m.reconfigure(sections))
         closing = self._apply(plans)
         self._close_all(_queue_closers(closing), CLOSE_WAIT)
         self.hub.retain({k for rt in self.queues.values() for k in rt.status_keys})
@@ -392,8 +394,8 @@ class Factory:
         self.ctx = self._context(cfg, self._profiles.sections)
         self.ctx.mappings = mappings
         if self._auth_running:
-            _call(old_ctx.auth, "stop")
-            _call(self.ctx.auth, "start")
+            _with_auth(old_ctx, "stop", AuthManager.stop)
+            _with_auth(self.ctx, "start", AuthManager.start)
         self.hub = StatusHub(self.ctx, self.reg, self.executors.polls, self.clock)
         self.cycle.reconfigure(self.settings, self.hub)  # batchsubmit.concurrency may have changed
         self.monitors = {}
@@ -414,7 +416,7 @@ class Factory:
     # -- the auth manager's own checks ------------------------------------------------------------
     def start_auth(self) -> None:
         """Start the auth manager's periodic proxy checks (a reload keeps them going)."""
-        _call(self.ctx.auth, "start")
+        _with_auth(self.ctx, "start", AuthManager.start)
         self._auth_running = True
 
     # -- stopping -------------------------------------------------------------------------------
@@ -450,7 +452,7 @@ class Factory:
         closing.append(("status sources", lambda: self.hub.close(max(0.0, end - self.clock.time()))))
         closing += also
         if self._auth_running:
-            closing.append(("auth manager", lambda: _call(self.ctx.auth, "stop")))
+            closing.append(("auth manager", lambda: _with_auth(self.ctx, "stop", AuthManager.stop)))
         wait = max(end - self.clock.time(), CLOSE_FLOOR) if stopping else max(grace, CLOSE_WAIT)
         self._close_all(closing, wait)
         self.executors.close()
@@ -471,15 +473,11 @@ def _lock(settings: FactorySettings) -> object:
         ) from None
 
 
-def _auth_manager(cfg: LoadedConfig, ctx: FactoryContext, reg: Registry) -> AuthLookup | None:
-    """The auth manager (``autopyfactory.auth.manager.AuthManager.from_config``), when installed."""
+def _auth_manager(cfg: LoadedConfig, ctx: FactoryContext, reg: Registry) -> AuthManager | None:
+    """The factory's auth manager for ``cfg`` (None, logged, when it cannot start: queues needing
+    credentials then fail to submit, saying so)."""
     try:
-        module = importlib.import_module("autopyfactory.auth.manager")
-    except ImportError:
-        return None
-    try:
-        manager: AuthLookup = module.AuthManager.from_config(cfg, ctx, reg)
-        return manager
+        return AuthManager.from_config(cfg, ctx, reg)
     except Exception:
         log.exception("auth manager could not start; queues needing credentials will fail to submit")
         return None
@@ -493,14 +491,15 @@ def _sections(sections: dict[str, ConfigSection]) -> dict[str, dict[str, str]]:
     return {name: sec.as_dict() for name, sec in sections.items()}
 
 
-def _call(obj: object, method: str, *args: object) -> None:
-    """``obj.method(*args)`` when the object has it (the auth manager's start/stop/reconfigure)."""
-    fn = getattr(obj, method, None)
-    if callable(fn):
-        try:
-            fn(*args)
-        except Exception:
-            log.exception("%s.%s failed", type(obj).__name__, method)
+def _with_auth(ctx: FactoryContext, what: str, call: Callable[[AuthManager], None]) -> None:
+    """``call`` on the auth manager of ``ctx`` when it has one; a failure is logged, never raised."""
+    manager = ctx.auth
+    if not isinstance(manager, AuthManager):
+        return
+    try:
+        call(manager)
+    except Exception:
+        log.exception("auth manager %s failed", what)
 
 
 __all__ = [

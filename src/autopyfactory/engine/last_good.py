@@ -86,9 +86,9 @@ def kept_mappings(
     specs: list[MappingSpec] = []
     for rt in kept:
         for key in rt.status_keys:
-            spec = getattr(type(hub.get(key)), "mapping", None)
-            if isinstance(spec, MappingSpec):
-                specs.append(spec)
+            source = hub.get(key)
+            if source is not None and source.mapping is not None:
+                specs.append(source.mapping)
     mappings, sections = last_good_mappings(running, cfg.mappings, specs)
     if sections:
         log.warning(
