@@ -46,6 +46,12 @@ class AuthHandler(Plugin, ABC):
         found without touching any file; every key's own value is checked separately."""
         return []
 
+    @classmethod
+    def file_problems(cls, profile: ConfigSection) -> list[ConfigProblem]:
+        """Problems of the files the profile reads (a token client's secret): the machine's state,
+        not the configuration's, so they are shown but do not stop the queues that use it."""
+        return []
+
     def __init__(self, profile: ConfigSection, env: AuthEnv) -> None:
         self.profile = profile
         self.env = env

@@ -63,7 +63,7 @@ def check_profiles(
     # files a profile reads (a token client's secret): shown, but they are the machine's state, not
     # the configuration's, so queues still start (a renewal then fails, says why and alerts)
     for c in checked.values():
-        if c.cls is not None and hasattr(c.cls, "file_problems"):
+        if c.cls is not None:
             problems.extend(c.cls.file_problems(c.view))
     return list(dict.fromkeys(problems)), states
 
