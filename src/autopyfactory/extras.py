@@ -2,10 +2,11 @@
 missing.
 
 The factory's core (``pip install autopyfactory``) runs queues on the Local and Slurm backends with
-PanDA, CRIC, the APF monitor plugin and the log server. The rest comes with an extra:
+PanDA, CRIC, the APF monitor plugin, the log server and its own Prometheus metrics (httpx,
+prometheus_client). The rest comes with an extra:
 
 - ``monitor``: the APFMon-compatible monitor service (``autopyfactory monitor``): FastAPI, uvicorn,
-  SQLAlchemy, Alembic, Jinja2, python-multipart, prometheus_client;
+  SQLAlchemy, Alembic, Jinja2, python-multipart;
 - ``postgres``: the monitor service on PostgreSQL (psycopg; includes ``monitor``);
 - ``htcondor``: the HTCondor backends (``Condor*`` plugins): the htcondor2 bindings;
 - ``testbed``: the local PanDA-compatible testbed and ``autopyfactory demo``: FastAPI, uvicorn;
@@ -29,7 +30,6 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
         "alembic",
         "jinja2",
         "python_multipart",
-        "prometheus_client",
     ),
     "postgres": ("psycopg",),
     "htcondor": ("htcondor2", "classad2"),

@@ -24,7 +24,7 @@ from tests.engine import fakes
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = (
     "fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "jinja2", "multipart", "python_multipart",
-    "prometheus_client", "psycopg", "htcondor2", "classad2", "htcondor",
+    "psycopg", "htcondor2", "classad2", "htcondor",
 )  # fmt: skip
 NOT_PRODUCTION = ("autopyfactory.testbed", "autopyfactory.demo", "autopyfactory.monitor_server")
 
@@ -177,4 +177,4 @@ def test_the_modules_each_extra_provides_come_from_that_extra_in_pyproject() -> 
         for module in modules:
             assert {d.lower().replace("_", "-") for d in dists[module]} & wanted, (extra, module)
     core = {r.split(">")[0].strip().lower() for r in project["dependencies"]}
-    assert core == {"httpx"}
+    assert core == {"httpx", "prometheus_client"}

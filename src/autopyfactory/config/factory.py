@@ -59,7 +59,19 @@ def _seconds(positive: bool) -> KeyType[float]:
     return KeyType("seconds>0" if positive else "seconds>=0", expected, parse)
 
 
+def _port(raw: str) -> int:
+    try:
+        v = finite_float(raw)
+    except ValueError:
+        raise BadValue(PORT_EXPECTED) from None
+    if not (v.is_integer() and 1 <= v <= 65535):
+        raise BadValue(PORT_EXPECTED)
+    return int(v)
+
+
+PORT_EXPECTED = "a port number from 1 to 65535"
 POSITIVE_INT = KeyType("int>=1", "an integer >= 1", _positive_int)
+PORT: KeyType[int] = KeyType("port", PORT_EXPECTED, _port)
 DEADLINE = _seconds(positive=True)
 GRACE = _seconds(positive=False)
 
@@ -133,6 +145,19 @@ SHUTDOWN_GRACE = Key(
     30,
     "at SIGTERM/SIGINT: seconds in-flight submissions and closing plugins may take before the process exits",
 )
+METRICS_ENABLED = Key(
+    "metrics.enabled",
+    BOOL,
+    False,
+    "serve the factory's Prometheus metrics at /metrics on the log server's port (docs/operations.md)",
+)
+METRICS_PORT = Key(
+    "metrics.port",
+    PORT,
+    None,
+    "serve the factory's Prometheus metrics on this port of metrics.address (None: no port of their own)",
+)
+METRICS_ADDRESS = Key("metrics.address", STR, "127.0.0.1", "the address metrics.port listens on")
 
 FACTORY_KEYS: tuple[Key[object], ...] = (
     FACTORY_ID, ADMIN_EMAIL, SMTP_SERVER, EMAIL_REPEAT, FACTORY_USER, ENABLE_QUEUES, QUEUE_CONF, QUEUE_DIR_CONF,
@@ -141,6 +166,7 @@ FACTORY_KEYS: tuple[Key[object], ...] = (
     LOGSERVER_ROBOTS, RECONFIG, RECONFIG_INTERVAL, QUEUES_PLUGIN, AUTH_PLUGIN, ABORT_NO_QUEUES, FACTORY_MONITOR,
     MONITOR_SECTION, MONITOR_INTERVAL, VERSION_TAG, STATE_DIR, SUBMIT_CONCURRENCY, STATUS_TIMEOUT,
     SUBMIT_MAX_PER_CYCLE, SUBMIT_BATCH, SUBMIT_TIMEOUT, MONITOR_TIMEOUT, SHUTDOWN_GRACE,
+    METRICS_ENABLED, METRICS_PORT, METRICS_ADDRESS,
 )  # fmt: skip
 
 
@@ -171,6 +197,9 @@ class FactorySettings:
     submit_timeout: float = SUBMIT_TIMEOUT.default
     monitor_timeout: float = MONITOR_TIMEOUT.default
     shutdown_grace: float = SHUTDOWN_GRACE.default
+    metrics_enabled: bool = METRICS_ENABLED.default  # /metrics on the log server's port
+    metrics_port: int | None = METRICS_PORT.default  # a port of their own (on metrics_address)
+    metrics_address: str = METRICS_ADDRESS.default
 
     @classmethod
     def from_section(cls, s: ConfigSection, conf_dir: Path) -> FactorySettings:
@@ -208,4 +237,7 @@ class FactorySettings:
             submit_timeout=s.get(SUBMIT_TIMEOUT),
             monitor_timeout=s.get(MONITOR_TIMEOUT),
             shutdown_grace=s.get(SHUTDOWN_GRACE),
+            metrics_enabled=s.get(METRICS_ENABLED),
+            metrics_port=s.get(METRICS_PORT),
+            metrics_address=s.get(METRICS_ADDRESS),
         )

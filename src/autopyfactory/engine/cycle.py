@@ -131,16 +131,19 @@ class Cycle:
         the next report. A queue whose plugin call overran its deadline is skipped (and says why)."""
         now = self.clock.time() if now is None else now
         due = [rt for rt in queues if rt.due(now) and not rt.is_acting()]
-        report = CycleReport(self.cycles_done + 1)
+        report = CycleReport(self.cycles_done + 1, started_at=now)
         if not due:
             return report
         ready: list[QueueRuntime] = []
+        due_at: dict[str, float | None] = {}
         for rt in due:
+            due_at[rt.name] = rt.next_due() if rt.last_attempt_at is not None else None
             rt.last_attempt_at = now
             why = rt.busy()
             if why:
                 log.warning("queue=%s skipped this cycle: %s", rt.name, why)
-                report.outcomes.append(Outcome(rt.name, None, None, ActionKind.SKIPPED, error=why))
+                skipped = Outcome(rt.name, None, None, ActionKind.SKIPPED, error=why)
+                report.outcomes.append(_timed(skipped, due_at[rt.name], now, self.clock.time()))
             else:
                 ready.append(rt)
         polls = self.hub.begin({k for rt in ready for k in rt.status_keys}, self.settings.status_timeout)
@@ -150,16 +153,18 @@ class Cycle:
             stopping = self.control.stop.is_set()
             for rt in [rt for rt in pending if stopping or all(polls.ready(k) for k in rt.status_keys)]:
                 pending.remove(rt)
-                out = self._outcome(rt, polls, stopping)
+                out = _timed(self._outcome(rt, polls, stopping), due_at[rt.name], now, now)
                 if out.acts:
                     started.append(self._start_action(rt, out))
                 else:
+                    out.ended_at = self.clock.time()
                     log_outcome(rt.wmsqueue, out)
                     report.outcomes.append(out)
             if pending:
                 polls.wait(self.control.stop)
         wait_done(started, wait_until() if wait_until is not None else None, self.control, self.clock)
         report.outcomes.extend(self._finished.take())
+        report.polls = polls.settled()
         self.cycles_done += 1
         for callback in self.on_cycle:
             callback(report)
@@ -234,6 +239,7 @@ class Cycle:
             try:
                 runner.run(rt, out)
             finally:
+                out.ended_at = self.clock.time()
                 log_outcome(rt.wmsqueue, out)
                 self._finished.add(out)
                 self.control.wake.set()
@@ -255,6 +261,11 @@ class Cycle:
         return wait_done(
             [rt.acting for rt in queues if rt.acting is not None], until, self.control, self.clock
         )
+
+
+def _timed(out: Outcome, due_at: float | None, started_at: float, ended_at: float) -> Outcome:
+    out.due_at, out.started_at, out.ended_at = due_at, started_at, ended_at
+    return out
 
 
 def _view(results: dict[StatusKey, PollResult], key: StatusKey | None) -> WMSView | BatchView | None:

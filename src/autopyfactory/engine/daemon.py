@@ -7,12 +7,15 @@ import os
 import signal
 import threading
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autopyfactory.engine.closing import Closer
 from autopyfactory.engine.factory import Factory, ReloadKind
 from autopyfactory.engine.sd_notify import ServiceNotifier
 from autopyfactory.plugins.queues_config import QueuesConfigPlugin
+
+if TYPE_CHECKING:
+    from autopyfactory.engine.metrics.service import MetricsService
 
 log = logging.getLogger("autopyfactory.factory")
 
@@ -38,6 +41,7 @@ class Daemon:
         self.clock = factory.clock
         self.exit_reason = ""  # why run() returned a non-zero status
         self.services: list[Any] = []  # each has stop() and reconfigure(settings)
+        self.metrics: MetricsService | None = None  # the factory's metrics (with the services)
         self._saved_signals: dict[int, Any] = {}
         self.notifier = ServiceNotifier.from_environment()  # systemd Type=notify (READY, RELOADING, STOPPING)
 
@@ -59,20 +63,24 @@ class Daemon:
 
     # -- services -------------------------------------------------------------------------------
     def start_services(self) -> None:
-        """The auth manager's periodic checks, and (``options.services``) the log server and cleaner."""
+        """The auth manager's periodic checks, and (``options.services``) the factory's metrics, the
+        log server and cleaner."""
         self.factory.start_auth()
         if not self.options.services:
             return
+        from autopyfactory.engine.metrics.service import MetricsService
         from autopyfactory.logserver.services import LogServices, LogSettings
 
-        self.services = [
-            LogServices(LogSettings.from_config(self.factory.settings, self._queue_sections())).start()
-        ]
+        self.metrics = MetricsService(self.factory).start()
+        settings = LogSettings.from_config(self.factory.settings, self._queue_sections())
+        self.services = [LogServices(settings, metrics=self.metrics.page).start()]
 
     def _queue_sections(self) -> dict[str, Any]:
         return dict(self.factory.queue_sections())
 
     def _reconfigure_services(self) -> None:
+        if self.metrics is not None:
+            self.metrics.reconfigure(self.factory.settings)
         if not self.services:
             return
         from autopyfactory.logserver.services import LogSettings
@@ -85,7 +93,8 @@ class Daemon:
                 log.exception("%s: reconfiguration failed", type(service).__name__)
 
     def _service_closers(self) -> list[Closer]:
-        return [(f"service {type(s).__name__}", s.stop) for s in self.services]
+        services = [*self.services, *([self.metrics] if self.metrics is not None else [])]
+        return [(f"service {type(s).__name__}", s.stop) for s in services]
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> int:

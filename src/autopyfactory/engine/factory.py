@@ -117,6 +117,7 @@ class Factory:
         self.monitors: dict[str, MonitorPlugin] = {}
         self.monitor_calls = MonitorCalls(self.executors.calls, self.settings.monitor_timeout, clock)
         self.cycle = Cycle(self.settings, self.hub, self.monitor_calls, self.executors, clock, self.control)
+        self.on_reload: list[Callable[[ReloadKind], None]] = []  # called after every reload
         self._auth_running = False
         self._shut = False
         self._apply(plan_reload({}, self.cfg, rebuild_all=True))
@@ -329,7 +330,17 @@ class Factory:
         """Re-read the configuration; restart only queues that were added, removed or changed.
         A configuration that would change the factory's identity (factoryId, statedir) or has no
         [Factory] section is refused: the running configuration is kept. A running queue whose new
-        configuration has errors is kept on its last good configuration (``queue_states``)."""
+        configuration has errors is kept on its last good configuration (``queue_states``). Then
+        every ``on_reload`` callback is called with what the reload did."""
+        kind = self._reload()
+        for callback in self.on_reload:
+            try:
+                callback(kind)
+            except Exception:
+                log.exception("after the reload: %r failed", callback)
+        return kind
+
+    def _reload(self) -> ReloadKind:
         try:
             cfg = self._load()
         except (FactoryConfigError, ConfigError) as exc:

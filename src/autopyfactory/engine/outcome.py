@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from autopyfactory.model.decision import Decision
 from autopyfactory.model.snapshot import QueueSnapshot
+
+if TYPE_CHECKING:
+    from autopyfactory.engine.status_hub import PollResult, StatusKey
 
 
 class ActionKind(Enum):
@@ -45,6 +49,11 @@ class Outcome:
     peaceful: bool = False  # the retirement was asked of a peaceful submit plugin (nothing removed)
     stopped: StopPoint | None = None  # a stop request cut the action short here
     error: str = ""
+    # times on the cycle's clock: when the queue was due (None: its first cycle), when its cycle
+    # started, and when its decision line was written (its action, if any, ended)
+    due_at: float | None = None
+    started_at: float = 0.0
+    ended_at: float = 0.0
 
     @property
     def acts(self) -> bool:
@@ -79,3 +88,6 @@ class CycleReport:
 
     number: int
     outcomes: list[Outcome] = field(default_factory=list)
+    started_at: float = 0.0  # the cycle's time (clock.time()) when it started
+    # what each status source polled this cycle gave (a view, or why none)
+    polls: dict[StatusKey, PollResult] = field(default_factory=dict)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Hashable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, TypeVar
 
 from autopyfactory.config.section import ConfigSection
@@ -40,13 +41,24 @@ class Adopted:
     key: Hashable
 
 
+class PollFailure(Enum):
+    """Why a poll gave no view."""
+
+    ERROR = "error"  # the poll raised
+    TIMEOUT = "timeout"  # it ran past status.timeout (it goes on in its thread)
+    BUSY = "busy"  # its poll of an earlier cycle still runs: not started again
+    MISSING = "missing"  # no such instance, or not polled
+
+
 @dataclass
 class PollResult:
-    """One instance's outcome this cycle: a view, or why there is none."""
+    """One instance's outcome this cycle: a view, or why there is none (``error``, ``failure``).
+    ``seconds``: how long the poll took (for a timeout: how long it had run)."""
 
     view: WMSView | BatchView | None
     error: str = ""
     seconds: float = 0.0
+    failure: PollFailure | None = None
 
 
 class PollRound:
@@ -62,6 +74,8 @@ class PollRound:
         self._changed = threading.Event()
         self._futures: dict[StatusKey, Future[Any]] = {}
         self._results: dict[StatusKey, PollResult] = {}
+        self._began: dict[StatusKey, float] = {}
+        self._ended: dict[StatusKey, float] = {}
         for key in set(keys):
             self._start(key)
 
@@ -69,21 +83,29 @@ class PollRound:
         hub = self.hub
         inst = hub._instances.get(key)
         if inst is None:
-            self._results[key] = PollResult(None, "no such status instance")
+            self._results[key] = PollResult(None, "no such status instance", failure=PollFailure.MISSING)
             return
         prev = hub._inflight.get(key)
         if prev is not None and not prev[0].done():
             running = self.clock.monotonic() - prev[1]
             self._results[key] = PollResult(
-                None, f"plugin={key[1]} call=poll still running after {running:.0f}s (status.timeout)"
+                None,
+                f"plugin={key[1]} call=poll still running after {running:.0f}s (status.timeout)",
+                running,
+                PollFailure.BUSY,
             )
             return
         started = self.clock.monotonic()
         fut = hub._executor.submit(lambda: _timed_poll(inst, self.clock))
         hub._inflight[key] = (fut, started)
         hub.poll_counts[key] = hub.poll_counts.get(key, 0) + 1
-        fut.add_done_callback(lambda _f: self._changed.set())
+        self._began[key] = started
+        fut.add_done_callback(lambda _f: self._done(key))
         self._futures[key] = fut
+
+    def _done(self, key: StatusKey) -> None:
+        self._ended[key] = self.clock.monotonic()
+        self._changed.set()
 
     @property
     def expired(self) -> bool:
@@ -102,7 +124,7 @@ class PollRound:
             return r
         fut = self._futures.get(key)
         if fut is None:
-            return PollResult(None, "not polled")
+            return PollResult(None, "not polled", failure=PollFailure.MISSING)
         if not fut.done():
             if not self.expired:
                 return PollResult(None, "query still running")
@@ -110,6 +132,7 @@ class PollRound:
                 None,
                 f"plugin={key[1]} call=poll took longer than {self.timeout:g}s (status.timeout)",
                 self.clock.monotonic() - self.started,
+                PollFailure.TIMEOUT,
             )
             log.error(
                 "status source %s/%s: poll still running after %.0fs (status.timeout); its data "
@@ -119,7 +142,7 @@ class PollRound:
                 self.timeout,
             )
         elif (exc := fut.exception()) is not None:
-            r = PollResult(None, f"{type(exc).__name__}: {exc}")
+            r = PollResult(None, f"{type(exc).__name__}: {exc}", self._took(key), PollFailure.ERROR)
             log.error("status source %s/%s failed: %s: %s", key[0], key[1], type(exc).__name__, exc)
         else:
             view, seconds = fut.result()
@@ -134,6 +157,15 @@ class PollRound:
         if left > 0 and not (stop is not None and stop.is_set()):
             self.clock.wait(self._changed, min(slice_, left) if stop is not None else left)
         self._changed.clear()
+
+    def _took(self, key: StatusKey) -> float:
+        """How long the poll of ``key`` (which ended) ran, as far as this round saw it."""
+        return self._ended.get(key, self.clock.monotonic()) - self._began.get(key, self.started)
+
+    def settled(self) -> dict[StatusKey, PollResult]:
+        """The results known so far (the polls still running and not yet past the timeout are left
+        out): what the cycle's queues saw."""
+        return dict(self._results)
 
     def all_ready(self) -> bool:
         return all(self.ready(k) for k in (*self._futures, *self._results))

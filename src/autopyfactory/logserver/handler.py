@@ -83,6 +83,11 @@ class LogRequestHandler(BaseHTTPRequestHandler):
         if rel == "/robots.txt" and not self.server.allowrobots:
             self._send_bytes(ROBOTS, "text/plain", body)
             return
+        page = self.server.pages.get(rel)
+        if page is not None:  # a page the factory serves here (/metrics), not a file
+            data, ctype = page()
+            self._send_bytes(data, ctype, body)
+            return
         opened = open_inside(self.server.root, rel)
         try:
             if opened.is_dir:

@@ -13,6 +13,7 @@ import select
 import socket
 import threading
 import urllib.parse
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from http.server import HTTPServer
 from pathlib import Path
@@ -31,6 +32,10 @@ BUSY = (
     b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n"
     b"Retry-After: 5\r\nConnection: close\r\n\r\nlog server busy, try again\n"
 )
+
+
+# a page served at a fixed path instead of a file (the factory's /metrics): (body, content type)
+Page = Callable[[], tuple[bytes, str]]
 
 
 def port_of(url: str) -> int:
@@ -58,9 +63,11 @@ class LogHTTPServer(HTTPServer):
         workers: int = WORKERS,
         request_timeout: float = REQUEST_TIMEOUT,
         transfer_deadline: float = TRANSFER_DEADLINE,
+        pages: Mapping[str, Page] | None = None,
     ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = os.path.realpath(root)
+        self.pages: Mapping[str, Page] = dict(pages or {})
         self.index = index
         self.allowrobots = allowrobots
         self.request_timeout = request_timeout
@@ -118,7 +125,8 @@ class LogHTTPServer(HTTPServer):
 
 
 class LogServer:
-    """Runs the log server in a thread; if the port is taken it retries every ``retry`` seconds."""
+    """Runs the log server in a thread; if the port is taken it retries every ``retry`` seconds.
+    ``pages``: paths answered by a :data:`Page` instead of a file (``/metrics``)."""
 
     def __init__(
         self,
@@ -130,9 +138,11 @@ class LogServer:
         retry: float = 60.0,
         workers: int = WORKERS,
         request_timeout: float = REQUEST_TIMEOUT,
+        pages: Mapping[str, Page] | None = None,
     ) -> None:
         self.root, self.port, self.index, self.allowrobots, self.host = root, port, index, allowrobots, host
         self.retry, self.workers, self.request_timeout = retry, workers, request_timeout
+        self.pages = dict(pages or {})
         self.httpd: LogHTTPServer | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -153,6 +163,7 @@ class LogServer:
                     self.host,
                     self.workers,
                     self.request_timeout,
+                    pages=self.pages,
                 )
             except OSError as exc:
                 log.error(

@@ -15,9 +15,10 @@ from autopyfactory.config.factory import FactorySettings
 from autopyfactory.config.queue import KEEPDAYS
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.logserver.cleanlogs import LogCleaner
-from autopyfactory.logserver.server import LogServer, port_of
+from autopyfactory.logserver.server import LogServer, Page, port_of
 
 log = logging.getLogger(__name__)
+METRICS_PATH = "/metrics"
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,16 @@ class ServerSettings:
     port: int
     index: bool
     allowrobots: bool
+    metrics: bool = False  # serve the factory's metrics at /metrics (metrics.enabled)
 
 
 def server_settings(s: FactorySettings) -> ServerSettings | None:
     """What the log server runs with; None when it is switched off."""
     if not s.logserver_enabled:
         return None
-    return ServerSettings(s.base_log_dir, port_of(s.base_log_url), s.logserver_index, s.logserver_allowrobots)
+    return ServerSettings(
+        s.base_log_dir, port_of(s.base_log_url), s.logserver_index, s.logserver_allowrobots, s.metrics_enabled
+    )
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,12 @@ class LogSettings:
 
 
 class LogServices:
-    """The log server and the log cleaner of one factory."""
+    """The log server and the log cleaner of one factory. ``metrics``: the page the log server
+    answers ``/metrics`` with when its settings say so (``metrics.enabled``)."""
 
-    def __init__(self, settings: LogSettings) -> None:
+    def __init__(self, settings: LogSettings, metrics: Page | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.server: LogServer | None = None
         self.cleaner: LogCleaner | None = None
         self._server_settings: ServerSettings | None = None
@@ -91,7 +97,10 @@ class LogServices:
                 self.server.stop()
                 self.server = None
             if wanted is not None:
-                self.server = LogServer(wanted.root, wanted.port, wanted.index, wanted.allowrobots).start()
+                pages = {METRICS_PATH: self.metrics} if wanted.metrics and self.metrics is not None else {}
+                self.server = LogServer(
+                    wanted.root, wanted.port, wanted.index, wanted.allowrobots, pages=pages
+                ).start()
             self._server_settings = wanted
         if settings.base_log_dir != self._clean_root or self.cleaner is None:
             if self.cleaner is not None:
