@@ -1,0 +1,153 @@
+"""Credential time left per auth profile, read from the auth manager's ``statuses()``: X509 proxies
+checked with (fake) voms-proxy-info; a profile not checked yet shows no time; one refused shows 0 in
+credential_ok."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
+
+from autopyfactory.auth.credential_status import CredentialStatus
+from autopyfactory.auth.manager import AuthManager
+from autopyfactory.engine.metrics.credentials import credential_families
+from autopyfactory.plugins.context import AuthFailure
+from tests.auth.conftest import GridTools, sections
+from tests.auth.fake_tools import install, proxy
+from tests.metrics.scrape import Scrape
+
+DAY = 86400
+PROFILES = """
+[prod]
+plugin = X509
+x509.flavor = voms
+x509.usercert = {tmp}/usercert.pem
+x509.userkey = {tmp}/userkey.pem
+x509.vorole = atlas:/atlas/Role=production
+x509.proxyfile = {tmp}/prodProxy
+x509.minlife = 3600
+x509.renew = False
+
+[short]
+plugin = X509
+x509.proxyfile = {tmp}/shortProxy
+x509.minlife = 7200
+x509.renew = False
+
+[unchecked]
+plugin = X509
+x509.proxyfile = {tmp}/otherProxy
+
+[ssh]
+plugin = SSH
+ssh.type = rsa
+ssh.publickeyfile = {tmp}/id.pub
+ssh.privatekeyfile = {tmp}/id
+"""
+
+
+@pytest.fixture
+def grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GridTools:
+    install(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_GRID_LOG", str(tmp_path / "grid.log"))
+    return GridTools(tmp_path / "grid.log")
+
+
+@pytest.fixture
+def auth(tmp_path: Path, grid: GridTools) -> Iterator[AuthManager]:
+    m = AuthManager(sections(PROFILES.replace("{tmp}", str(tmp_path))), tmp_path / "authbase")
+    yield m
+    m.stop()
+
+
+class Credentials(Collector):
+    """The credential families alone, at a given time."""
+
+    def __init__(self, auth: object, now: float) -> None:
+        self.auth, self.now = auth, now
+
+    def collect(self) -> Iterator[Metric]:
+        return credential_families(self.auth, self.now)
+
+
+def scrape(auth: object, now: float) -> Scrape:
+    reg = CollectorRegistry()
+    reg.register(Credentials(auth, now))
+    return Scrape(generate_latest(reg).decode())
+
+
+def test_time_left_minlife_and_health_per_profile(tmp_path: Path, auth: AuthManager) -> None:
+    proxy(tmp_path / "prodProxy", 4 * DAY)
+    proxy(tmp_path / "shortProxy", 3600, fqans=())
+    (tmp_path / "id").write_text("key\n")
+    (tmp_path / "id.pub").write_text("ssh-rsa AAAA\n")
+    assert auth.proxy_path(["prod"]) == str(tmp_path / "prodProxy")
+    with pytest.raises(AuthFailure, match="minlife 7200s"):
+        auth.proxy_path(["short"])
+    s = scrape(auth, time.time())
+    left = s.value("autopyfactory_credential_time_left_seconds", profile="prod", kind="x509")
+    assert left is not None and 4 * DAY - 120 < left <= 4 * DAY
+    assert s.value("autopyfactory_credential_minlife_seconds", profile="prod") == 3600
+    assert s.value("autopyfactory_credential_ok", profile="prod") == 1
+    # below minlife and not renewed: refused, with the time it still has
+    short = s.value("autopyfactory_credential_time_left_seconds", profile="short")
+    assert short is not None and 3600 - 120 < short <= 3600
+    assert s.value("autopyfactory_credential_ok", profile="short") == 0
+    # never asked for nor checked: its minlife, no time and no verdict yet
+    assert s.value("autopyfactory_credential_time_left_seconds", profile="unchecked") is None
+    assert s.value("autopyfactory_credential_ok", profile="unchecked") is None
+    assert s.value("autopyfactory_credential_minlife_seconds", profile="unchecked") is not None
+    # an SSH key has no lifetime to report
+    assert "ssh" not in s.label_values("autopyfactory_credential_minlife_seconds", "profile")
+    # the time left is the scrape's: a day later, a day less
+    later = scrape(auth, time.time() + DAY)
+    assert later.value("autopyfactory_credential_time_left_seconds", profile="prod") == pytest.approx(
+        left - DAY, abs=120
+    )
+
+
+class Several:
+    """An auth manager whose profile holds several credentials (a token per audience)."""
+
+    def __init__(self, statuses: list[CredentialStatus]) -> None:
+        self._statuses = statuses
+
+    def statuses(self) -> list[CredentialStatus]:
+        return self._statuses
+
+
+def test_a_profile_with_several_credentials_shows_the_shortest_and_any_failure() -> None:
+    now = 1_000_000.0
+    several = Several(
+        [
+            CredentialStatus("tokens", "token", "/a", now + 600, 60, now - 1),
+            CredentialStatus("tokens", "token", "/b", now + 3600, 300, now - 1, "issuer unreachable"),
+            CredentialStatus("tokens", "token", "/c", None, 0, None),
+        ]
+    )
+    s = scrape(several, now)
+    assert s.value("autopyfactory_credential_time_left_seconds", profile="tokens", kind="token") == 600
+    assert s.value("autopyfactory_credential_minlife_seconds", profile="tokens") == 300
+    assert s.value("autopyfactory_credential_ok", profile="tokens") == 0
+
+
+@pytest.mark.parametrize("auth", [None, object()])
+def test_no_auth_manager_or_one_without_statuses_shows_no_credentials(auth: object) -> None:
+    s = scrape(auth, time.time())
+    assert s.samples("autopyfactory_credential_minlife_seconds") == []
+
+
+def test_a_failing_manager_does_not_fail_the_scrape(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken:
+        def statuses(self) -> list[CredentialStatus]:
+            raise RuntimeError("boom")
+
+    assert scrape(Broken(), time.time()).samples("autopyfactory_credential_ok") == []
+    assert "statuses() failed" in caplog.text
