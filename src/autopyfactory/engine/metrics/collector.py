@@ -117,9 +117,11 @@ class FactoryMetrics(Collector):
         now = self.clock.time()
         yield from self._factory_families()
         yield from self._state_families()
-        with self._lock:
-            families = [*self._queue_families(), *self._source_families(now)]
-        yield from families
+        with self._lock:  # copies: the families are built without holding up the factory's loop
+            queues = {name: q.copy() for name, q in self._queues.items()}
+            sources = {name: s.copy() for name, s in self._sources.items()}
+        yield from self._queue_families(queues)
+        yield from self._source_families(sources, now)
         yield from credential_families(self.factory.ctx.auth, time.time())
 
     def _factory_families(self) -> Iterator[Metric]:
@@ -151,7 +153,7 @@ class FactoryMetrics(Collector):
             since.add_metric([name], state.since)
         yield from (counts, each, since)
 
-    def _queue_families(self) -> list[Metric]:
+    def _queue_families(self, queues: dict[str, QueueSeries]) -> list[Metric]:
         def gauge(series: n.Series) -> GaugeMetricFamily:
             return GaugeMetricFamily(series.name, series.help, labels=series.labels)
 
@@ -172,7 +174,7 @@ class FactoryMetrics(Collector):
         duration = HistogramMetricFamily(
             n.QUEUE_CYCLE_DURATION.name, n.QUEUE_CYCLE_DURATION.help, labels=n.QUEUE_CYCLE_DURATION.labels
         )
-        for name, q in sorted(self._queues.items()):
+        for name, q in sorted(queues.items()):
             for action, count in q.decisions.items():
                 decisions.add_metric([name, action], count)
             for action, count in q.action_errors.items():
@@ -196,7 +198,7 @@ class FactoryMetrics(Collector):
             errors, duration, lateness, last, sleep, sources,
         ]  # fmt: skip
 
-    def _source_families(self, now: float) -> list[Metric]:
+    def _source_families(self, sources: dict[SourceName, SourceSeries], now: float) -> list[Metric]:
         polls = CounterMetricFamily(n.POLLS.family, n.POLLS.help, labels=n.POLLS.labels)
         errors = CounterMetricFamily(n.POLL_ERRORS.family, n.POLL_ERRORS.help, labels=n.POLL_ERRORS.labels)
         duration = HistogramMetricFamily(
@@ -204,7 +206,7 @@ class FactoryMetrics(Collector):
         )
         age = GaugeMetricFamily(n.DATA_AGE.name, n.DATA_AGE.help, labels=n.DATA_AGE.labels)
         maxage = GaugeMetricFamily(n.MAXAGE.name, n.MAXAGE.help, labels=n.MAXAGE.labels)
-        for source, s in sorted(self._sources.items()):
+        for source, s in sorted(sources.items()):
             labels = list(source.labels)
             polls.add_metric(labels, s.polls)
             for reason, count in s.errors.items():

@@ -21,6 +21,9 @@ class Histogram:
         if not self.counts:
             self.counts = [0] * (len(self.bounds) + 1)
 
+    def copy(self) -> Histogram:
+        return Histogram(self.bounds, list(self.counts), self.total)
+
     def observe(self, value: float) -> None:
         if math.isnan(value):
             return

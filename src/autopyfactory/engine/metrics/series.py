@@ -3,7 +3,7 @@ cycle's outcome or poll result adds to it. Plain data; the collector guards it w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from autopyfactory.engine.metrics.histogram import Histogram
 from autopyfactory.engine.metrics.names import CYCLE_BUCKETS, POLL_BUCKETS
@@ -36,6 +36,15 @@ class QueueSeries:
     last_decision_at: float | None = None
     sleep: float | None = None
     sources: tuple[SourceName, ...] = ()
+
+    def copy(self) -> QueueSeries:
+        """A copy to read without the collector's lock."""
+        return replace(
+            self,
+            decisions=dict(self.decisions),
+            action_errors=dict(self.action_errors),
+            duration=self.duration.copy(),
+        )
 
     def add(self, out: Outcome) -> None:
         """Count one cycle of the queue."""
@@ -73,6 +82,10 @@ class SourceSeries:
     duration: Histogram = field(default_factory=lambda: Histogram(POLL_BUCKETS))
     taken_at: float | None = None
     maxage: float | None = None
+
+    def copy(self) -> SourceSeries:
+        """A copy to read without the collector's lock."""
+        return replace(self, errors=dict(self.errors), duration=self.duration.copy())
 
     def add(self, result: PollResult, maxage: float | None, now: float) -> None:
         """Count one poll's result (``now``: the cycle's clock time when it was counted)."""
