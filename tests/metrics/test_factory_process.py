@@ -29,7 +29,7 @@ pytestmark = [
 ]
 
 SITES = DemoSites()
-PANDA_MAXAGE = 8.0  # wmsstatus.panda.maxage: how soon PanDA's last data counts as stale
+PANDA_MAXAGE = 15.0  # wmsstatus.panda.maxage: how soon PanDA's last data counts as stale
 OFFLINE_JOBS = 4
 DEADLINE = 120.0  # generous: a loaded 2-core machine
 
