@@ -16,10 +16,13 @@ from prometheus_client.registry import Collector
 
 from autopyfactory.auth.credential_status import CredentialStatus
 from autopyfactory.auth.manager import AuthManager
+from autopyfactory.engine.factory import Factory, RunOptions
+from autopyfactory.engine.metrics.collector import FactoryMetrics
 from autopyfactory.engine.metrics.credentials import credential_families
 from autopyfactory.plugins.context import AuthFailure
 from tests.auth.conftest import GridTools, sections
 from tests.auth.fake_tools import install, proxy
+from tests.engine import fakes
 from tests.metrics.scrape import Scrape
 
 DAY = 86400
@@ -127,9 +130,18 @@ def test_a_profile_with_several_credentials_shows_the_shortest_and_any_failure()
     now = 1_000_000.0
     several = Several(
         [
-            CredentialStatus("tokens", "token", "/a", now + 600, 60, now - 1),
-            CredentialStatus("tokens", "token", "/b", now + 3600, 300, now - 1, "issuer unreachable"),
-            CredentialStatus("tokens", "token", "/c", None, 0, None),
+            CredentialStatus("tokens", "token", "/a", now + 600, 60, audience="ce1", last_check=now - 1),
+            CredentialStatus(
+                "tokens",
+                "token",
+                "/b",
+                now + 3600,
+                300,
+                audience="ce2",
+                last_check=now - 1,
+                last_error="issuer unreachable",
+            ),
+            CredentialStatus("tokens", "token", "/c", None, 0, audience="ce3"),
         ]
     )
     s = scrape(several, now)
@@ -151,3 +163,25 @@ def test_a_failing_manager_does_not_fail_the_scrape(caplog: pytest.LogCaptureFix
 
     assert scrape(Broken(), time.time()).samples("autopyfactory_credential_ok") == []
     assert "statuses() failed" in caplog.text
+
+
+def test_the_factorys_auth_manager_feeds_its_metrics(conf_tree, tmp_path: Path, grid: GridTools) -> None:  # type: ignore[no-untyped-def]
+    fakes.reset()
+    profile = (
+        "[prod]\nplugin = X509\nx509.proxyfile = {tmp}/prodProxy\nx509.minlife = 600\nx509.renew = False\n"
+    )
+    queues = "[A]\nwmsstatusplugin = FakeWMS\nbatchstatusplugin = FakeBatch\nbatchsubmitplugin = FakeSubmit\n"
+    etc = conf_tree(files={"auth.conf": profile.replace("{tmp}", str(tmp_path)), "queues.conf": queues})
+    proxy(tmp_path / "prodProxy", 2 * DAY, fqans=())
+    f = Factory(RunOptions(conf=str(etc), services=False))
+    try:
+        m = FactoryMetrics(f)
+        assert Scrape(m.render().decode()).value("autopyfactory_credential_ok", profile="prod") is None
+        assert f.ctx.auth is not None
+        f.ctx.auth.proxy_path(["prod"])  # a queue asks: the profile is checked
+        s = Scrape(m.render().decode())
+        assert s.value("autopyfactory_credential_ok", profile="prod", kind="x509") == 1
+        left = s.value("autopyfactory_credential_time_left_seconds", profile="prod")
+        assert left is not None and 2 * DAY - 120 < left <= 2 * DAY
+    finally:
+        f.shutdown()

@@ -1,9 +1,10 @@
 """The credential series: what the auth manager says each profile's credentials are worth.
 
 The manager is read through one small typed method, ``statuses()`` (see
-:class:`autopyfactory.auth.manager.AuthManager`): whatever its handlers report (X509 proxies,
-tokens, ...) becomes time left, minlife and whether the last check found it usable, per profile.
-It runs no tool and reads no file, so a scrape never waits on a credential."""
+:class:`autopyfactory.auth.manager.AuthManager`, the records ``auth status`` shows): whatever its
+handlers report (X509 proxies, a token per audience, ...) becomes time left, minlife and whether the
+last check found it usable, per profile. It runs no tool and reads no file, so a scrape never waits
+on a credential."""
 
 from __future__ import annotations
 
