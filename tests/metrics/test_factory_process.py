@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jwt
 import pytest
 
 from autopyfactory.batch.local.backend import LocalBatch
@@ -32,6 +33,27 @@ SITES = DemoSites()
 PANDA_MAXAGE = 15.0  # wmsstatus.panda.maxage: how soon PanDA's last data counts as stale
 OFFLINE_JOBS = 4
 DEADLINE = 120.0  # generous: a loaded 2-core machine
+BROKEN = "DEMO_BROKEN"  # a queue whose configuration has an error from the start: not started
+TOKEN_LIFE = 6 * 3600  # the pilots' token (a Token profile kept fresh by another tool)
+AUTH_CONF = """\
+[pilot-token]
+plugin = Token
+token.source = file
+token.tokenfile = {path}
+token.audience = https://ce.example.org:9619
+token.minlife = 600
+"""
+# the series an operator watches (docs/operations.md, Metrics), by family (a counter's without _total):
+# each has samples while the demo-like factory runs
+ASKED_FOR = (
+    "autopyfactory_queue_decisions", "autopyfactory_queue_activated_jobs", "autopyfactory_queue_pending_pilots",
+    "autopyfactory_queue_running_pilots", "autopyfactory_pilots_submitted", "autopyfactory_pilots_retired",
+    "autopyfactory_pilots_submit_failed", "autopyfactory_queue_decision_pilots",
+    "autopyfactory_cycle_duration_seconds", "autopyfactory_queue_cycle_duration_seconds",
+    "autopyfactory_queue_cycle_lateness_seconds", "autopyfactory_status_poll_duration_seconds",
+    "autopyfactory_status_poll_errors", "autopyfactory_status_data_age_seconds",
+    "autopyfactory_credential_time_left_seconds", "autopyfactory_queues", "autopyfactory_queue_state",
+)  # fmt: skip
 
 
 @dataclass
@@ -89,6 +111,11 @@ def running(tmp_path: Path) -> Iterator[Running]:
             f.write(
                 f"metrics.port = {port}\nmetrics.enabled = True\nwmsstatus.panda.maxage = {PANDA_MAXAGE}\n"
             )
+        token = base / "pilot.token"
+        claims = {"aud": "https://ce.example.org:9619", "exp": int(time.time()) + TOKEN_LIFE}
+        token.write_text(jwt.encode(claims, "a local test secret of 32 bytes!", "HS256"))
+        (conf / "auth.conf").write_text(AUTH_CONF.format(path=token))
+        (conf / "queues.d" / "30-broken.conf").write_text(f"[{BROKEN}]\nsched.maxpercycle.maximum = lots\n")
         logport = next(
             ln.rsplit(":", 1)[1]
             for ln in (conf / "autopyfactory.conf").read_text().splitlines()
@@ -154,6 +181,20 @@ def test_the_factory_process_serves_its_metrics_through_submissions_a_broken_rel
     assert (s.value("autopyfactory_queue_cycle_duration_seconds_count", queue=SITES.test) or 0) >= 1
     assert s.value("autopyfactory_queue_cycle_lateness_seconds", queue=SITES.test) is not None
     assert s.value("autopyfactory_queues", state="running") == 3
+    # a queue whose configuration has errors is not started, and says so
+    assert s.value("autopyfactory_queues", state="not-started") == 1
+    assert s.value("autopyfactory_queue_state", queue=BROKEN, state="not-started") == 1
+    assert s.value("autopyfactory_queue_decisions_total", queue=BROKEN, action="none") is None
+    # the pilots' token, checked by the auth manager: its time left
+    s = run.wait_scrape(
+        "the token checked",
+        lambda s: s.value("autopyfactory_credential_ok", profile="pilot-token", kind="token") == 1,
+    )
+    left = s.value("autopyfactory_credential_time_left_seconds", profile="pilot-token", kind="token")
+    assert left is not None and TOKEN_LIFE - DEADLINE * 3 < left <= TOKEN_LIFE
+    assert s.value("autopyfactory_credential_minlife_seconds", profile="pilot-token") == 600
+    missing = [f for f in ASKED_FOR if not s.samples_of_family(f)]
+    assert missing == [], f"no samples of {missing}"
     assert s.value("autopyfactory_factory_info", factory_id="demo-factory") == 1
     panda = s.label_values("autopyfactory_status_polls_total", "source") - {"Local"}
     assert len(panda) == 1 and panda.pop().startswith("Panda:")
