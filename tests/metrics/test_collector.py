@@ -16,6 +16,7 @@ from autopyfactory.engine.metrics.collector import FactoryMetrics
 from autopyfactory.engine.metrics.names import CYCLE_BUCKETS, POLL_BUCKETS
 from autopyfactory.engine.metrics.sources import source_name
 from autopyfactory.engine.status_hub import Adopted
+from autopyfactory.plugins.status import Fetches
 from tests.conftest import write
 from tests.engine import fakes
 from tests.invariants.timing import wait_for
@@ -192,6 +193,36 @@ def test_poll_failures_are_counted_by_reason_and_the_data_age_is_the_newest_data
     age = s.value("autopyfactory_status_data_age_seconds", **wms)
     assert age is not None and age < 60  # the newest data is the fresh one of an earlier cycle
     assert s.value("autopyfactory_queue_status_source", queue="A", **batch) == 1
+
+
+def test_a_source_that_fetches_in_a_thread_of_its_own_shows_its_fetches(
+    conf_tree, world, made, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(files={"queues.conf": DEFAULTS + queue("A")})
+    world.activated = {"SITE_A": 1}
+    f, m = start(etc, made)
+    f.run_cycle()
+    wms = dict(category="wmsstatus", plugin="FakeWMS", source="FakeWMS")
+    s = scrape(m)  # polls that do their own I/O have no fetches to show
+    assert s.samples_of_family("autopyfactory_status_fetch_duration_seconds") == []
+    assert s.samples_of_family("autopyfactory_status_fetch_errors") == []
+    told = iter([Fetches(3, 1, 1.5), Fetches(5, 1, 2.25)])
+    monkeypatch.setattr(fakes.FakeWMS, "fetches", lambda self: next(told))
+    f.run_cycle()
+    s = scrape(m)
+    assert s.value("autopyfactory_status_fetch_duration_seconds_count", **wms) == 3
+    assert s.value("autopyfactory_status_fetch_duration_seconds_sum", **wms) == 1.5
+    assert s.value("autopyfactory_status_fetch_errors_total", **wms) == 1
+    f.run_cycle()
+    s = scrape(m)  # what the source says at each cycle
+    assert s.value("autopyfactory_status_fetch_duration_seconds_count", **wms) == 5
+    assert s.value("autopyfactory_status_fetch_duration_seconds_sum", **wms) == 2.25
+    # a source whose fetches() raises is still counted, without them
+    monkeypatch.setattr(fakes.FakeWMS, "fetches", lambda self: 1 / 0)
+    f.run_cycle()
+    s = scrape(m)
+    assert s.value("autopyfactory_status_polls_total", **wms) == 4
+    assert s.value("autopyfactory_status_fetch_duration_seconds_count", **wms) == 5
 
 
 def test_lateness_and_durations_on_a_virtual_clock(conf_tree, world, made) -> None:  # type: ignore[no-untyped-def]

@@ -57,6 +57,8 @@ def sample_names(s: Scrape) -> set[str]:
             out.add(name + "_total")
         elif type_ == "histogram":
             out.update(name + suffix for suffix in ("_bucket", "_sum", "_count"))
+        elif type_ == "summary":
+            out.update(name + suffix for suffix in ("_sum", "_count"))
         else:
             out.add(name)
     return out
@@ -115,6 +117,7 @@ def test_the_grafana_dashboard_uses_only_series_the_factory_exposes(exposed: Scr
         "autopyfactory_queue_cycle_duration_seconds_bucket", "autopyfactory_status_data_age_seconds",
         "autopyfactory_status_poll_errors_total", "autopyfactory_status_poll_duration_seconds_bucket",
         "autopyfactory_credential_time_left_seconds", "autopyfactory_config_reloads_total",
+        "autopyfactory_status_fetch_duration_seconds_sum", "autopyfactory_status_fetch_errors_total",
     ):  # fmt: skip
         assert wanted in used, wanted
     # a dashboard Grafana can lay out: unique ids, panels within the 24 columns, a data source each

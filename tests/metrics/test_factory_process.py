@@ -51,7 +51,8 @@ ASKED_FOR = (
     "autopyfactory_pilots_submit_failed", "autopyfactory_queue_decision_pilots",
     "autopyfactory_cycle_duration_seconds", "autopyfactory_queue_cycle_duration_seconds",
     "autopyfactory_queue_cycle_lateness_seconds", "autopyfactory_status_poll_duration_seconds",
-    "autopyfactory_status_poll_errors", "autopyfactory_status_data_age_seconds",
+    "autopyfactory_status_poll_errors", "autopyfactory_status_fetch_duration_seconds",
+    "autopyfactory_status_fetch_errors", "autopyfactory_status_data_age_seconds",
     "autopyfactory_credential_time_left_seconds", "autopyfactory_queues", "autopyfactory_queue_state",
 )  # fmt: skip
 
@@ -201,6 +202,11 @@ def test_the_factory_process_serves_its_metrics_through_submissions_a_broken_rel
     assert s.value("autopyfactory_status_poll_errors_total", plugin="Panda", reason="stale") == 0
     assert (s.value("autopyfactory_status_data_age_seconds", plugin="Panda") or 0) < PANDA_MAXAGE
     assert s.value("autopyfactory_status_maxage_seconds", plugin="Panda") == PANDA_MAXAGE
+    # PanDA is fetched in the poller's thread: its fetches are timed there (the polls read its data)
+    assert (s.value("autopyfactory_status_fetch_duration_seconds_count", plugin="Panda") or 0) >= 1
+    assert (s.value("autopyfactory_status_fetch_duration_seconds_sum", plugin="Panda") or 0) > 0
+    assert s.value("autopyfactory_status_fetch_errors_total", plugin="Panda") == 0
+    assert s.value("autopyfactory_status_fetch_duration_seconds_count", plugin="Local") is None
     for queue in (SITES.online, SITES.test, SITES.offline):
         assert s.label_values("autopyfactory_queue_status_source", "plugin", queue=queue) == {
             "Panda",
@@ -247,8 +253,12 @@ def test_the_factory_process_serves_its_metrics_through_submissions_a_broken_rel
     assert s.total("autopyfactory_status_poll_errors_total", plugin="Local") == 0
     assert (s.value("autopyfactory_status_data_age_seconds", plugin="Local") or 0) < PANDA_MAXAGE
     later = run.wait_scrape(
-        "PanDA's data older still",
-        lambda later: (later.value("autopyfactory_status_data_age_seconds", plugin="Panda") or 0) > age + 2,
+        "PanDA's data older still, its fetches failing",
+        lambda later: (
+            (later.value("autopyfactory_status_data_age_seconds", plugin="Panda") or 0) > age + 2
+            # its fetches fail (each after its retries)
+            and (later.value("autopyfactory_status_fetch_errors_total", plugin="Panda") or 0) >= 1
+        ),
     )
     submitted = later.total("autopyfactory_pilots_submitted_total")
     assert submitted == s.total("autopyfactory_pilots_submitted_total")  # nothing on stale data

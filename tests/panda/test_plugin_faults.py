@@ -131,9 +131,14 @@ def test_data_that_stops_refreshing_ages_out_and_the_queue_submits_nothing(tmp_p
     p = plugin(tmp_path, fake.url, {"wmsstatus.panda.maxage": "30"})
     made.append(p)
     good = p.poll()
+    before = p.fetches()
+    assert before.count >= 1 and before.failed == 0 and before.seconds > 0  # refreshes are timed
     fake.routes[V1_STATS] = Reply(b"down", 500)
     wait_for(refreshed_after(p, p.poller.latest().refreshes))
     wait_for(lambda: "HTTP 500" in p.poller.latest().stats_error)
+    wait_for(lambda: p.fetches().failed >= 1)  # the refreshes that kept old data are counted
+    after = p.fetches()
+    assert after.count > before.count and after.seconds > before.seconds
     later = p.poll()
     assert later.taken_at == good.taken_at  # the failed refresh kept the old data, with its old time
     assert later.queue("S").ready == 9

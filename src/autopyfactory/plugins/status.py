@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from autopyfactory.config.mapping_spec import MappingSpec
@@ -15,6 +16,17 @@ from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.context import FactoryContext
 
 View = TypeVar("View", WMSView, BatchView)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetches:
+    """What the fetches of a source that fetches in a thread of its own did since it started (its
+    ``poll`` answers from the data they kept): how many ended, how many of those failed (the source
+    kept its older data), and how long they took in all (seconds)."""
+
+    count: int = 0
+    failed: int = 0
+    seconds: float = 0.0
 
 
 class StatusPlugin(Plugin, ABC, Generic[View]):
@@ -52,6 +64,11 @@ class StatusPlugin(Plugin, ABC, Generic[View]):
     @abstractmethod
     def poll(self) -> View:
         """This cycle's view of the source (I/O; may raise)."""
+
+    def fetches(self) -> Fetches | None:
+        """For a source that fetches in a thread of its own (PanDA): what its fetches did so far,
+        read without I/O. None (the default): its :meth:`poll` does the I/O, and is what is timed."""
+        return None
 
     def close(self) -> None:
         """Release resources (threads, connections) when no queue uses this instance any more."""

@@ -16,7 +16,13 @@ import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 from autopyfactory import __version__
@@ -28,6 +34,7 @@ from autopyfactory.engine.metrics.series import QueueSeries, SourceSeries
 from autopyfactory.engine.metrics.sources import SourceName, source_name
 from autopyfactory.engine.outcome import CycleReport
 from autopyfactory.engine.queue_states import QueueStateKind
+from autopyfactory.plugins.status import Fetches, StatusPlugin
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +75,9 @@ class FactoryMetrics(Collector):
             log.exception("metrics: cannot count cycle %d", report.number)
 
     def _record_cycle(self, report: CycleReport) -> None:
-        maxages: dict[SourceName, float | None] = {}
+        told: dict[SourceName, tuple[float | None, Fetches | None]] = {}
         for key in report.polls:
-            inst = self.factory.hub.get(key)
-            try:
-                maxages[source_name(key)] = float(inst.maxage()) if inst is not None else None
-            except Exception:
-                maxages[source_name(key)] = None
+            told[source_name(key)] = _told(self.factory.hub.get(key))
         now = self.clock.time()
         with self._lock:
             for out in report.outcomes:
@@ -83,7 +86,7 @@ class FactoryMetrics(Collector):
                     series.add(out)
             for key, result in report.polls.items():
                 name = source_name(key)
-                self._sources.setdefault(name, SourceSeries()).add(result, maxages.get(name), now)
+                self._sources.setdefault(name, SourceSeries()).add(result, *told[name], now)
             self._cycles += 1
             self._cycle_duration.observe(max(0.0, now - report.started_at))
 
@@ -204,6 +207,12 @@ class FactoryMetrics(Collector):
         duration = HistogramMetricFamily(
             n.POLL_DURATION.name, n.POLL_DURATION.help, labels=n.POLL_DURATION.labels
         )
+        fetches = SummaryMetricFamily(
+            n.FETCH_DURATION.name, n.FETCH_DURATION.help, labels=n.FETCH_DURATION.labels
+        )
+        fetch_errors = CounterMetricFamily(
+            n.FETCH_ERRORS.family, n.FETCH_ERRORS.help, labels=n.FETCH_ERRORS.labels
+        )
         age = GaugeMetricFamily(n.DATA_AGE.name, n.DATA_AGE.help, labels=n.DATA_AGE.labels)
         maxage = GaugeMetricFamily(n.MAXAGE.name, n.MAXAGE.help, labels=n.MAXAGE.labels)
         for source, s in sorted(sources.items()):
@@ -212,8 +221,27 @@ class FactoryMetrics(Collector):
             for reason, count in s.errors.items():
                 errors.add_metric([*labels, reason], count)
             duration.add_metric(labels, s.duration.buckets(), s.duration.total)
+            if s.fetches is not None:
+                fetches.add_metric(labels, s.fetches.count, s.fetches.seconds)
+                fetch_errors.add_metric(labels, s.fetches.failed)
             if s.taken_at is not None:
                 age.add_metric(labels, max(0.0, now - s.taken_at))
             if s.maxage is not None:
                 maxage.add_metric(labels, s.maxage)
-        return [polls, errors, duration, age, maxage]
+        return [polls, errors, duration, fetches, fetch_errors, age, maxage]
+
+
+def _told(inst: StatusPlugin | None) -> tuple[float | None, Fetches | None]:
+    """What a status source says of itself: its maxage and its fetches (None: it cannot say)."""
+    if inst is None:
+        return None, None
+    try:
+        maxage: float | None = float(inst.maxage())
+    except Exception:
+        maxage = None
+    try:
+        fetches = inst.fetches()
+    except Exception:
+        log.exception("metrics: %s: fetches() failed", type(inst).__name__)
+        fetches = None
+    return maxage, fetches

@@ -17,10 +17,10 @@ CREDENTIAL = ("profile", "kind")
 @dataclass(frozen=True, slots=True)
 class Series:
     """One metric family as exposed: ``name`` with its ``_total`` (counters) or ``_seconds`` suffix;
-    a histogram adds ``_bucket``, ``_sum`` and ``_count``."""
+    a histogram adds ``_bucket``, ``_sum`` and ``_count``, a summary ``_sum`` and ``_count``."""
 
     name: str
-    type: str  # counter, gauge or histogram
+    type: str  # counter, gauge, histogram or summary (its _count and _sum, no quantiles)
     labels: tuple[str, ...]
     help: str
 
@@ -152,6 +152,20 @@ DATA_AGE = _s(
     SOURCE,
     "Age of the newest data the status source gave (absent until it gave some)",
 )
+FETCH_DURATION = _s(
+    "status_fetch_duration_seconds",
+    "summary",
+    SOURCE,
+    "Fetches of a source that fetches in a thread of its own and answers its polls from what they "
+    "kept (PanDA: its job statistics and its site status, each a fetch with its retries): how many "
+    "ended, how long they took",
+)
+FETCH_ERRORS = _s(
+    "status_fetch_errors_total",
+    "counter",
+    SOURCE,
+    "Fetches of such a source that failed (some of its data is older: it ages out at maxage)",
+)
 MAXAGE = _s(
     "status_maxage_seconds",
     "gauge",
@@ -186,7 +200,7 @@ ALL: tuple[Series, ...] = (
     QUEUE_STATE, QUEUE_STATE_SINCE, DECISIONS, ACTIVATED, PENDING, RUNNING, DECISION, CAP_CUT, CAP_CUTS,
     SUBMITTED, RETIRED, SUBMIT_FAILED, ACTION_ERRORS, QUEUE_CYCLE_DURATION, LATENESS, LAST_DECISION, SLEEP,
     QUEUE_SOURCE,
-    POLLS, POLL_ERRORS, POLL_DURATION, DATA_AGE, MAXAGE,
+    POLLS, POLL_ERRORS, POLL_DURATION, FETCH_DURATION, FETCH_ERRORS, DATA_AGE, MAXAGE,
     CREDENTIAL_LEFT, CREDENTIAL_MINLIFE, CREDENTIAL_OK,
 )  # fmt: skip
 

@@ -10,6 +10,7 @@ from autopyfactory.engine.metrics.names import CYCLE_BUCKETS, POLL_BUCKETS
 from autopyfactory.engine.metrics.sources import SourceName
 from autopyfactory.engine.outcome import ActionKind, Outcome
 from autopyfactory.engine.status_hub import PollFailure, PollResult
+from autopyfactory.plugins.status import Fetches
 
 STALE = "stale"  # a poll that answered with data older than the source's maxage
 ERROR_REASONS = (*(f.value for f in PollFailure if f is not PollFailure.MISSING), STALE)
@@ -74,26 +75,30 @@ class QueueSeries:
 
 @dataclass
 class SourceSeries:
-    """One status source: its polls, why some gave nothing usable, how long they took, and the time
-    of the newest data it gave."""
+    """One status source: its polls, why some gave nothing usable, how long they took, the time
+    of the newest data it gave, and (a source that fetches in a thread of its own) its fetches."""
 
     polls: int = 0
     errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ERROR_REASONS, 0))
     duration: Histogram = field(default_factory=lambda: Histogram(POLL_BUCKETS))
     taken_at: float | None = None
     maxage: float | None = None
+    fetches: Fetches | None = None
 
     def copy(self) -> SourceSeries:
         """A copy to read without the collector's lock."""
         return replace(self, errors=dict(self.errors), duration=self.duration.copy())
 
-    def add(self, result: PollResult, maxage: float | None, now: float) -> None:
-        """Count one poll's result (``now``: the cycle's clock time when it was counted)."""
+    def add(self, result: PollResult, maxage: float | None, fetches: Fetches | None, now: float) -> None:
+        """Count one poll's result (``now``: the cycle's clock time when it was counted); ``maxage``
+        and ``fetches``: what the source said of itself then."""
         if result.failure is PollFailure.MISSING:
             return
         self.polls += 1
         if maxage is not None:
             self.maxage = maxage
+        if fetches is not None:
+            self.fetches = fetches
         if result.failure is not None:
             reason = result.failure.value
             self.errors[reason] = self.errors.get(reason, 0) + 1

@@ -13,7 +13,7 @@ from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.wms import WMSQueueInfo, WMSView
 from autopyfactory.plugins.context import FactoryContext
-from autopyfactory.plugins.status import WMSStatusPlugin
+from autopyfactory.plugins.status import Fetches, WMSStatusPlugin
 from autopyfactory.wms.panda import keys as panda_keys
 from autopyfactory.wms.panda.auth import PandaAuth
 from autopyfactory.wms.panda.fetch import FetchLimits
@@ -105,6 +105,10 @@ class PandaWMSStatus(WMSStatusPlugin):
 
     def maxage(self) -> float:
         return self._maxage
+
+    def fetches(self) -> Fetches:
+        """The poller's fetches of job statistics and of site status (each with its retries)."""
+        return self.poller.latest().fetches
 
     def poll(self) -> WMSView:
         d = self.poller.latest(wait_first=self.limits.timeout + 1.0)

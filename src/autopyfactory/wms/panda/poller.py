@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from autopyfactory.model.wms import SiteInfo
 from autopyfactory.net.deadline import http_client
 from autopyfactory.plugins.context import AuthLookup
+from autopyfactory.plugins.status import Fetches
 from autopyfactory.wms.panda.auth import PandaAuth
 from autopyfactory.wms.panda.fetch import FetchLimits, with_retries
 from autopyfactory.wms.panda.sites import SiteStatusReader
@@ -33,6 +34,7 @@ class PandaData:
     sites_at: float = 0.0
     sites_error: str = ""
     refreshes: int = 0
+    fetches: Fetches = field(default_factory=Fetches)  # the fetches (of either kind) that ended
 
 
 @dataclass
@@ -90,17 +92,19 @@ class PandaPoller:
             self._stop.wait(self.sleep)
 
     def refresh(self) -> None:
-        """Fetch statistics and site status once (each with retries) and store what worked."""
+        """Fetch statistics and site status once (each with retries) and store what worked. Each
+        fetch is counted as it ends: its time, and whether it failed (``PandaData.fetches``)."""
+        started = time.monotonic()
         try:
             cert = self.auth.client_cert(self.auth_lookup)
             headers = self.auth.headers()
             verify = self.auth.ssl_verify()
         except Exception as exc:
-            self._failed("stats", f"credentials: {exc}")
-            self._failed("sites", f"credentials: {exc}")
+            self._failed("stats", f"credentials: {exc}", started)
+            self._failed("sites", f"credentials: {exc}", started)
             return
         with http_client(self.limits.timeout, cert=cert, verify=verify, follow_redirects=True) as client:
-            t0 = time.time()
+            t0, started = time.time(), time.monotonic()
             try:
                 stats = with_retries(
                     lambda: self.stats_reader.read(client, headers),
@@ -108,10 +112,10 @@ class PandaPoller:
                     self.limits,
                     self._stop,
                 )
-                self._update(lambda d: replace(d, stats=stats, stats_at=t0, stats_error=""))
+                self._fetched(started, lambda d: replace(d, stats=stats, stats_at=t0, stats_error=""))
             except Exception as exc:
-                self._failed("stats", _describe(exc))
-            t0 = time.time()
+                self._failed("stats", _describe(exc), started)
+            t0, started = time.time(), time.monotonic()
             try:
                 sites = with_retries(
                     lambda: self.sites_reader.read(client, headers),
@@ -119,16 +123,26 @@ class PandaPoller:
                     self.limits,
                     self._stop,
                 )
-                self._update(lambda d: replace(d, sites=sites, sites_at=t0, sites_error=""))
+                self._fetched(started, lambda d: replace(d, sites=sites, sites_at=t0, sites_error=""))
             except Exception as exc:
-                self._failed("sites", _describe(exc))
+                self._failed("sites", _describe(exc), started)
         self._update(lambda d: replace(d, refreshes=d.refreshes + 1))
 
     def _update(self, change: Callable[[PandaData], PandaData]) -> None:
         with self._state.lock:
             self._state.data = change(self._state.data)
 
-    def _failed(self, what: str, message: str) -> None:
+    def _fetched(self, started: float, change: Callable[[PandaData], PandaData], failed: bool = False) -> None:
+        """Store what a fetch that began at ``started`` (monotonic) gave, and count it."""
+        seconds = max(0.0, time.monotonic() - started)
+
+        def counted(d: PandaData) -> PandaData:
+            f = d.fetches
+            return replace(change(d), fetches=Fetches(f.count + 1, f.failed + int(failed), f.seconds + seconds))
+
+        self._update(counted)
+
+    def _failed(self, what: str, message: str, started: float) -> None:
         log.error(
             "PanDA poller %s: %s refresh failed, keeping older data: %s",
             self.stats_reader.base,
@@ -136,9 +150,9 @@ class PandaPoller:
             message,
         )
         if what == "stats":
-            self._update(lambda d: replace(d, stats_error=message))
+            self._fetched(started, lambda d: replace(d, stats_error=message), failed=True)
         else:
-            self._update(lambda d: replace(d, sites_error=message))
+            self._fetched(started, lambda d: replace(d, sites_error=message), failed=True)
 
 
 def _describe(exc: Exception) -> str:
