@@ -1,6 +1,6 @@
 """Credential time left per auth profile, read from the auth manager's ``statuses()``: X509 proxies
 checked with (fake) voms-proxy-info; a profile not checked yet shows no time; one refused shows 0 in
-credential_ok."""
+credential_ok; the kind is what the profile's handler declares it provides."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ from prometheus_client.registry import Collector
 
 from autopyfactory.auth.credential_status import CredentialStatus
 from autopyfactory.auth.manager import AuthManager
+from autopyfactory.auth.token import TokenHandler
+from autopyfactory.auth.x509 import X509Handler
+from autopyfactory.config.credentials import TOKEN, X509
 from autopyfactory.engine.factory import Factory, RunOptions
 from autopyfactory.engine.metrics.collector import FactoryMetrics
-from autopyfactory.engine.metrics.credentials import credential_families
+from autopyfactory.engine.metrics.credentials import auth_statuses, credential_families
 from autopyfactory.plugins.context import AuthFailure
 from tests.auth.conftest import GridTools, sections
 from tests.auth.fake_tools import install, proxy
@@ -73,16 +76,18 @@ def auth(tmp_path: Path, grid: GridTools) -> Iterator[AuthManager]:
 class Credentials(Collector):
     """The credential families alone, at a given time."""
 
-    def __init__(self, auth: object, now: float) -> None:
-        self.auth, self.now = auth, now
+    def __init__(self, statuses: list[CredentialStatus], now: float) -> None:
+        self.statuses, self.now = statuses, now
 
     def collect(self) -> Iterator[Metric]:
-        return credential_families(self.auth, self.now)
+        return credential_families(self.statuses, self.now)
 
 
 def scrape(auth: object, now: float) -> Scrape:
+    """The credential families of an auth manager (or of a list of statuses)."""
+    statuses = auth if isinstance(auth, list) else auth_statuses(auth)
     reg = CollectorRegistry()
-    reg.register(Credentials(auth, now))
+    reg.register(Credentials(statuses, now))
     return Scrape(generate_latest(reg).decode())
 
 
@@ -95,7 +100,8 @@ def test_time_left_minlife_and_health_per_profile(tmp_path: Path, auth: AuthMana
     with pytest.raises(AuthFailure, match="minlife 7200s"):
         auth.proxy_path(["short"])
     s = scrape(auth, time.time())
-    left = s.value("autopyfactory_credential_time_left_seconds", profile="prod", kind="x509")
+    assert X509Handler.provides == X509 and TokenHandler.provides == TOKEN  # the kinds the handlers declare
+    left = s.value("autopyfactory_credential_time_left_seconds", profile="prod", kind=X509)
     assert left is not None and 4 * DAY - 120 < left <= 4 * DAY
     assert s.value("autopyfactory_credential_minlife_seconds", profile="prod") == 3600
     assert s.value("autopyfactory_credential_ok", profile="prod") == 1
@@ -116,52 +122,42 @@ def test_time_left_minlife_and_health_per_profile(tmp_path: Path, auth: AuthMana
     )
 
 
-class Several:
-    """An auth manager whose profile holds several credentials (a token per audience)."""
-
-    def __init__(self, statuses: list[CredentialStatus]) -> None:
-        self._statuses = statuses
-
-    def statuses(self) -> list[CredentialStatus]:
-        return self._statuses
-
-
 def test_a_profile_with_several_credentials_shows_the_shortest_and_any_failure() -> None:
     now = 1_000_000.0
-    several = Several(
-        [
-            CredentialStatus("tokens", "token", "/a", now + 600, 60, audience="ce1", last_check=now - 1),
-            CredentialStatus(
-                "tokens",
-                "token",
-                "/b",
-                now + 3600,
-                300,
-                audience="ce2",
-                last_check=now - 1,
-                last_error="issuer unreachable",
-            ),
-            CredentialStatus("tokens", "token", "/c", None, 0, audience="ce3"),
-        ]
-    )
+    several = [
+        CredentialStatus("tokens", TOKEN, "/a", now + 600, 60, audience="ce1", last_check=now - 1),
+        CredentialStatus(
+            "tokens",
+            TOKEN,
+            "/b",
+            now + 3600,
+            300,
+            audience="ce2",
+            last_check=now - 1,
+            last_error="issuer unreachable",
+        ),
+        CredentialStatus("tokens", TOKEN, "/c", None, 0, audience="ce3"),
+    ]
     s = scrape(several, now)
-    assert s.value("autopyfactory_credential_time_left_seconds", profile="tokens", kind="token") == 600
+    assert s.value("autopyfactory_credential_time_left_seconds", profile="tokens", kind=TOKEN) == 600
     assert s.value("autopyfactory_credential_minlife_seconds", profile="tokens") == 300
     assert s.value("autopyfactory_credential_ok", profile="tokens") == 0
 
 
 @pytest.mark.parametrize("auth", [None, object()])
-def test_no_auth_manager_or_one_without_statuses_shows_no_credentials(auth: object) -> None:
+def test_no_auth_manager_shows_no_credentials(auth: object) -> None:
     s = scrape(auth, time.time())
     assert s.samples("autopyfactory_credential_minlife_seconds") == []
 
 
-def test_a_failing_manager_does_not_fail_the_scrape(caplog: pytest.LogCaptureFixture) -> None:
-    class Broken:
-        def statuses(self) -> list[CredentialStatus]:
-            raise RuntimeError("boom")
+def test_a_failing_manager_does_not_fail_the_scrape(
+    auth: AuthManager, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> list[CredentialStatus]:
+        raise RuntimeError("boom")
 
-    assert scrape(Broken(), time.time()).samples("autopyfactory_credential_ok") == []
+    monkeypatch.setattr(auth, "statuses", broken)
+    assert scrape(auth, time.time()).samples("autopyfactory_credential_ok") == []
     assert "statuses() failed" in caplog.text
 
 
@@ -180,7 +176,7 @@ def test_the_factorys_auth_manager_feeds_its_metrics(conf_tree, tmp_path: Path, 
         assert f.ctx.auth is not None
         f.ctx.auth.proxy_path(["prod"])  # a queue asks: the profile is checked
         s = Scrape(m.render().decode())
-        assert s.value("autopyfactory_credential_ok", profile="prod", kind="x509") == 1
+        assert s.value("autopyfactory_credential_ok", profile="prod", kind=X509) == 1
         left = s.value("autopyfactory_credential_time_left_seconds", profile="prod")
         assert left is not None and 2 * DAY - 120 < left <= 2 * DAY
     finally:

@@ -16,7 +16,9 @@ from pathlib import Path
 import jwt
 import pytest
 
+from autopyfactory.auth.token import TokenHandler
 from autopyfactory.batch.local.backend import LocalBatch
+from autopyfactory.config.credentials import TOKEN
 from autopyfactory.demo.embedded import DemoSites, free_port, write_tree
 from autopyfactory.testbed import client as testbed_client
 from autopyfactory.testbed import runner as testbed_runner
@@ -189,9 +191,10 @@ def test_the_factory_process_serves_its_metrics_through_submissions_a_broken_rel
     # the pilots' token, checked by the auth manager: its time left
     s = run.wait_scrape(
         "the token checked",
-        lambda s: s.value("autopyfactory_credential_ok", profile="pilot-token", kind="token") == 1,
+        lambda s: s.value("autopyfactory_credential_ok", profile="pilot-token", kind=TOKEN) == 1,
     )
-    left = s.value("autopyfactory_credential_time_left_seconds", profile="pilot-token", kind="token")
+    assert TokenHandler.provides == TOKEN  # the kind is what the profile's handler declares
+    left = s.value("autopyfactory_credential_time_left_seconds", profile="pilot-token", kind=TOKEN)
     assert left is not None and TOKEN_LIFE - DEADLINE * 3 < left <= TOKEN_LIFE
     assert s.value("autopyfactory_credential_minlife_seconds", profile="pilot-token") == 600
     missing = [f for f in ASKED_FOR if not s.samples_of_family(f)]

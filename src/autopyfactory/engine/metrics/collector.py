@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import (
@@ -28,7 +29,7 @@ from prometheus_client.registry import Collector
 from autopyfactory import __version__
 from autopyfactory.engine.factory import Factory, ReloadKind
 from autopyfactory.engine.metrics import names as n
-from autopyfactory.engine.metrics.credentials import credential_families
+from autopyfactory.engine.metrics.credentials import auth_statuses, credential_families
 from autopyfactory.engine.metrics.histogram import Histogram
 from autopyfactory.engine.metrics.series import QueueSeries, SourceSeries
 from autopyfactory.engine.metrics.sources import SourceName, source_name
@@ -125,7 +126,7 @@ class FactoryMetrics(Collector):
             sources = {name: s.copy() for name, s in self._sources.items()}
         yield from self._queue_families(queues)
         yield from self._source_families(sources, now)
-        yield from credential_families(self.factory.ctx.auth, time.time())
+        yield from credential_families(auth_statuses(self.factory.ctx.auth), time.time())
 
     def _factory_families(self) -> Iterator[Metric]:
         info = GaugeMetricFamily(n.FACTORY_INFO.name, n.FACTORY_INFO.help, labels=n.FACTORY_INFO.labels)
@@ -231,7 +232,7 @@ class FactoryMetrics(Collector):
         return [polls, errors, duration, fetches, fetch_errors, age, maxage]
 
 
-def _told(inst: StatusPlugin | None) -> tuple[float | None, Fetches | None]:
+def _told(inst: StatusPlugin[Any] | None) -> tuple[float | None, Fetches | None]:
     """What a status source says of itself: its maxage and its fetches (None: it cannot say)."""
     if inst is None:
         return None, None

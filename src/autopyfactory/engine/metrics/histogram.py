@@ -36,5 +36,6 @@ class Histogram:
         running = 0
         for bound, n in zip((*self.bounds, math.inf), self.counts, strict=True):
             running += n
+            # prometheus_client's floatToGoString (the le text its own histograms write) is unannotated
             out.append((floatToGoString(bound), float(running)))  # type: ignore[no-untyped-call]
         return out

@@ -132,13 +132,17 @@ class PandaPoller:
         with self._state.lock:
             self._state.data = change(self._state.data)
 
-    def _fetched(self, started: float, change: Callable[[PandaData], PandaData], failed: bool = False) -> None:
+    def _fetched(
+        self, started: float, change: Callable[[PandaData], PandaData], failed: bool = False
+    ) -> None:
         """Store what a fetch that began at ``started`` (monotonic) gave, and count it."""
         seconds = max(0.0, time.monotonic() - started)
 
         def counted(d: PandaData) -> PandaData:
             f = d.fetches
-            return replace(change(d), fetches=Fetches(f.count + 1, f.failed + int(failed), f.seconds + seconds))
+            return replace(
+                change(d), fetches=Fetches(f.count + 1, f.failed + int(failed), f.seconds + seconds)
+            )
 
         self._update(counted)
 
