@@ -144,7 +144,8 @@ POLL_DURATION = _s(
     "status_poll_duration_seconds",
     "histogram",
     SOURCE,
-    "Duration of the polls that ended (answered or raised) within status.timeout",
+    "Duration of the polls that ended (answered or raised) within status.timeout: the cycle's wait for "
+    "the source (PanDA's polls read its poller's data; its requests are status_fetch_duration_seconds)",
 )
 DATA_AGE = _s(
     "status_data_age_seconds",
