@@ -6,12 +6,14 @@ import logging
 import os
 import signal
 import threading
+from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from autopyfactory.engine.closing import Closer
 from autopyfactory.engine.factory import Factory, ReloadKind
 from autopyfactory.engine.sd_notify import ServiceNotifier
+from autopyfactory.loading.loader import LoadedConfig
 from autopyfactory.plugins.queues_config import QueuesConfigPlugin
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("autopyfactory.factory")
 
 HARD_EXIT_MARGIN = 10.0  # the process exits at the latest shutdown.grace + this after SIGTERM
+HURRY_EXIT_MARGIN = 1.0  # ... and at the latest this long after a second stop signal
 IDLE_WAKE = 60.0  # seconds the loop sleeps when nothing is due
 
 
@@ -27,11 +30,15 @@ class Daemon:
     """Runs a :class:`~.factory.Factory` until told to stop (:meth:`run`).
 
     Signals (when run in the main thread): SIGTERM and SIGINT stop (in-flight submissions get
-    ``shutdown.grace``), a second one exits without waiting, SIGHUP reloads. Services (unless
-    ``options.services`` is False): the auth manager's checks, the pilot log server and log
-    cleaning, which follow every reload. The loop: reload when asked (SIGHUP), when
-    ``config.reconfig`` or a queue config plugin's refresh is due; run a cycle; sleep on the
-    factory's clock until the next queue is due. It ends after ``options.cycles`` (or
+    ``shutdown.grace``), a second one exits without waiting, SIGHUP reloads. With
+    ``options.hard_exit`` (the process is ours) the process exits with status 1 at the latest
+    ``shutdown.grace`` + ``HARD_EXIT_MARGIN`` after the first signal, and ``HURRY_EXIT_MARGIN``
+    after a second one, also while the interpreter waits at exit for a plugin's thread (the
+    handlers stay installed). Services (unless ``options.services`` is False): the auth manager's
+    checks, the pilot log server and log cleaning, which follow every reload. The loop: reload when
+    asked (SIGHUP), when ``config.reconfig`` or a queue config plugin's refresh is due (the
+    configuration is read beside the cycles, which go on meanwhile, and applied between two of
+    them); run a cycle; sleep on the factory's clock until the next queue is due. It ends after ``options.cycles`` (or
     ``[Factory] cycles``) cycles, at a stop, or with no queue left (see :meth:`run`)."""
 
     def __init__(self, factory: Factory) -> None:
@@ -43,6 +50,7 @@ class Daemon:
         self.services: list[Any] = []  # each has stop() and reconfigure(settings)
         self.metrics: MetricsService | None = None  # the factory's metrics (with the services)
         self._saved_signals: dict[int, Any] = {}
+        self._reading: Future[LoadedConfig | None] | None = None  # a reload reading the configuration
         self.notifier = ServiceNotifier.from_environment()  # systemd Type=notify (READY, RELOADING, STOPPING)
 
     # -- requests -------------------------------------------------------------------------------
@@ -53,13 +61,31 @@ class Daemon:
         self.control.request_reload()
 
     def reload(self) -> ReloadKind:
-        """Reload the factory's configuration; the services follow it."""
+        """Reload the factory's configuration now; the services follow it."""
         self.notifier.reloading()
-        kind = self.factory.reload()
+        return self._applied(self.factory.read_reload())
+
+    def _applied(self, cfg: LoadedConfig | None) -> ReloadKind:
+        kind = self.factory.apply_reload(cfg)
         if kind is not ReloadKind.KEPT:
             self._reconfigure_services()
         self.notifier.ready(f"{len(self.factory.queues)} queue(s) running")
         return kind
+
+    def _start_reading(self) -> None:
+        """Read the configuration beside the cycles (a file over HTTP may take its whole deadline);
+        the loop applies it once it is read (:meth:`_apply_read`)."""
+        self.notifier.reloading()
+        reading = self.factory.executors.calls.submit(self.factory.read_reload)
+        reading.add_done_callback(lambda _: self.control.wake.set())
+        self._reading = reading
+
+    def _apply_read(self) -> None:
+        """Apply the configuration read by :meth:`_start_reading`, once it is there."""
+        reading = self._reading
+        if reading is not None and reading.done():
+            self._reading = None
+            self._applied(reading.result())
 
     # -- services -------------------------------------------------------------------------------
     def start_services(self) -> None:
@@ -112,15 +138,17 @@ class Daemon:
         last_reload = self.clock.time()
         try:
             while not self.control.stop.is_set():
-                if self.control.reload.is_set():
+                if self.control.reload.is_set() and self._reading is None:
                     self.control.reload.clear()
-                    self.reload()
+                    self._start_reading()
                     last_reload = self.clock.time()
-                reload_at = self._next_reload_at(last_reload)
+                reload_at = None if self._reading is not None else self._next_reload_at(last_reload)
                 if reload_at is not None and self.clock.time() >= reload_at:
                     log.info("periodic reconfiguration")
-                    self.reload()
+                    self._start_reading()
                     last_reload = self.clock.time()
+                    reload_at = None
+                self._apply_read()
                 if not factory.queues:
                     if limit is not None:
                         rc = 1
@@ -137,13 +165,18 @@ class Daemon:
                 self._sleep_until_due(reload_at)
         finally:
             self.shutdown()
-            self._restore_signals()
+            if not self.options.hard_exit:  # else a signal while the process exits still ends it
+                self._restore_signals()
         return rc
 
     def shutdown(self) -> None:
-        """The factory's bounded stop, closing the services with its plugins."""
+        """The factory's bounded stop, closing the services with its plugins. A reload still
+        reading the configuration is dropped."""
         self.notifier.stopping()
         self.factory.shutdown(also=self._service_closers())
+        if self._reading is not None and not self._reading.done():
+            log.warning("stopped while a reload still read the configuration: the reload is dropped")
+            self.factory.abandoned.append("a reload reading the configuration")
 
     def _cycles_limit(self) -> int | None:
         if self.options.cycles is not None:
@@ -192,6 +225,8 @@ class Daemon:
             if self.control.stop.is_set():
                 log.warning("second %s: exiting now, without waiting for in-flight work", name)
                 self.control.request_hurry()
+                if self.options.hard_exit:
+                    _arm_hard_exit(f"second {name}", HURRY_EXIT_MARGIN)
                 return
             grace = self.factory.settings.shutdown_grace
             log.info(

@@ -327,12 +327,29 @@ class Factory:
         ]
 
     def reload(self) -> ReloadKind:
-        """Re-read the configuration; restart only queues that were added, removed or changed.
-        A configuration that would change the factory's identity (factoryId, statedir) or has no
-        [Factory] section is refused: the running configuration is kept. A running queue whose new
-        configuration has errors is kept on its last good configuration (``queue_states``). Then
-        every ``on_reload`` callback is called with what the reload did."""
-        kind = self._reload()
+        """Re-read the configuration (:meth:`read_reload`) and apply it (:meth:`apply_reload`)."""
+        return self.apply_reload(self.read_reload())
+
+    def read_reload(self) -> LoadedConfig | None:
+        """The configuration read anew, or None when it cannot be used at all (logged: the running
+        configuration is kept). Only reads files (and URLs, each within its deadline): a daemon
+        runs it beside the cycles."""
+        try:
+            return self._load()
+        except (FactoryConfigError, ConfigError) as exc:
+            log.error("reload failed, keeping the running configuration: %s", exc)
+        except Exception:  # a config plugin's bug must not stop a running factory
+            log.exception("reload failed, keeping the running configuration")
+        return None
+
+    def apply_reload(self, cfg: LoadedConfig | None) -> ReloadKind:
+        """Apply a configuration read by :meth:`read_reload` (None: it could not be read, nothing
+        changes); restart only queues that were added, removed or changed. A configuration that
+        would change the factory's identity (factoryId, statedir) or has no [Factory] section is
+        refused: the running configuration is kept. A running queue whose new configuration has
+        errors is kept on its last good configuration (``queue_states``). Then every ``on_reload``
+        callback is called with what the reload did."""
+        kind = ReloadKind.KEPT if cfg is None else self._apply_config(cfg)
         for callback in self.on_reload:
             try:
                 callback(kind)
@@ -340,15 +357,7 @@ class Factory:
                 log.exception("after the reload: %r failed", callback)
         return kind
 
-    def _reload(self) -> ReloadKind:
-        try:
-            cfg = self._load()
-        except (FactoryConfigError, ConfigError) as exc:
-            log.error("reload failed, keeping the running configuration: %s", exc)
-            return ReloadKind.KEPT
-        except Exception:  # a config plugin's bug must not stop a running factory
-            log.exception("reload failed, keeping the running configuration")
-            return ReloadKind.KEPT
+    def _apply_config(self, cfg: LoadedConfig) -> ReloadKind:
         refused = identity_changes(self.cfg, cfg)
         if refused:
             log.error(
