@@ -27,3 +27,14 @@ ONESHOT_EXIT = 10.0
 # docs/operations.md "Bounded work": one queue submits at most batchsubmit.maxpercycle pilots per
 # cycle (default 1000), and says so when it cuts
 SAFETY_CAP = 1000
+
+# docs/operations.md "Outages": a monitor plugin call is bounded by [Factory] monitor.timeout
+MONITOR_CALL_TIMEOUT = 2.0
+
+# docs/operations.md "Stopping": the last resort, when something blocks the stop (a thread that is
+# not a daemon thread), is exit status 1 at shutdown.grace + 10 s; a second signal exits at once
+HARD_EXIT = SHUTDOWN_GRACE + 10.0
+
+# docs/operations.md "Outages": configuration files given as http(s) URLs (queueConf, monitorConf,
+# mappingsConf, authConf, ...) are downloaded within 30 s (not configurable)
+CONFIG_URL_DEADLINE = 30.0

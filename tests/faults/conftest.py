@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -82,15 +82,20 @@ def dirs(tmp_path: Path) -> FaultDirs:
 
 @pytest.fixture
 def launch(dirs: FaultDirs) -> Iterator[Callable[..., FactoryProcess]]:
-    """``launch(*args, conf=..., log=...)`` starts the factory; every process started this way, and
+    """``launch(*args, conf=..., log=..., env=...)`` starts the factory; every process started this way, and
     every launcher and pilot writing to this test's marker directory, is killed at the end."""
     made: list[FactoryProcess] = []
 
     def start(
-        *args: str, conf: Path | None = None, log: str | None = None, memory_limit: int | None = None
+        *args: str,
+        conf: Path | None = None,
+        log: str | None = None,
+        memory_limit: int | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> FactoryProcess:
         name = log or f"factory-{len(made)}"
-        fp = FactoryProcess(conf or dirs.conf, dirs.root / f"{name}.log", dirs.env(), args, memory_limit)
+        environ = dirs.env() if env is None else env
+        fp = FactoryProcess(conf or dirs.conf, dirs.root / f"{name}.log", environ, args, memory_limit)
         made.append(fp.start())
         return fp
 
