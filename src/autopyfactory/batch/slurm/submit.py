@@ -28,6 +28,7 @@ from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
 from autopyfactory.wrapper.command import pilot_command
 
 log = logging.getLogger(__name__)
+SLURM_LOGS = ("out", "err")  # sbatch --output and --error; Slurm keeps no job log of its own there
 
 LIVE_STATES = frozenset({"PENDING", "CONFIGURING", "RUNNING", "SUSPENDED", "REQUEUED", "RESIZING"})
 
@@ -127,7 +128,8 @@ class SlurmSubmit(BatchSubmitPlugin):
                 raise
             now = time.time()
             records.extend(
-                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out") for pid in ids
+                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out", SLURM_LOGS)
+                for pid in ids
             )
             left -= count
         return records
