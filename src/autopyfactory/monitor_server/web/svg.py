@@ -83,8 +83,8 @@ def activity_chart(act: Activity, width: int = 720, height: int = 170) -> Markup
                 f'<rect x="{_f(x)}" y="{_f(top + ph - h)}" width="{_f(bw)}" height="{_f(h)}" fill="{s.colour}">'
                 f"<title>{v} {s.name}</title></rect>"
             )
-    hours = n * act.bucket_seconds / 3600
-    for frac, label in ((0.0, f"-{_f(hours)}h"), (0.5, f"-{_f(hours / 2)}h"), (1.0, "now")):
+    span = n * act.bucket_seconds
+    for frac, label in ((0.0, f"-{_span(span)}"), (0.5, f"-{_span(span / 2)}"), (1.0, "now")):
         anchor = "start" if frac == 0 else "end" if frac == 1 else "middle"
         parts.append(
             f'<text x="{_f(left + frac * pw)}" y="{height - 6}" text-anchor="{anchor}" class="ax">{label}</text>'
@@ -184,10 +184,9 @@ def queue_plot(
     def y(v: int) -> float:
         return top + ph - v / scale * ph
 
-    minutes = span / 60
     parts = [
         f'<svg class="plot queue-plot" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-        f"<title>Activated jobs, pending and running pilots over the last {_f(minutes)} minutes</title>",
+        f"<title>Activated jobs, pending and running pilots over the last {_span(span)}</title>",
         f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#999"/>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" class="ax">{peak}</text>',
         f'<text x="{left - 4}" y="{top + ph}" text-anchor="end" class="ax">0</text>',
@@ -214,7 +213,7 @@ def queue_plot(
             f'<text x="{_f(left + pw / 2)}" y="{_f(top + ph / 2)}" text-anchor="middle" class="ax">'
             "no cycle reported in this window</text>"
         )
-    for frac, label in ((0.0, f"-{_f(minutes)}min"), (0.5, f"-{_f(minutes / 2)}min"), (1.0, "now")):
+    for frac, label in ((0.0, f"-{_span(span)}"), (0.5, f"-{_span(span / 2)}"), (1.0, "now")):
         anchor = "start" if frac == 0 else "end" if frac == 1 else "middle"
         parts.append(
             f'<text x="{_f(left + frac * pw)}" y="{height - 6}" text-anchor="{anchor}" class="ax">{label}</text>'
@@ -241,3 +240,12 @@ def _runs(samples: Sequence[QueueSample], key: str) -> list[list[tuple[float, in
             continue
         runs[-1].append((p.at, int(v)))
     return [r for r in runs if r]
+
+
+def _span(seconds: float) -> str:
+    """An axis' time span: ``2h``, ``30min``, ``45s``."""
+    if seconds >= 3600:
+        return f"{_f(seconds / 3600)}h"
+    if seconds >= 60:
+        return f"{_f(seconds / 60)}min"
+    return f"{_f(seconds)}s"
