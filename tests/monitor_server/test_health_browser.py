@@ -241,6 +241,7 @@ def test_health_row_disabled_queues_and_a_stale_wms_source(
 
         # -- the healthy queue's page: decision and action first, then the whole chain
         healthy.get_by_role("link", name="ANALY_HEALTHY").click()
+        assert page.locator("h1 #wms-stale").count() == 0
         facts = page.locator("#health dl.facts dt")
         assert [facts.nth(i).inner_text() for i in range(4)] == [
             "decision",
@@ -263,6 +264,7 @@ def test_health_row_disabled_queues_and_a_stale_wms_source(
         # -- the PanDA queue's page: its stale source, with age, maxage and the last poll error
         page.goto(f"{monitor.url}/factory/health-factory/label/PROD_PANDA?refresh=0")
         wms = page.locator('#sources tr[data-source="wmsstatus"]')
+        assert page.locator("h1 #wms-stale").inner_text() == "WMS data stale"
         assert wms.get_attribute("data-stale") == "yes"
         assert "stale" in wms.inner_text()
         assert wms.locator(".err").count() == 1

@@ -24,15 +24,15 @@ STATE_TITLES = {
 @dataclass(frozen=True, slots=True)
 class StaleRule:
     """A factory's (or a queue's) last report is stale when it is older than ``cycles`` of its
-    cycle (``default_cycle`` when it does not say its cycle: APF 2.4, Harvester), and ``floor``
-    seconds at least (a cycle that takes a little longer is not yet a stopped factory)."""
+    cycle (``default_cycle`` when it does not say its cycle: APF 2.4, Harvester; a cycle of 0 is one
+    that starts again at once), and ``floor`` seconds at least (a cycle that takes a little longer is not yet a stopped factory)."""
 
     cycles: float = 3.0
     default_cycle: float = 360.0
     floor: float = 60.0
 
     def limit(self, interval: float | None) -> float:
-        cycle = interval if interval is not None and interval > 0 else self.default_cycle
+        cycle = interval if interval is not None and interval >= 0 else self.default_cycle
         return max(self.floor, self.cycles * cycle)
 
     def stale(self, last: float | None, interval: float | None, now: float) -> bool:
