@@ -16,8 +16,8 @@ import pytest
 from starlette.responses import PlainTextResponse
 
 from autopyfactory.config.factory import FactorySettings
-from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.loader import builtin_mappings
 from autopyfactory.model.batch import BatchQueueInfo
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.model.queue_state import QueueStateKind
@@ -55,7 +55,7 @@ def _monitor(tmp_path: Path, url: str, **keys: str) -> APFMonitor:
         {"factoryId": FID, "baseLogDirUrl": "http://f.example.org:25880", "baseLogDir": str(tmp_path / "logs"),
          "statedir": str(tmp_path / "state")},
     )  # fmt: skip
-    ctx = FactoryContext(fac, FactorySettings.from_section(fac, tmp_path), Mappings.builtin())
+    ctx = FactoryContext(fac, FactorySettings.from_section(fac, tmp_path), builtin_mappings())
     sec = ConfigSection.from_dict("apfmon", {"monitorplugin": "APF", "monitorURL": url + "/api", **keys})
     return APFMonitor(ctx, sec)
 
