@@ -11,7 +11,8 @@ class PilotRecord:
     ``jobid`` or ``jobid_index`` for Slurm); it is the APFCID the wrapper reports under.
 
     ``log_url`` is its stdout's URL (``<dir url>/<id>.out``); ``log_files`` the files its batch
-    system writes beside it, by extension (Slurm writes no ``.log``): the links a monitor may show."""
+    system writes beside it, by extension (its submit plugin's ``log_files``: Slurm writes no ``.log``):
+    the links a monitor may show."""
 
     pilot_id: str
     queue: str

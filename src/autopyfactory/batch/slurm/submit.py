@@ -28,7 +28,6 @@ from autopyfactory.plugins.submit import BatchSubmitPlugin, PilotRef
 from autopyfactory.wrapper.command import pilot_command
 
 log = logging.getLogger(__name__)
-SLURM_LOGS = ("out", "err")  # sbatch --output and --error; Slurm keeps no job log of its own there
 
 LIVE_STATES = frozenset({"PENDING", "CONFIGURING", "RUNNING", "SUSPENDED", "REQUEUED", "RESIZING"})
 
@@ -39,6 +38,7 @@ class SlurmSubmit(BatchSubmitPlugin):
 
     name = "Slurm"
     batchstatus = "Slurm"
+    log_files = ("out", "err")  # sbatch --output and --error; Slurm writes no job log beside them
     key_prefix = "batchsubmit.slurm."
     keys = (*ENDPOINT_KEYS, *submit_keys.SUBMIT_KEYS)
     factory_keys = FACTORY_KEYS
@@ -128,7 +128,7 @@ class SlurmSubmit(BatchSubmitPlugin):
                 raise
             now = time.time()
             records.extend(
-                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out", SLURM_LOGS)
+                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out", self.log_files)
                 for pid in ids
             )
             left -= count
