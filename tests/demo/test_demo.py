@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from autopyfactory.demo.monitor import DemoMonitor, pick_port
 from autopyfactory.demo.report import HEADER, printer, summary_lines
@@ -169,3 +170,36 @@ def test_the_real_pilot_option_configures_the_wrapper_for_pilot_3(tmp_path: Path
     assert env["http_proxy"] == "http://127.0.0.1:9"
     # the test site's pilots take their one job from the queue's timefloor, not a pilot option
     assert "wrapper.pluginargs" not in (conf / "queues.d" / "10-test.conf").read_text()
+
+
+def test_the_dashboard_stays_up_after_the_demo_until_ctrl_c(tmp_path: Path) -> None:
+    base = tmp_path / "demo"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autopyfactory", "demo", "--dir", str(base), "--jobs", "6", "--test-jobs", "1",
+         "--offline-jobs", "1", "--payload", "true", "--sleep", "1", "--monitor-port", "0", "--hold"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        while not lines or "stays up" not in lines[-1]:  # the summary, then the hold
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        url = lines[0].split()[2]
+        assert lines[0].startswith("demo: dashboard http://127.0.0.1:") and url in lines[-1]
+        page = httpx.get(url + "factory/demo-factory?refresh=0").text
+        for site in ("DEMO_ONLINE", "DEMO_TEST", "DEMO_OFFLINE"):
+            assert f'data-label="{site}"' in page
+        assert 'data-config-state="running"' in page
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, "".join(lines) + out
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(url, timeout=2)  # the monitor stopped with the demo
+    assert _processes_under(base) == []
