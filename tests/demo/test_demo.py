@@ -10,6 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+import pytest
+
+from autopyfactory.demo.monitor import DemoMonitor, pick_port
 from autopyfactory.demo.report import HEADER, printer, summary_lines
 from autopyfactory.demo.run import DemoOptions, run_demo
 
@@ -28,7 +32,27 @@ SMALL = {
 
 def test_the_demo_drains_the_work_with_the_must_show_properties(tmp_path: Path) -> None:
     lines: list[str] = []
-    res = run_demo(DemoOptions(base=tmp_path / "demo", user="tester", **SMALL), printer(lines.append))  # type: ignore[arg-type]
+    base = tmp_path / "demo"
+    base.mkdir()
+    monitor = DemoMonitor(base, pick_port(0))
+    monitor.start()
+    try:
+        opts = DemoOptions(base=base, user="tester", monitor_url=monitor.api_url, **SMALL)  # type: ignore[arg-type]
+        res = run_demo(opts, printer(lines.append))
+        # the demo's monitor heard every queue's last cycle (the factory reports every cycle)
+        statuses = {
+            q: httpx.get(f"{monitor.api_url}/labels/demo-factory:{q}").json()["status"]
+            for q in (res.sites.online, res.sites.test, res.sites.offline)
+        }
+        dashboard = httpx.get(monitor.url + "factory/demo-factory").text
+    finally:
+        monitor.stop()
+    assert {q: (st["state"], st["cycles"]) for q, st in statuses.items()} == {
+        q: ("running", res.cycles) for q in statuses
+    }
+    assert statuses[res.sites.offline]["site"] == "offline" and statuses[res.sites.offline]["decision"] == 0
+    assert "StatusOffline:" in statuses[res.sites.offline]["chain"]
+    assert all(f'data-label="{q}"' in dashboard for q in statuses)
     s = res.sites
     assert res.drained, summary_lines(res)
     assert res.summary is not None
@@ -73,7 +97,7 @@ def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path) -> None:
     base = tmp_path / "demo"
     proc = subprocess.Popen(
         [sys.executable, "-m", "autopyfactory", "demo", "--dir", str(base), "--jobs", "100", "--payload", "sleep 1",
-         "--sleep", "1"],
+         "--sleep", "1", "--monitor-port", "0", "--hold"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -92,6 +116,7 @@ def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 130, out
     assert "interrupted after" in out
+    assert out.startswith("demo: dashboard http://127.0.0.1:"), out  # the monitor started first
     assert _processes_under(base) == []
 
 
@@ -145,3 +170,36 @@ def test_the_real_pilot_option_configures_the_wrapper_for_pilot_3(tmp_path: Path
     assert env["http_proxy"] == "http://127.0.0.1:9"
     # the test site's pilots take their one job from the queue's timefloor, not a pilot option
     assert "wrapper.pluginargs" not in (conf / "queues.d" / "10-test.conf").read_text()
+
+
+def test_the_dashboard_stays_up_after_the_demo_until_ctrl_c(tmp_path: Path) -> None:
+    base = tmp_path / "demo"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autopyfactory", "demo", "--dir", str(base), "--jobs", "6", "--test-jobs", "1",
+         "--offline-jobs", "1", "--payload", "true", "--sleep", "1", "--monitor-port", "0", "--hold"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        while not lines or "stays up" not in lines[-1]:  # the summary, then the hold
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        url = lines[0].split()[2]
+        assert lines[0].startswith("demo: dashboard http://127.0.0.1:") and url in lines[-1]
+        page = httpx.get(url + "factory/demo-factory?refresh=0").text
+        for site in ("DEMO_ONLINE", "DEMO_TEST", "DEMO_OFFLINE"):
+            assert f'data-label="{site}"' in page
+        assert 'data-config-state="running"' in page
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, "".join(lines) + out
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(url, timeout=2)  # the monitor stopped with the demo
+    assert _processes_under(base) == []

@@ -58,7 +58,7 @@ def test_navigate_filter_and_read_a_pilot_history(page: Any, live: str) -> None:
         for s in ("created", "running", "exiting", "done", "fault")
     }
     assert counts == {"created": "3", "running": "3", "exiting": "2", "done": "3", "fault": "1"}
-    assert "Ready:in=0,activated=40" in label_row.inner_text()
+    assert "Ready:in=0,activated=40" in page.locator('tr[data-detail-of="ANALY_SITE"]').inner_text()
     label_row.get_by_role("link", name="ANALY_SITE").click()
     assert page.locator("svg.chart").count() == 1
     assert page.locator("#pilots tbody tr").count() == 12

@@ -27,7 +27,7 @@ def _check_schema(url: str) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         assert {ix["name"] for ix in inspect(conn).get_indexes("jobs")} >= DASHBOARD_INDEXES

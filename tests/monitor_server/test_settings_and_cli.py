@@ -61,7 +61,7 @@ def test_bad_settings_name_section_key_and_value(tmp_path: Path, text: str, mess
 def test_cli_migrate_and_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path}/cli.db"
     assert main(["monitor", "migrate", "--db", db]) == 0
-    assert "revision 0002" in capsys.readouterr().out
+    assert "revision 0003" in capsys.readouterr().out
     assert main(["monitor", "token", "create", "fac-1", "--db", db]) == 0
     token = capsys.readouterr().out.strip()
     with reading(make_engine(db)) as conn:

@@ -10,6 +10,7 @@ import pytest
 
 from autopyfactory.batch.slurm.runner import SlurmError
 from autopyfactory.batch.slurm.status import SlurmBatchStatus
+from autopyfactory.batch.slurm.submit import SlurmSubmit
 from autopyfactory.engine.factory import Factory, RunOptions
 from tests.slurm.conftest import SlurmCluster, free_port_pair
 from tests.slurm.live import live_ids, out_files, queue_file, submitter, view, wait_until
@@ -52,6 +53,8 @@ def test_pilots_go_pending_running_done_with_their_own_ids_and_environment(
         pid = p.name[: -len(".out")]
         url = f"http://localhost:25880/{day}/{q}/{pid}.out"
         assert p.read_text().split() == [pid, "test-factory", q, url, "x1"]
+    # the files the monitor is told to link are those Slurm wrote: .out and .err, no .log
+    assert {f.suffix[1:] for f in outs[0].parent.iterdir()} == set(SlurmSubmit.log_files)
 
     # the completion log (sacct -c) knows them too, under their raw ids
     status = f.hub.get(f.queues[q].batch_key)

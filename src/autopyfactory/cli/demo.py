@@ -4,7 +4,11 @@ A local PanDA-compatible testbed with three sites (online, test, offline) gets a
 payload jobs; the factory, configured from CRIC (the testbed's) with queues that name only PanDA
 queue nicknames, submits local pilots (wrapper, then reference pilot, then payload) until the work
 has drained. It prints each cycle's decisions as they are made and a summary, and stops every
-process it started, also on Ctrl-C."""
+process it started, also on Ctrl-C.
+
+It starts the monitor too (unless ``--no-monitor``) and prints its dashboard's URL first: the queues
+report to it every cycle. Run from a terminal, the dashboard stays up after the demo until Ctrl-C
+(``--hold``/``--no-hold``)."""
 
 from __future__ import annotations
 
@@ -13,10 +17,14 @@ import getpass
 import logging
 import shutil
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autopyfactory.cli.logging_setup import setup_logging
+
+if TYPE_CHECKING:
+    from autopyfactory.demo.monitor import DemoMonitor
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -36,6 +44,25 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--verbose", action="store_true", help="factory log on the console too")
     p.add_argument(
+        "--monitor",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start the monitor and its dashboard too, the queues reporting to it every cycle (the"
+        " default when the 'monitor' extra is installed); --no-monitor: the queues report to the log",
+    )
+    p.add_argument(
+        "--monitor-port",
+        type=int,
+        default=8080,
+        help="the dashboard's port on 127.0.0.1 (default 8080; another free port when it is taken)",
+    )
+    p.add_argument(
+        "--hold",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after the demo, keep the dashboard up until Ctrl-C (default: when run from a terminal)",
+    )
+    p.add_argument(
         "--real-pilot",
         action="store_true",
         help="pilots run the real PanDA pilot (panda-pilot, fetched with pip) instead of the testbed's"
@@ -51,9 +78,6 @@ def run(args: argparse.Namespace) -> int:
     except MissingExtra as exc:
         print(f"autopyfactory demo: {exc}", file=sys.stderr)
         return 2
-    from autopyfactory.demo.report import printer, summary_lines
-    from autopyfactory.demo.run import DemoOptions, run_demo
-
     base = Path(args.dir).resolve()
     if base.exists() and not args.keep:
         shutil.rmtree(base)
@@ -70,6 +94,53 @@ def run(args: argparse.Namespace) -> int:
         except RealPilotError as exc:
             print(f"demo: --real-pilot: {exc}", file=sys.stderr)
             return 2
+    from autopyfactory.demo.monitor import MonitorStartError
+
+    try:
+        monitor = _start_monitor(args, base)
+    except MonitorStartError as exc:
+        print(f"demo: cannot start the monitor: {exc} (--no-monitor runs without it)", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, base, log_target, real_pilot, monitor)
+    finally:
+        if monitor is not None:
+            monitor.stop()
+
+
+def _start_monitor(args: argparse.Namespace, base: Path) -> DemoMonitor | None:
+    """The started monitor (None: not asked for, or by default and its extra is missing)."""
+    from autopyfactory.demo.monitor import DemoMonitor, pick_port
+    from autopyfactory.extras import missing_modules
+
+    if args.monitor is False:
+        return None
+    if args.monitor is None and missing_modules("monitor"):
+        print(
+            "demo: no dashboard: the 'monitor' extra is not installed (pip install 'autopyfactory[monitor]')",
+            file=sys.stderr,
+        )
+        return None
+    port = pick_port(args.monitor_port)
+    if args.monitor_port and port != args.monitor_port:
+        print(f"demo: port {args.monitor_port} is taken; the dashboard goes on port {port}")
+    monitor = DemoMonitor(base, port)
+    monitor.start()
+    return monitor
+
+
+def _run(
+    args: argparse.Namespace,
+    base: Path,
+    log_target: str,
+    real_pilot: Path | None,
+    monitor: DemoMonitor | None,
+) -> int:
+    from autopyfactory.demo.report import printer, summary_lines
+    from autopyfactory.demo.run import DemoOptions, run_demo
+
+    if monitor is not None:
+        print(f"demo: dashboard {monitor.url} (the factory reports every cycle to {monitor.api_url})")
     opts = DemoOptions(
         base=base,
         user=getpass.getuser(),
@@ -81,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         slots=args.slots,
         timeout=args.timeout,
         real_pilot=real_pilot,
+        monitor_url=monitor.api_url if monitor is not None else "",
     )
     print(f"demo: configuration in {base / 'etc'}; factory log {log_target}; pilot logs in {base / 'logs'}")
     print(
@@ -94,4 +166,18 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     if res.interrupted:
         return 130
+    hold = args.hold if args.hold is not None else sys.stdin.isatty() and sys.stdout.isatty()
+    if monitor is not None:
+        print(f"demo: dashboard {monitor.url}")
+        if hold:
+            _hold(monitor.url)
     return 0 if res.drained else 1
+
+
+def _hold(url: str) -> None:
+    print(f"demo: the dashboard stays up at {url} until Ctrl-C", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print()

@@ -121,6 +121,13 @@ MONITOR_CONF = """\
 monitorplugin = Dummy
 """
 
+# with the demo's monitor: the APF plugin reports every cycle to it (its dashboard shows the queues)
+APF_MONITOR_CONF = """\
+[demo-monitor]
+monitorplugin = APF
+monitorURL = {url}
+"""
+
 
 def write_tree(
     base: Path,
@@ -134,10 +141,12 @@ def write_tree(
     max_jobs: int = 0,
     max_torun: int = 8,
     real_pilot: bool = False,
+    monitor_url: str = "",
 ) -> Path:
     """Write the demo configuration under ``base``; return the conf directory. With
     ``real_pilot`` the wrapper runs the real PanDA pilot (the testbed's ``pilot3.tar.gz``) instead
-    of the reference pilot."""
+    of the reference pilot. With ``monitor_url`` the queues report to that monitor (``APF``), else
+    to the log (``Dummy``)."""
     conf = base / "etc"
     (conf / "queues.d").mkdir(parents=True, exist_ok=True)
     names = {"online": sites.online, "test": sites.test, "offline": sites.offline}
@@ -161,5 +170,6 @@ def write_tree(
     (conf / "queues.conf").write_text(QUEUES_CONF.format(**names))
     for name, text in QUEUES_D.items():
         (conf / "queues.d" / name).write_text(text.format(test_note=test_note, test_args=test_args, **names))
-    (conf / "monitor.conf").write_text(MONITOR_CONF)
+    monitor = APF_MONITOR_CONF.format(url=monitor_url) if monitor_url else MONITOR_CONF
+    (conf / "monitor.conf").write_text(monitor)
     return conf

@@ -55,6 +55,8 @@ class DemoOptions:
     sites: DemoSites = field(default_factory=DemoSites)
     # the real PanDA pilot's source tree (testbed real-pilot's cache) instead of the reference pilot
     real_pilot: Path | None = None
+    # the monitor's API the queues report to (APF plugin); "" reports to the log only (Dummy)
+    monitor_url: str = ""
 
 
 def run_demo(opts: DemoOptions, on_row: Callable[[CycleRow], None] | None = None) -> DemoResult:
@@ -84,6 +86,7 @@ def run_demo(opts: DemoOptions, on_row: Callable[[CycleRow], None] | None = None
             opts.max_jobs,
             opts.max_torun,
             opts.real_pilot is not None,
+            opts.monitor_url,
         )
         with TestbedClient(server.url) as client:
             _queue_jobs(client, opts, res)

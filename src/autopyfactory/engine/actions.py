@@ -1,4 +1,5 @@
-"""Carrying out one queue's decision: submit or retire pilots, clean up, tell the monitors.
+"""Carrying out one queue's decision: submit or retire pilots, clean up, register the pilots with
+the monitors (each queue's status goes to them after the cycle: :mod:`.queue_reports`).
 
 Runs on the actions executor, one action per queue at a time. Every plugin call has the
 ``batchsubmit.timeout`` deadline (monitor calls ``monitor.timeout``). Submission goes in calls of
@@ -75,10 +76,6 @@ class ActionRunner:
             out.error = f"no valid credential: {exc}"
         except Exception as exc:
             out.error = f"{type(exc).__name__}: {exc}"
-        message = out.decision.message
-        if message and not out.error and not self.stopping.is_set():
-            for monitor in rt.monitors:
-                self.monitors.call(monitor, rt.name, "update_label", _label_update(monitor, rt, message))
 
     def _call(self, rt: QueueRuntime, call: str, fn: Callable[[], T]) -> T:
         """``fn()`` (a call of the queue's submit plugin) with the ``batchsubmit.timeout`` deadline,
@@ -141,7 +138,3 @@ def _registration(
     monitor: MonitorPlugin, rt: QueueRuntime, pilots: Sequence[PilotRecord]
 ) -> Callable[[], None]:
     return lambda: monitor.register_pilots(rt.section, pilots)
-
-
-def _label_update(monitor: MonitorPlugin, rt: QueueRuntime, message: str) -> Callable[[], None]:
-    return lambda: monitor.update_label(rt.section, message)

@@ -29,6 +29,7 @@ from autopyfactory.engine.monitor_calls import MonitorCalls
 from autopyfactory.engine.outcome import CycleReport
 from autopyfactory.engine.queue import QueueRuntime
 from autopyfactory.engine.queue_builder import build_queue
+from autopyfactory.engine.queue_reports import QueueReporter
 from autopyfactory.engine.queue_states import QueueState, QueueStateKind, QueueStates
 from autopyfactory.engine.reload import (
     QueueAction,
@@ -118,6 +119,8 @@ class Factory:
         self.monitor_calls = MonitorCalls(self.executors.calls, self.settings.monitor_timeout, clock)
         self.cycle = Cycle(self.settings, self.hub, self.monitor_calls, self.executors, clock, self.control)
         self.on_reload: list[Callable[[ReloadKind], None]] = []  # called after every reload
+        self.reporter = QueueReporter(self, self._monitor_for)  # every queue's status to the monitors
+        self.cycle.on_cycle.append(self.reporter.after_cycle)
         self._auth_running = False
         self._shut = False
         self._apply(plan_reload({}, self.cfg, rebuild_all=True))
@@ -307,6 +310,8 @@ class Factory:
             )
 
     def _summary(self) -> None:
+        """Log what runs, and tell the monitors every queue's state (after the start or a reload)."""
+        self.reporter.states_changed()
         if not self.settings.enablequeues:
             log.warning("[Factory] enablequeues = False: no queue runs")
         kept = [s.name for s in self.states.of(QueueStateKind.KEPT_LAST_GOOD)]

@@ -12,20 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 
 from autopyfactory.config.problems import ConfigProblem
+from autopyfactory.model.queue_state import QueueStateKind
 
 REMIND_EVERY = 10  # a queue on its last good configuration says so again every this many of its cycles
-
-
-class QueueStateKind(Enum):
-    """What a configured queue is doing."""
-
-    RUNNING = "running"
-    KEPT_LAST_GOOD = "kept-last-good"  # stale-config: running its previous configuration
-    DISABLED = "disabled-by-config"
-    NOT_STARTED = "not-started"
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,16 @@ class SiteInfo:
 
 @dataclass(frozen=True, slots=True)
 class WMSView:
-    """Everything one WMS status source reported at one moment."""
+    """Everything one WMS status source reported at one moment.
+
+    ``refresh_error``: a source that refreshes in the background and serves its older data when a
+    refresh fails says why here ("" when its last refresh worked)."""
 
     source: str
     taken_at: float
     queues: Mapping[str, WMSQueueInfo] = field(default_factory=dict)
     sites: Mapping[str, SiteInfo] = field(default_factory=dict)
+    refresh_error: str = ""
 
     def queue(self, name: str) -> WMSQueueInfo:
         """Counts for one WMS queue; a queue the WMS does not list has no jobs (all zero), as in 2.4."""

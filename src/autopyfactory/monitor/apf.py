@@ -1,14 +1,20 @@
 """Monitor plugin ``APF`` (2.4's name): reports to an APFMon v2 service (``monitorURL``).
 
-At start it registers the factory (``PUT /factories/<id>``); the first time it reports on a queue
-it registers the queue's label (``PUT /labels``, an update when the label exists); then the pilots in shards (``PUT /jobs``); after every cycle it posts the
-queue's sched message chain (``POST /labels/<id>:<queue>``, form ``status=``). All calls go through a
-background sender: nothing here waits for the network, and a failure never stops a cycle."""
+At start it registers the factory (``PUT /factories/<id>``); the first time it registers pilots of a
+queue it registers the queue's label (``PUT /labels``, an update when the label exists); then the
+pilots in shards (``PUT /jobs``, with the URLs of the log files their batch system writes). After
+every cycle it sends every queue's status (configuration state, decision, action, inputs, the age of
+the WMS data and the sources' last errors, the batch system's count of its pilots) in one request
+per ``monitorShard`` queues (``POST /factories/<id>/cycle``); to a monitor that does not take that
+(an older APFMon), each queue's sched message chain instead (``POST /labels/<id>:<queue>``, form
+``status=``, as 2.4 did). All calls go through a background sender: nothing here waits for the
+network, and a failure never stops a cycle."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,9 +23,12 @@ from autopyfactory import __version__
 from autopyfactory.config.keys import NONNEG_FLOAT, NONNEG_INT, STR, Key
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
-from autopyfactory.monitor.sender import Call, Sender
+from autopyfactory.monitor.sender import Call, Reply, Sender
+from autopyfactory.monitor.status_buffer import StatusBuffer, Taken
+from autopyfactory.monitor.status_json import cycle_body
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.monitor import MonitorPlugin
+from autopyfactory.plugins.monitor_report import StatusReport
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +37,7 @@ TOKEN = Key("monitorToken", STR, "", "this factory's token on the monitor (sent 
 TOKEN_FILE = Key("monitorTokenFile", STR, "", "file holding the token (instead of monitorToken)")
 TIMEOUT = Key("monitorTimeout", NONNEG_FLOAT, 10.0, "seconds per HTTP request")
 RETRIES = Key("monitorRetries", NONNEG_INT, 3, "retries of a call that failed on the network or with 5xx")
-SHARD = Key("monitorShard", NONNEG_INT, 100, "pilots per PUT /jobs request")
+SHARD = Key("monitorShard", NONNEG_INT, 100, "pilots per PUT /jobs request, queues per status request")
 QUEUE_SIZE = Key("monitorQueueSize", NONNEG_INT, 1000, "calls waiting to be sent; more are dropped")
 CLOSE_WAIT = Key("monitorCloseWait", NONNEG_FLOAT, 10.0, "seconds to flush waiting calls at shutdown")
 
@@ -64,6 +73,9 @@ class APFMonitor(MonitorPlugin):
         self._labels: set[str] = set()  # labels the monitor has (or is being sent)
         self._factory_failed = False  # the last registration of the factory failed
         self._lock = threading.Lock()
+        self.statuses = StatusBuffer(self.shard)  # the queues' newest status, not yet sent
+        self._taken: Taken | None = None  # the statuses of the send under way
+        self.legacy = False  # the monitor takes no status batches: one status post per queue
 
     @staticmethod
     def _token(section: ConfigSection) -> str:
@@ -104,17 +116,24 @@ class APFMonitor(MonitorPlugin):
         if not pilots:
             return
         self._ensure_label(queue)
-        items = [
-            {"cid": p.pilot_id, "label": queue.name, "factory": self.fid, "stdouturl": p.log_url}
-            for p in pilots
-        ]
+        items = [{"cid": p.pilot_id, "label": queue.name, "factory": self.fid, **log_urls(p)} for p in pilots]
         for i in range(0, len(items), self.shard):
             chunk = items[i : i + self.shard]
             self.sender.submit(
                 Call("PUT", "/jobs", f"register {len(chunk)} pilot(s) of {queue.name}", json=chunk)
             )
 
+    def report_status(self, report: StatusReport) -> None:
+        """Keep the report's records (newest per queue) and queue a send unless one is queued."""
+        if self.legacy:
+            super().report_status(report)
+            return
+        self._ensure_factory()
+        if self.statuses.put(report):
+            self._queue_status()
+
     def update_label(self, queue: ConfigSection, message: str) -> None:
+        """One queue's status message (the form APF 2.4 posted), for a monitor without status batches."""
         self._ensure_label(queue)
         self.sender.submit(
             Call(
@@ -128,12 +147,71 @@ class APFMonitor(MonitorPlugin):
     def close(self) -> None:
         self.sender.close(self.close_wait)
 
+    # -- the queues' status ---------------------------------------------------------------------
+    def _queue_status(self) -> None:
+        call = Call(
+            "POST",
+            f"/factories/{_q(self.fid)}/cycle",
+            "status of the queues",
+            body=self._status_body,
+            on_reply=self._status_sent,
+        )
+        if not self.sender.submit(call):
+            self.statuses.cancel()
+
+    def _status_body(self) -> dict[str, object] | None:
+        """On the sender's thread, when the call goes: the newest records (None: none left)."""
+        taken = self.statuses.take()
+        self._taken = taken
+        return None if taken is None else cycle_body(taken, time.monotonic())
+
+    def _status_sent(self, reply: Reply) -> None:
+        taken, self._taken = self._taken, None
+        if taken is None:
+            return
+        if reply.ok:
+            if self.statuses.sent(taken, True, False):
+                self._queue_status()
+            return
+        unknown_factory = reply.status == 404 and "is not registered" in reply.text
+        if reply.status in (404, 405) and not unknown_factory:
+            self.statuses.sent(taken, False, True)
+            self._go_legacy(reply)
+            return
+        if unknown_factory:
+            with self._lock:
+                self._factory_failed = True  # registered again before the next call
+        keep = reply.status is None or reply.status >= 500 or unknown_factory
+        self.statuses.sent(taken, False, keep)
+
+    def _go_legacy(self, reply: Reply) -> None:
+        """The monitor does not take status batches (an older APFMon): from now on each queue's
+        message chain goes alone, as APF 2.4 sent it."""
+        self.legacy = True
+        log.warning(
+            "monitor %s: takes no queue status batches (HTTP %s %s): sending each queue's sched "
+            "messages to /labels/<factory>:<queue> instead, one request per queue and cycle",
+            self.url,
+            reply.status,
+            reply.text[:100],
+        )
+        taken = self.statuses.take()
+        while taken is not None:
+            for h in taken.held:
+                if h.record.cycled and h.record.chain and not h.record.error:
+                    self.update_label(h.record.section, h.record.chain)
+            taken = self.statuses.take()
+
     # -- helpers ------------------------------------------------------------------------------
-    def _ensure_label(self, queue: ConfigSection) -> None:
+    def _ensure_factory(self) -> None:
+        """Register the factory again when its last registration failed."""
         with self._lock:  # taken and cleared at once: queues reporting together register it once
             retry_factory, self._factory_failed = self._factory_failed, False
         if retry_factory:
             self.register_factory()
+
+    def _ensure_label(self, queue: ConfigSection) -> None:
+        self._ensure_factory()
         with self._lock:
             if queue.name in self._labels:
                 return
@@ -157,3 +235,17 @@ class APFMonitor(MonitorPlugin):
 
 def _q(part: str) -> str:
     return urllib.parse.quote(part, safe="")
+
+
+URL_FIELDS = {"out": "stdouturl", "err": "stderrurl", "log": "logurl"}
+
+
+def log_urls(p: PilotRecord) -> dict[str, str]:
+    """The URLs of the pilot's log files its batch system writes (the monitor links only these)."""
+    if not p.log_url:
+        return {}
+    stem = p.log_url[: -len(".out")] if p.log_url.endswith(".out") else ""
+    urls = {"stdouturl": p.log_url}
+    if stem:
+        urls.update({URL_FIELDS[ext]: f"{stem}.{ext}" for ext in p.log_files if ext in ("err", "log")})
+    return urls

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.monitor import MonitorPlugin
+from autopyfactory.plugins.monitor_report import StatusReport
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +32,24 @@ class DummyMonitor(MonitorPlugin):
 
     def update_label(self, queue: ConfigSection, message: str) -> None:
         log.info("monitor=%s queue=%s label status=%s", self.section.name, queue.name, message)
+
+    def report_status(self, report: StatusReport) -> None:
+        for q in report.queues:
+            if q.cycled:
+                log.info(
+                    "monitor=%s queue=%s state=%s decision=%s action=%r chain=%r",
+                    self.section.name,
+                    q.queue,
+                    q.state.value,
+                    q.decision,
+                    q.action_text,
+                    q.chain,
+                )
+            else:
+                log.info(
+                    "monitor=%s queue=%s state=%s %s",
+                    self.section.name,
+                    q.queue,
+                    q.state.value,
+                    q.state_reason,
+                )

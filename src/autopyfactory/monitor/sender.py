@@ -1,7 +1,7 @@
 """A background HTTP sender for monitor calls: a bounded queue, one thread, bounded retries.
 
-Callers never wait for the network: ``submit`` queues the call (or drops it when the queue is full)
-and returns. Calls are sent in order; a call that fails with a connection error, a timeout or a 5xx
+Callers never wait for the network: ``submit`` queues the call (or drops it when the queue is full,
+counted in ``stats.dropped``) and returns. Calls are sent in order; a call that fails with a connection error, a timeout or a 5xx
 reply is retried ``retries`` times with a growing pause; other 4xx replies are final."""
 
 from __future__ import annotations
@@ -24,8 +24,24 @@ ANSWER_LIMIT = 1 << 20  # the monitor's answers are small; a longer one is an er
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """How a call ended: the last HTTP status (None: no answer) and the start of the answer's text."""
+
+    status: int | None
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and self.status < 300
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
-    """One call to the monitor: HTTP method, path and body, and how to name it in the log."""
+    """One call to the monitor: HTTP method, path and body, and how to name it in the log.
+
+    ``body``, when given, makes the JSON body when the call is sent (not when it is queued), so the
+    newest data goes; it returns None when there is nothing left to send (the call is skipped).
+    ``on_done(ok)`` and ``on_reply(reply)`` are called on the sender's thread when the call ended."""
 
     method: str
     path: str  # appended to the base URL
@@ -33,11 +49,13 @@ class Call:
     json: Any = None
     form: dict[str, str] | None = None
     on_done: Callable[[bool], None] | None = field(default=None, compare=False)
+    body: Callable[[], Any] | None = field(default=None, compare=False)
+    on_reply: Callable[[Reply], None] | None = field(default=None, compare=False)
 
 
 @dataclass
 class SenderStats:
-    """What the sender did: calls sent, failed and dropped."""
+    """What the sender did: calls sent, failed and dropped (the queue was full)."""
 
     sent: int = 0
     failed: int = 0
@@ -99,34 +117,44 @@ class Sender:
             call = self._q.get()
             if call is None or self._stop.is_set():
                 return
-            ok = self._send(call)
-            if call.on_done is not None:
-                try:
-                    call.on_done(ok)
-                except Exception:
-                    log.exception("monitor callback failed")
+            try:
+                body = call.body() if call.body is not None else call.json
+            except Exception:
+                log.exception("monitor %s: %s: cannot make the body", self.base_url, call.what)
+                continue
+            if call.body is not None and body is None:
+                continue  # nothing left to send
+            reply = self._send(call, body)
+            try:
+                if call.on_done is not None:
+                    call.on_done(reply.ok)
+                if call.on_reply is not None:
+                    call.on_reply(reply)
+            except Exception:
+                log.exception("monitor callback failed")
 
-    def _send(self, call: Call) -> bool:
+    def _send(self, call: Call, body: Any) -> Reply:
         url = self.base_url + call.path
+        reply = Reply(None)
         for attempt in range(self.retries + 1):
             if self._stop.is_set():
-                return False
+                return reply
             try:
-                r = self._client.request(call.method, url, json=call.json, data=call.form)
+                r = self._client.request(call.method, url, json=body, data=call.form)
             except httpx.HTTPError as exc:
                 reason = f"{type(exc).__name__}: {exc}"
+                reply = Reply(None, reason)
             else:
-                if r.status_code < 300:
+                reply = Reply(r.status_code, r.text.strip()[:300])
+                if reply.ok:
                     self.stats.sent += 1
-                    log.debug(
-                        "monitor %s: %s -> %d %s", self.base_url, call.what, r.status_code, r.text[:200]
-                    )
-                    return True
-                reason = f"HTTP {r.status_code}: {r.text.strip()[:300]}"
+                    log.debug("monitor %s: %s -> %d %s", self.base_url, call.what, r.status_code, reply.text)
+                    return reply
+                reason = f"HTTP {r.status_code}: {reply.text}"
                 if r.status_code < 500 and r.status_code not in RETRYABLE:
                     break
             if attempt < self.retries:
                 self._stop.wait(min(0.5 * 2**attempt, 5.0))
         self.stats.failed += 1
         log.warning("monitor %s: %s failed: %s", self.base_url, call.what, reason)
-        return False
+        return reply

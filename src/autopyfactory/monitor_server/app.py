@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from autopyfactory import __version__
-from autopyfactory.monitor_server.api import admin, factories, jobs, labels, refused, v1
+from autopyfactory.monitor_server.api import admin, cycle_report, factories, jobs, labels, refused, v1
 from autopyfactory.monitor_server.api.common import ApiError, json_response, text
 from autopyfactory.monitor_server.api.state_update import StateUpdateFastPath
 from autopyfactory.monitor_server.auth import Authorizer
@@ -101,7 +101,7 @@ def create_app(
     )
     app.state.expiry = expiry
 
-    for mod in (factories, labels, jobs, admin, refused):
+    for mod in (cycle_report, factories, labels, jobs, admin, refused):
         app.include_router(mod.router, prefix="/api")
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -25,6 +25,8 @@ class Factory:
     last_ncreated: int
     previous_ip: str = ""  # the address before its last move
     ip_changed: float | None = None
+    cycle_interval: float | None = None  # it reports at least this often while it cycles (if it says)
+    status_dropped: int = 0  # queue statuses it says it could not send
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from autopyfactory.config.keys import finite_float
+from autopyfactory.monitor_server.queue_health import StaleRule
 
 T = TypeVar("T")
 
@@ -66,10 +67,18 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
-    activity_hours: float = 2.0  # window of the activity sparklines (24 buckets)
+    activity_hours: float = 2.0  # window of the activity sparklines (24 buckets) and queue plots
     label_messages_kept: int = 5
     auth: AuthSettings = field(default_factory=AuthSettings)
     expiry: ExpirySettings = field(default_factory=ExpirySettings)
+    # a factory's (a queue's) last cycle is stale after this many of its cycles (60 s at least); a
+    # factory that does not say its cycle (APF 2.4, Harvester) is taken to cycle every default_cycle
+    stale_after_cycles: float = 3.0
+    default_cycle: float = 360.0
+
+    @property
+    def stale_rule(self) -> StaleRule:
+        return StaleRule(self.stale_after_cycles, self.default_cycle)
 
     def with_overrides(
         self,
@@ -139,6 +148,20 @@ def _parse_bool(text: str) -> bool:
     return v
 
 
+def _positive(text: str) -> float:
+    v = finite_float(text)
+    if v <= 0:
+        raise ValueError("expected a number above 0")
+    return v
+
+
+def _positive_duration(text: str) -> float:
+    v = parse_duration(text)
+    if v <= 0:
+        raise ValueError("expected a duration above 0")
+    return v
+
+
 def _parse_mode(text: str) -> AuthMode:
     try:
         return AuthMode(text.lower())
@@ -203,6 +226,8 @@ def load_settings(path: str | Path | None) -> ServerSettings:
         workers=mon.get_int("workers", b.workers),
         activity_hours=mon.get_float("activity_hours", b.activity_hours),
         label_messages_kept=mon.get_int("label_messages_kept", b.label_messages_kept),
+        stale_after_cycles=mon.conv("stale_after_cycles", _positive, b.stale_after_cycles),
+        default_cycle=mon.conv("default_cycle", _positive_duration, b.default_cycle),
         auth=AuthSettings(
             mode=au.conv("mode", _parse_mode, a.mode),
             admin_token=admin,

@@ -1,4 +1,5 @@
-"""Monitor plugins: told about the factory, every pilot created and every decision."""
+"""Monitor plugins: told about the factory, every pilot created and, after every cycle, the status
+of every queue (:class:`~autopyfactory.plugins.monitor_report.StatusReport`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.context import FactoryContext
+from autopyfactory.plugins.monitor_report import StatusReport
 
 
 class MonitorPlugin(Plugin, ABC):
@@ -31,7 +33,17 @@ class MonitorPlugin(Plugin, ABC):
     def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None: ...
 
     @abstractmethod
-    def update_label(self, queue: ConfigSection, message: str) -> None: ...
+    def update_label(self, queue: ConfigSection, message: str) -> None:
+        """A queue's sched message chain, after each of its cycles (through :meth:`report_status`
+        unless a plugin overrides that)."""
+
+    def report_status(self, report: StatusReport) -> None:
+        """After every cycle that had queues in it, and after the start and every reload: the queues
+        that report to this monitor (see :class:`StatusReport`). The default tells
+        :meth:`update_label` the message chain of each queue that decided since the last report."""
+        for q in report.queues:
+            if q.cycled and q.chain and not q.error:
+                self.update_label(q.section, q.chain)
 
     def close(self) -> None: ...
 

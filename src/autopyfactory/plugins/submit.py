@@ -57,10 +57,13 @@ class BatchSubmitPlugin(Plugin, ABC):
     """One per APF queue. ``submit(n)`` creates n pilots and returns their records.
 
     ``batchstatus``: the batch status plugin that counts this plugin's pilots when a queue does not
-    name one (``batchstatusplugin``); None: the status plugin of the submit plugin's own name."""
+    name one (``batchstatusplugin``); None: the status plugin of the submit plugin's own name.
+    ``log_files``: the files its batch system writes for each pilot in the pilot's log directory, by
+    extension (``<id>.out`` first): the log links a monitor is given (``PilotRecord.log_files``)."""
 
     key_prefix: ClassVar[str] = ""
     batchstatus: ClassVar[str | None] = None
+    log_files: ClassVar[tuple[str, ...]] = ("out", "err", "log")
     # True for 2.4's own plugins: retirement follows only the keys 2.4 read (``overlay.peaceful``,
     # ``overlay.killorder``), so a 2.4 configuration never starts removing pilots (docs/htcondor.md)
     retire_keys_24: ClassVar[bool] = False

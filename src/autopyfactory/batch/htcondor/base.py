@@ -320,7 +320,9 @@ class CondorBase(BatchSubmitPlugin):
         log.info(
             "queue=%s submitted %d pilots to %s: cluster %d", self.apfqname, len(ids), self.location, cluster
         )
-        return [PilotRecord(i, self.apfqname, now, "submitted", f"{log_url}/{i}.out") for i in ids]
+        return [
+            PilotRecord(i, self.apfqname, now, "submitted", f"{log_url}/{i}.out", self.log_files) for i in ids
+        ]
 
     def list_pilots(self) -> list[PilotRef]:
         return [PilotRef(j.job_id, j.qdate, j.status_name) for j in live_pilots(self.schedd, self.apfqname)]

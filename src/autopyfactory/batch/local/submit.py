@@ -75,7 +75,8 @@ class LocalSubmit(BatchSubmitPlugin):
 
         pilots = self.backend.submit(self.apfqname, n, self.argv, env_for, logdir)
         return [
-            PilotRecord(p.id, self.apfqname, p.submitted, "submitted", f"{url}/{p.id}.out") for p in pilots
+            PilotRecord(p.id, self.apfqname, p.submitted, "submitted", f"{url}/{p.id}.out", self.log_files)
+            for p in pilots
         ]
 
     def list_pilots(self) -> list[PilotRef]:

@@ -38,6 +38,7 @@ class SlurmSubmit(BatchSubmitPlugin):
 
     name = "Slurm"
     batchstatus = "Slurm"
+    log_files = ("out", "err")  # sbatch --output and --error; Slurm writes no job log beside them
     key_prefix = "batchsubmit.slurm."
     keys = (*ENDPOINT_KEYS, *submit_keys.SUBMIT_KEYS)
     factory_keys = FACTORY_KEYS
@@ -127,7 +128,8 @@ class SlurmSubmit(BatchSubmitPlugin):
                 raise
             now = time.time()
             records.extend(
-                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out") for pid in ids
+                PilotRecord(pid, self.apfqname, now, "submitted", f"{url}/{pid}.out", self.log_files)
+                for pid in ids
             )
             left -= count
         return records

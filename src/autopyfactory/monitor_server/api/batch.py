@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -79,22 +79,36 @@ def parse_batch(
         raise ApiError(400, f"Invalid data: the body is not JSON ({exc})") from None
     if not isinstance(data, list):
         raise ApiError(400, f"Invalid data: expected a JSON list of {what}, got {type(data).__name__}")
+    return parse_items(data, model, names, subject, max_items, what)
+
+
+def parse_items(
+    data: list[Any],
+    model: type[M],
+    names: Callable[[M], Sequence[tuple[NameKind, str]]],
+    subject: Callable[[M], str],
+    max_items: int,
+    what: str,
+    factory: str = "",
+) -> Batch[M]:
+    """The items of a decoded JSON list, each checked on its own (``factory``: the factory they
+    belong to when the items do not name it)."""
     if len(data) > max_items:
         raise ApiError(400, f"Invalid data: at most {max_items} {what} per request")
     items: list[M] = []
     problems: list[ItemProblem] = []
     for i, raw_item in enumerate(data):
-        factory = raw_item.get("factory") if isinstance(raw_item, dict) else None
-        factory = factory if isinstance(factory, str) else ""
+        named = raw_item.get("factory") if isinstance(raw_item, dict) else None
+        factory_of = named if isinstance(named, str) else factory
         try:
             item = model.model_validate(raw_item)
         except ValidationError as exc:
-            problems.append(ItemProblem(i, factory, "", 400, _errors(exc)))
+            problems.append(ItemProblem(i, factory_of, "", 400, _errors(exc)))
             continue
         bad = [(kind, p) for kind, name in names(item) if (p := name_problem(kind, name)) is not None]
         if bad:
             reason = "; ".join(p for _, p in bad)
-            problems.append(ItemProblem(i, factory, subject(item), 422, reason, name_fix(bad[0][0])))
+            problems.append(ItemProblem(i, factory_of, subject(item), 422, reason, name_fix(bad[0][0])))
             continue
         items.append(item)
     return Batch(items, problems)

@@ -27,6 +27,7 @@ from autopyfactory.monitor_server.store.factories import (
     register_factory,
 )
 from autopyfactory.monitor_server.store.jobs import JobInfo, JobsResult, create_jobs
+from autopyfactory.monitor_server.store.label_status import record_chain
 from autopyfactory.monitor_server.store.labels import ensure_label, post_status
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def label_status(
             if fac is not None:
                 label_id = ensure_label(conn, fac.id, label, now, batchqueue)
                 post_status(conn, label_id, text, now, svc.settings.label_messages_kept, data)
+                record_chain(conn, label_id, text, now)
                 record_cycle(conn, fac.id, now)
     if not d.allowed:
         raise refused(svc, who, not_admitted(factory, LABEL_STATUS, d, label))

@@ -37,6 +37,7 @@ from autopyfactory.monitor_server.db.tx import reading, writing
 from autopyfactory.monitor_server.records import Label
 from autopyfactory.monitor_server.refusals import Refusal
 from autopyfactory.monitor_server.services import Services, caller, services
+from autopyfactory.monitor_server.store.label_status import health_of
 from autopyfactory.monitor_server.store.labels import (
     ORDERS,
     LabelInfo,
@@ -146,7 +147,9 @@ def get_one(key: str, request: Request) -> Response:
         counts = counts_by_label(conn, [lab.id])[lab.id]
         act = created_activity(conn, "label", [lab.id], svc.clock.now(), svc.settings.activity_hours)[lab.id]
         msgs = [m.text for m in messages(conn, lab.id)]
-    return json_response(label_json(lab, counts, act, label_api_url(request, lab.factory, lab.name), msgs))
+        health = health_of(conn, [lab.id]).get(lab.id)
+    url = label_api_url(request, lab.factory, lab.name)
+    return json_response(label_json(lab, counts, act, url, msgs, health))
 
 
 def status_body(raw: bytes, content_type: str) -> tuple[str, str | None]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autopyfactory.monitor_server.api.common import iso
+from autopyfactory.monitor_server.queue_health import QueueHealth
 from autopyfactory.monitor_server.records import (
     Activity,
     Factory,
@@ -35,6 +36,8 @@ def factory_json(f: Factory, activity: Activity | None, now: float) -> dict[str,
         "last_modified": iso(f.last_modified),
         "last_startup": iso(f.last_startup),
         "last_cycle": iso(f.last_cycle),
+        "cycle_interval": f.cycle_interval,
+        "status_dropped": f.status_dropped,
         "last_ncreated": f.last_ncreated,
         "active": now - f.last_modified < ACTIVE_DAYS * 86400,
         "activity": list(activity.created) if activity else [],
@@ -42,7 +45,12 @@ def factory_json(f: Factory, activity: Activity | None, now: float) -> dict[str,
 
 
 def label_json(
-    lab: Label, counts: StateCounts, activity: Activity | None, url: str, messages: list[str] | None = None
+    lab: Label,
+    counts: StateCounts,
+    activity: Activity | None,
+    url: str,
+    messages: list[str] | None = None,
+    health: QueueHealth | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": lab.id,
@@ -67,7 +75,51 @@ def label_json(
     }
     if messages is not None:
         out["messages"] = messages
+        out["status"] = None if health is None else health_json(health)
     return out
+
+
+def health_json(h: QueueHealth) -> dict[str, Any]:
+    """The factory's last report on a queue (``GET /labels/<factory>:<label>``, key ``status``)."""
+    return {
+        "reported": iso(h.reported_at),
+        "state": h.config_state,
+        "state_reason": h.config_reason,
+        "state_since": iso(h.config_since),
+        "interval": h.cycle_interval,
+        "last_cycle": iso(h.cycled_at),
+        "cycles": h.cycles,
+        "decision": h.decision,
+        "action": h.action,
+        "action_text": h.action_text,
+        "reason": h.reason,
+        "error": h.error,
+        "chain": h.chain,
+        "activated": h.activated,
+        "pending": h.pending,
+        "running": h.running,
+        "site": h.site,
+        "batch": None
+        if h.batch_at is None
+        else {
+            "pending": h.batch_pending,
+            "running": h.batch_running,
+            "done": h.batch_done,
+            "at": iso(h.batch_at),
+        },
+        "sources": [
+            {
+                "category": src.category,
+                "plugin": src.plugin,
+                "taken": iso(src.taken_at),
+                "maxage": src.maxage,
+                "error": src.error,
+                "error_at": iso(src.error_at),
+                "failing": src.failing,
+            }
+            for src in h.sources
+        ],
+    }
 
 
 def _data(text: str | None) -> Any:

@@ -41,6 +41,10 @@ factories = Table(
     # the address it registered from before its last move (a registration from another address)
     Column("previous_ip", String(64), nullable=False, server_default=""),
     Column("ip_changed", Double, nullable=True),
+    # from its cycle reports: the shortest apfqueue.sleep of its running queues (it reports at
+    # least this often while it cycles), and how many queue statuses it says it dropped
+    Column("cycle_interval", Double, nullable=True),
+    Column("status_dropped", BigInteger, nullable=False, server_default="0"),
 )
 
 labels = Table(
@@ -69,6 +73,52 @@ label_messages = Table(
     Column("text", String(1024), nullable=False),
     Column("data", Text, nullable=True),
     Index("ix_label_messages_label_id", "label_id", "id"),
+)
+
+# the factory's last report on each of its queues (one row per label): its configuration state,
+# its last cycle's decision, action and inputs, the batch system's count of its pilots, the age and
+# errors of its status sources (JSON); times are the monitor's
+label_status = Table(
+    "label_status",
+    metadata,
+    Column("label_id", Integer, ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
+    Column("reported_at", Double, nullable=False),
+    Column("config_state", String(32), nullable=True),  # None: the factory does not say (APF 2.4)
+    Column("config_reason", Text, nullable=False, server_default=""),
+    Column("config_since", Double, nullable=True),
+    Column("cycle_interval", Double, nullable=True),
+    Column("cycled_at", Double, nullable=True),
+    Column("cycles", Integer, nullable=False, server_default="0"),
+    Column("action", String(16), nullable=False, server_default=""),
+    Column("action_text", String(255), nullable=False, server_default=""),
+    Column("decision", Integer, nullable=True),
+    Column("target", Integer, nullable=False, server_default="0"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("chain", Text, nullable=False, server_default=""),
+    Column("activated", Integer, nullable=True),
+    Column("pending", Integer, nullable=True),
+    Column("running", Integer, nullable=True),
+    Column("site", String(32), nullable=True),
+    Column("batch_pending", Integer, nullable=True),
+    Column("batch_running", Integer, nullable=True),
+    Column("batch_done", Integer, nullable=True),
+    Column("batch_at", Double, nullable=True),
+    Column("sources", Text, nullable=True),
+)
+
+# a queue's activated jobs and its pending and running pilots over time, as its factory saw them
+# (at most one sample a minute per queue, kept for the activity window)
+label_samples = Table(
+    "label_samples",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label_id", Integer, ForeignKey("labels.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Double, nullable=False),
+    Column("activated", Integer, nullable=True),
+    Column("pending", Integer, nullable=True),
+    Column("running", Integer, nullable=True),
+    Index("ix_label_samples_label_at", "label_id", "at"),
 )
 
 jobs = Table(

@@ -38,6 +38,8 @@ def _factory(row: Row[tuple[object, ...]]) -> Factory:
         last_ncreated=m["last_ncreated"],
         previous_ip=m["previous_ip"],
         ip_changed=m["ip_changed"],
+        cycle_interval=m["cycle_interval"],
+        status_dropped=m["status_dropped"],
     )
 
 
@@ -84,7 +86,8 @@ def delete_factory(conn: Connection, name: str) -> bool:
 
 
 def record_cycle(conn: Connection, factory_id: int, now: float) -> None:
-    """A label status message arrived: the factory has just finished a cycle."""
+    """A label status message arrived: the factory has just cycled (APF 2.4 posts every queue's
+    status each cycle)."""
     conn.execute(
         update(factories).where(factories.c.id == factory_id).values(last_cycle=now, last_modified=now)
     )

@@ -25,6 +25,20 @@ def age(t: float | None, now: float) -> str:
     return f"{d / 86400:.0f}d ago"
 
 
+def duration(seconds: float | None) -> str:
+    """A length of time: ``12s``, ``4.5min``, ``2.0h``, ``3d``."""
+    if seconds is None:
+        return "-"
+    d = max(0.0, seconds)
+    if d < 90:
+        return f"{d:.0f}s"
+    if d < 5400:
+        return f"{d / 60:.1f}min"
+    if d < 2 * 86400:
+        return f"{d / 3600:.1f}h"
+    return f"{d / 86400:.0f}d"
+
+
 def pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}%"
 

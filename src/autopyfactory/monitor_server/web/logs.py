@@ -1,5 +1,7 @@
-"""Links to a pilot's logs: the URLs the factory registered, or the factory's log URL layout
-(``<url>/<YYYY-MM-DD>/<queue>/<cid>.out|.err|.log``, UTC day of submission)."""
+"""Links to a pilot's logs: exactly the URLs its factory registered (a factory registers the files
+its batch system writes: a Slurm pilot has no ``.log``), or, for a pilot registered without any
+(APF 2.4), the factory's log URL layout ``<url>/<YYYY-MM-DD>/<queue>/<cid>.out|.err|.log`` (UTC day
+of submission) that 2.4's HTCondor pilots fill. A URL that is not http(s) or ftp gets no link."""
 
 from __future__ import annotations
 
@@ -11,12 +13,9 @@ from autopyfactory.monitor_server.web.filters import weblink
 
 
 def log_links(job: Job, factory_url: str) -> list[tuple[str, str]]:
-    if job.stdouturl:
-        base = job.stdouturl[: -len(".out")] if job.stdouturl.endswith(".out") else ""
-        links = [("out", job.stdouturl)]
-        links.append(("err", job.stderrurl or (base + ".err" if base else "")))
-        links.append(("log", job.logurl or (base + ".log" if base else "")))
-        return [(n, weblink(u)) for n, u in links if weblink(u)]
+    registered = [("out", job.stdouturl), ("err", job.stderrurl), ("log", job.logurl)]
+    if any(u for _, u in registered):
+        return [(n, weblink(u)) for n, u in registered if weblink(u)]
     if not weblink(factory_url):
         return []
     day = time.strftime("%Y-%m-%d", time.gmtime(job.created))

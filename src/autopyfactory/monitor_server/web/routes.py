@@ -25,6 +25,8 @@ STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters.update(ts=filters.ts, pct=filters.pct, weblink=filters.weblink)
 templates.env.globals.update(
+    queue_plot=svg.queue_plot,
+    dur=filters.duration,
     sparkline=svg.sparkline,
     activity_chart=svg.activity_chart,
     state_bar=svg.state_bar,
@@ -43,6 +45,7 @@ def _render(request: Request, name: str, **ctx: Any) -> Response:
     svc = request.app.state.services
     ctx.setdefault("now", svc.clock.now())
     ctx.setdefault("hours", svc.settings.activity_hours)
+    ctx.setdefault("rule", svc.settings.stale_rule)
     refresh = request.query_params.get("refresh", "60")
     ctx["refresh"] = int(refresh) if refresh.isdigit() else 60
     return templates.TemplateResponse(request, name, ctx)
@@ -59,7 +62,7 @@ def index(request: Request) -> Response:
     svc = request.app.state.services
     now = svc.clock.now()
     with reading(svc.engine) as conn:
-        page = factories_view(conn, now, svc.settings.activity_hours)
+        page = factories_view(conn, now, svc.settings.activity_hours, svc.settings.stale_rule)
     return _render(request, "index.html", rows=page.rows, refused=page.refused, now=now)
 
 
@@ -74,7 +77,9 @@ def label(name: str, label: str, request: Request) -> Response:
     page_no = query_int(request, "page", 0)
     now = svc.clock.now()
     with reading(svc.engine) as conn:
-        page = label_view(conn, name, label, state, page_no, now, svc.settings.activity_hours)
+        page = label_view(
+            conn, name, label, state, page_no, now, svc.settings.activity_hours, svc.settings.stale_rule
+        )
     if page is None:
         return _missing(f"Queue {name}:{label}")
     return _render(request, "label.html", p=page, now=now)
@@ -85,7 +90,7 @@ def factory(name: str, request: Request) -> Response:
     svc = request.app.state.services
     now = svc.clock.now()
     with reading(svc.engine) as conn:
-        page = factory_view(conn, name, now, svc.settings.activity_hours)
+        page = factory_view(conn, name, now, svc.settings.activity_hours, svc.settings.stale_rule)
     if page is None:
         return _missing(f"Factory {name}")
     return _render(request, "factory.html", p=page, now=now)

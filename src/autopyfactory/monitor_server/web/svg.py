@@ -1,4 +1,5 @@
-"""Inline SVG plots: sparklines, activity bars, state bars and a pilot's timeline."""
+"""Inline SVG plots: sparklines, activity bars, state bars, a pilot's timeline and a queue's
+activated jobs against its pending and running pilots."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from autopyfactory.monitor_server.queue_health import QueueSample
 from autopyfactory.monitor_server.records import Activity, StateCounts
 from autopyfactory.monitor_server.states import JobState
 
@@ -81,8 +83,8 @@ def activity_chart(act: Activity, width: int = 720, height: int = 170) -> Markup
                 f'<rect x="{_f(x)}" y="{_f(top + ph - h)}" width="{_f(bw)}" height="{_f(h)}" fill="{s.colour}">'
                 f"<title>{v} {s.name}</title></rect>"
             )
-    hours = n * act.bucket_seconds / 3600
-    for frac, label in ((0.0, f"-{_f(hours)}h"), (0.5, f"-{_f(hours / 2)}h"), (1.0, "now")):
+    span = n * act.bucket_seconds
+    for frac, label in ((0.0, f"-{_span(span)}"), (0.5, f"-{_span(span / 2)}"), (1.0, "now")):
         anchor = "start" if frac == 0 else "end" if frac == 1 else "middle"
         parts.append(
             f'<text x="{_f(left + frac * pw)}" y="{height - 6}" text-anchor="{anchor}" class="ax">{label}</text>'
@@ -154,3 +156,96 @@ def timeline(points: Sequence[TimelinePoint], end: float, width: int = 720, heig
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+QUEUE_SERIES = (
+    ("activated", "activated jobs", "#7b4fd6"),
+    ("pending", "pending pilots", STATE_COLOURS[JobState.CREATED]),
+    ("running", "running pilots", STATE_COLOURS[JobState.RUNNING]),
+)
+
+
+def queue_plot(
+    samples: Sequence[QueueSample], start: float, end: float, width: int = 720, height: int = 190
+) -> Markup:
+    """A queue's activated jobs (WMS) and its pending and running pilots (batch) over ``start`` to
+    ``end``, as its factory saw them each cycle: one step line each; a gap where a value was missing
+    (stale or no data)."""
+    left, right, top, bottom = 40, 10, 22, 22
+    pw, ph = width - left - right, height - top - bottom
+    span = max(end - start, 1e-6)
+    values = [getattr(p, key) for p in samples for key, _, _ in QUEUE_SERIES]
+    peak = max((v for v in values if v is not None), default=0)
+    scale = peak or 1
+
+    def x(t: float) -> float:
+        return left + min(max((t - start) / span, 0.0), 1.0) * pw
+
+    def y(v: int) -> float:
+        return top + ph - v / scale * ph
+
+    parts = [
+        f'<svg class="plot queue-plot" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f"<title>Activated jobs, pending and running pilots over the last {_span(span)}</title>",
+        f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#999"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" class="ax">{peak}</text>',
+        f'<text x="{left - 4}" y="{top + ph}" text-anchor="end" class="ax">0</text>',
+    ]
+    for key, name, colour in QUEUE_SERIES:
+        for run in _runs(samples, key):
+            pts: list[str] = []
+            for i, (t, v) in enumerate(run):
+                if i:
+                    pts.append(f"{_f(x(t))},{_f(y(run[i - 1][1]))}")  # a step: the value held until now
+                pts.append(f"{_f(x(t))},{_f(y(v))}")
+            if len(run) == 1:
+                t, v = run[0]
+                parts.append(
+                    f'<circle cx="{_f(x(t))}" cy="{_f(y(v))}" r="2" fill="{colour}"><title>{v} {name}</title></circle>'
+                )
+            else:
+                parts.append(
+                    f'<polyline class="series-{key}" points="{" ".join(pts)}" fill="none" stroke="{colour}" '
+                    f'stroke-width="1.8"><title>{name}</title></polyline>'
+                )
+    if not samples:
+        parts.append(
+            f'<text x="{_f(left + pw / 2)}" y="{_f(top + ph / 2)}" text-anchor="middle" class="ax">'
+            "no cycle reported in this window</text>"
+        )
+    for frac, label in ((0.0, f"-{_span(span)}"), (0.5, f"-{_span(span / 2)}"), (1.0, "now")):
+        anchor = "start" if frac == 0 else "end" if frac == 1 else "middle"
+        parts.append(
+            f'<text x="{_f(left + frac * pw)}" y="{height - 6}" text-anchor="{anchor}" class="ax">{label}</text>'
+        )
+    lx = left
+    for key, name, colour in QUEUE_SERIES:
+        last = next((getattr(p, key) for p in reversed(samples) if getattr(p, key) is not None), None)
+        parts.append(f'<rect x="{lx}" y="5" width="10" height="10" fill="{colour}"/>')
+        shown = "-" if last is None else str(last)
+        parts.append(f'<text x="{lx + 14}" y="14" class="ax" data-series="{key}">{name} ({shown})</text>')
+        lx += 150
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _runs(samples: Sequence[QueueSample], key: str) -> list[list[tuple[float, int]]]:
+    """The samples' values of ``key`` in runs without a missing value."""
+    runs: list[list[tuple[float, int]]] = [[]]
+    for p in samples:
+        v = getattr(p, key)
+        if v is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append((p.at, int(v)))
+    return [r for r in runs if r]
+
+
+def _span(seconds: float) -> str:
+    """An axis' time span: ``2h``, ``30min``, ``45s``."""
+    if seconds >= 3600:
+        return f"{_f(seconds / 3600)}h"
+    if seconds >= 60:
+        return f"{_f(seconds / 60)}min"
+    return f"{_f(seconds)}s"

@@ -125,7 +125,8 @@ class PandaWMSStatus(WMSStatusPlugin):
             site: WMSQueueInfo.from_counts(mappings.map_counts(MAPPING, counts))
             for site, counts in d.stats.items()
         }
-        return WMSView("Panda", min(d.stats_at, d.sites_at), queues, d.sites)
+        failed = "; ".join(e for e in (d.stats_error, d.sites_error) if e)
+        return WMSView("Panda", min(d.stats_at, d.sites_at), queues, d.sites, refresh_error=failed)
 
     def close(self) -> None:
         self.poller.stop()
