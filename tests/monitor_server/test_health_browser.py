@@ -147,9 +147,22 @@ def _until(what: str, check: Callable[[], bool], timeout: float = 60.0) -> None:
     raise AssertionError(f"not seen within {timeout:.0f}s: {what}")
 
 
-def _shot(page: Any, name: str) -> None:
+# The pictures in the docs show the configuration where a site keeps it, not the test's temporary tree.
+_SHOWN_ETC = "/etc/autopyfactory"
+
+_REPLACE_TEXT = """([tree, shown]) => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        node.nodeValue = node.nodeValue.split(tree).join(shown);
+    }
+}"""
+
+
+def _shot(page: Any, name: str, etc: Path) -> None:
     path = screenshot(page, name)
     if os.environ.get("APF_DOC_IMAGES"):
+        page.evaluate(_REPLACE_TEXT, [str(etc), _SHOWN_ETC])
+        path = screenshot(page, name)
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOC_IMAGES / name)
 
@@ -237,7 +250,7 @@ def test_health_row_disabled_queues_and_a_stale_wms_source(
         assert "last poll error" in panda_err and "Connection refused" in panda_err  # why, not only "stale"
         queues_cell = page.locator("#factory-health, dl.facts").first.inner_text()
         assert "last cycle report" in queues_cell
-        _shot(page, "health-factory.png")
+        _shot(page, "health-factory.png", etc)
 
         # -- the healthy queue's page: decision and action first, then the whole chain
         healthy.get_by_role("link", name="ANALY_HEALTHY").click()
@@ -259,7 +272,7 @@ def test_health_row_disabled_queues_and_a_stale_wms_source(
         assert plot.count() == 1
         assert plot.locator("polyline.series-activated").count() >= 1
         assert plot.locator('[data-series="activated"]').text_content() == "activated jobs (9)"
-        _shot(page, "health-queue.png")
+        _shot(page, "health-queue.png", etc)
 
         # -- the PanDA queue's page: its stale source, with age, maxage and the last poll error
         page.goto(f"{monitor.url}/factory/health-factory/label/PROD_PANDA?refresh=0")
@@ -269,7 +282,7 @@ def test_health_row_disabled_queues_and_a_stale_wms_source(
         assert "stale" in wms.inner_text()
         assert wms.locator(".err").count() == 1
         assert page.locator("svg.queue-plot polyline.series-activated").count() >= 1
-        _shot(page, "health-stale-wms.png")
+        _shot(page, "health-stale-wms.png", etc)
 
         # -- a disabled queue's page says so at the top
         page.goto(f"{monitor.url}/factory/health-factory/label/RETIRED_SITE?refresh=0")
