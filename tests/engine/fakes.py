@@ -31,6 +31,9 @@ class World:
         self.wms_polls = 0
         self.batch_polls: dict[Hashable, int] = {}
         self.wms_age = 0.0  # seconds to backdate the WMS view
+        # set: the WMS serves held counts (their refresh failed for this reason), taken at wms_counts_at
+        self.wms_held = ""
+        self.wms_counts_at: float | None = None
         self.batch_frozen_at: float | None = None  # report the same batch timestamp again
         self.submissions: list[tuple[str, int]] = []
         self.retired: list[tuple[str, list[str]]] = []
@@ -89,6 +92,8 @@ class FakeWMS(WMSStatusPlugin):
             now,
             {q: WMSQueueInfo(ready=a) for q, a in WORLD.activated.items()},
             {q: SiteInfo(s) for q, s in WORLD.site_status.items()},
+            counts_at=WORLD.wms_counts_at,
+            counts_held=WORLD.wms_held,
         )
 
 

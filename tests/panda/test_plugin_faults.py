@@ -14,7 +14,7 @@ import pytest
 from autopyfactory.engine.snapshot import build_snapshot
 from autopyfactory.wms.panda.plugin import NoPandaData, PandaWMSStatus
 from autopyfactory.wms.panda.sites import V1_SITE_SPECS
-from autopyfactory.wms.panda.stats import LEGACY_PER_SITE, V1_STATS
+from autopyfactory.wms.panda.stats import EMPTY_STATISTICS, LEGACY_PER_SITE, V1_STATS
 from tests.panda.fake_server import FakePanda, Reply
 from tests.panda.helpers import plugin, refreshed_after, wait_for
 
@@ -54,7 +54,9 @@ def first_error(p: PandaWMSStatus) -> str:
             Reply(b"{'success': True, 'data': {}}"),
             "did not answer JSON",
         ),  # the repr PanDA sends without Accept
-        (v1({}, False, "Database failure getting the job statistics"), "Database failure"),
+        (v1({}, False, "Internal problem"), "Internal problem"),
+        # the empty-result message with data is not an empty result
+        (v1({"S": {"activated": 1}}, False, EMPTY_STATISTICS), "Database failure"),
         (v1(["S"]), "expected a mapping of site"),
         (v1({"S": {"activated": -3}}), "bad count"),
         (v1({"S": {"activated": "many"}}), "bad count"),
@@ -68,6 +70,38 @@ def test_malformed_or_failed_v1_answers_give_no_data_and_say_why(
     p = plugin(tmp_path, fake.url)
     made.append(p)
     assert expected in first_error(p)
+
+
+def test_an_empty_v1_statistics_answer_is_zero_jobs_not_a_failure(tmp_path, fake, made) -> None:  # type: ignore[no-untyped-def]
+    """PanDA answers an empty statistics result with success false and 'Database failure getting
+    the job statistics': no site has an active job, so every queue has none, and the counts are
+    fresh (not held from an earlier refresh)."""
+    fake.routes[V1_STATS] = v1({"S": {"activated": 5}})
+    p = plugin(tmp_path, fake.url)
+    made.append(p)
+    assert p.poll().queue("S").ready == 5
+    fake.routes[V1_STATS] = v1({}, False, EMPTY_STATISTICS)
+    n = p.poller.latest().refreshes
+    wait_for(refreshed_after(p, n + 1))
+    view = p.poll()
+    assert view.queue("S").ready == 0
+    assert view.counts_held == ""
+    assert p.poller.latest().stats_error == ""
+
+
+def test_a_failed_refresh_serves_the_old_counts_as_held(tmp_path, fake, made) -> None:  # type: ignore[no-untyped-def]
+    fake.routes[V1_STATS] = v1({"S": {"activated": 5}})
+    p = plugin(tmp_path, fake.url)
+    made.append(p)
+    first = p.poll()
+    assert first.counts_held == ""
+    fake.routes[V1_STATS] = Reply(b"gateway error", 502)
+    n = p.poller.latest().refreshes
+    wait_for(refreshed_after(p, n + 1))
+    held = p.poll()
+    assert held.queue("S").ready == 5
+    assert "HTTP 502" in held.counts_held
+    assert held.counts_taken_at == first.counts_taken_at
 
 
 def test_v1_asks_for_json(tmp_path, fake, made) -> None:  # type: ignore[no-untyped-def]

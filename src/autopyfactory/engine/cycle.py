@@ -25,7 +25,7 @@ from autopyfactory.engine.executors import Executors
 from autopyfactory.engine.monitor_calls import MonitorCalls
 from autopyfactory.engine.outcome import ActionKind, CycleReport, Outcome
 from autopyfactory.engine.queue import QueueRuntime
-from autopyfactory.engine.snapshot import build_snapshot
+from autopyfactory.engine.snapshot import Freshness, build_snapshot
 from autopyfactory.engine.status_hub import PollResult, PollRound, StatusHub, StatusKey
 from autopyfactory.engine.waiting import wait_done
 from autopyfactory.model.batch import BatchView
@@ -204,10 +204,25 @@ class Cycle:
         batch = batch_view if isinstance(batch_view, BatchView) else None
         snap, fresh = build_snapshot(
             rt.name, rt.wmsqueue, wms, batch, factory_active, now, rt.wms_maxage, rt.batch_maxage,
-            rt.last_batch_at, wms_required=rt.wms_key is not None,
+            rt.last_batch_at, wms_required=rt.wms_key is not None, wms_memory=rt.wms_memory,
         )  # fmt: skip
         if fresh.repeat:
             return Outcome(rt.name, snap, None, ActionKind.NONE, reason="no fresh batch status data")
+        out = self._act_on(rt, results, snap, fresh, wms, batch, now)
+        out.note = "; ".join(fresh.notes)
+        return out
+
+    def _act_on(
+        self,
+        rt: QueueRuntime,
+        results: dict[StatusKey, PollResult],
+        snap: QueueSnapshot,
+        fresh: Freshness,
+        wms: WMSView | None,
+        batch: BatchView | None,
+        now: float,
+    ) -> Outcome:
+        """Decide on ``snap`` and choose the action."""
         for hook in self.snapshot_hooks:
             snap = hook(rt, snap, QueueViews(wms, batch))
         decision = decide(rt.chain, snap)
@@ -241,6 +256,8 @@ class Cycle:
             finally:
                 out.ended_at = self.clock.time()
                 log_outcome(rt.wmsqueue, out)
+                if rt.last_decision_at is not None:  # held WMS counts are spent by these pilots
+                    rt.wms_memory.submitted(rt.last_decision_at, out.submitted)
                 self._finished.add(out)
                 self.control.wake.set()
 

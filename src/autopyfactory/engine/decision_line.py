@@ -15,7 +15,8 @@ def _shown(value: object) -> str:
 
 def decision_line(wmsqueue: str, out: Outcome) -> str:
     """``queue=Q wmsqueue=W activated=.. pending=.. running=.. site=.. decision=N [cap='..']
-    action='..' [error='..'] chain="Step:..;Step:.."`` (the outcome must have a snapshot)."""
+    action='..' [note='..'] [error='..'] chain="Step:..;Step:.."`` (the outcome must have a
+    snapshot)."""
     snap, decision = out.snapshot, out.decision
     assert snap is not None
     site = snap.site.status if snap.site is not None else None
@@ -27,6 +28,8 @@ def decision_line(wmsqueue: str, out: Outcome) -> str:
     if out.cap:
         line += f" cap={out.cap!r}"
     line += f" action={out.action!r}"
+    if out.note:
+        line += f" note={out.note!r}"
     if out.error:
         line += f" error={out.error!r}"
     line += f' chain="{decision.message if decision else ""}"'

@@ -54,6 +54,7 @@ class Outcome:
     due_at: float | None = None
     started_at: float = 0.0
     ended_at: float = 0.0
+    note: str = ""  # how an input was adjusted before deciding (held WMS counts)
 
     @property
     def acts(self) -> bool:

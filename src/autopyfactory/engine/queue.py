@@ -11,6 +11,7 @@ from typing import Any
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.engine.calls import RunningCall
 from autopyfactory.engine.status_hub import StatusKey
+from autopyfactory.engine.wms_hold import WMSMemory
 from autopyfactory.plugins.monitor import MonitorPlugin
 from autopyfactory.plugins.submit import BatchSubmitPlugin
 from autopyfactory.sched.base import SchedPlugin
@@ -34,7 +35,8 @@ class QueueRuntime:
     State between cycles: when it last took part in a cycle (``last_attempt_at``) and decided
     (``last_decision_at``), the time of the batch view it last decided on (``last_batch_at``: it
     never decides twice on one), the action still under way (``acting``) and a plugin call that
-    overran its deadline and has not returned (``overrun``)."""
+    overran its deadline and has not returned (``overrun``), and its recent WMS readings and
+    submissions (``wms_memory``: the rule for WMS counts held by a failing source)."""
 
     section: ConfigSection
     wmsqueue: str
@@ -52,6 +54,7 @@ class QueueRuntime:
     cycles: int = 0  # cycles in which it decided
     acting: Future[Any] | None = None  # this queue's submission or retirement under way
     overrun: RunningCall | None = None  # a plugin call past its deadline, still running
+    wms_memory: WMSMemory = field(default_factory=WMSMemory)
 
     @property
     def name(self) -> str:

@@ -40,13 +40,23 @@ class WMSView:
     """Everything one WMS status source reported at one moment.
 
     ``refresh_error``: a source that refreshes in the background and serves its older data when a
-    refresh fails says why here ("" when its last refresh worked)."""
+    refresh fails says why here ("" when its last refresh worked).
+
+    ``counts_at``: when the job counts were taken, when that is not ``taken_at`` (the time of the
+    oldest part of the view); ``counts_held``: why the counts are the last good ones, their refresh
+    having failed ("" when they are fresh)."""
 
     source: str
     taken_at: float
     queues: Mapping[str, WMSQueueInfo] = field(default_factory=dict)
     sites: Mapping[str, SiteInfo] = field(default_factory=dict)
     refresh_error: str = ""
+    counts_at: float | None = None
+    counts_held: str = ""
+
+    @property
+    def counts_taken_at(self) -> float:
+        return self.taken_at if self.counts_at is None else self.counts_at
 
     def queue(self, name: str) -> WMSQueueInfo:
         """Counts for one WMS queue; a queue the WMS does not list has no jobs (all zero), as in 2.4."""

@@ -126,7 +126,15 @@ class PandaWMSStatus(WMSStatusPlugin):
             for site, counts in d.stats.items()
         }
         failed = "; ".join(e for e in (d.stats_error, d.sites_error) if e)
-        return WMSView("Panda", min(d.stats_at, d.sites_at), queues, d.sites, refresh_error=failed)
+        return WMSView(
+            "Panda",
+            min(d.stats_at, d.sites_at),
+            queues,
+            d.sites,
+            refresh_error=failed,
+            counts_at=d.stats_at,
+            counts_held=d.stats_error,
+        )
 
     def close(self) -> None:
         self.poller.stop()

@@ -17,6 +17,9 @@ V1_STATS = "/api/v1/statistics/active_job_stats_by_site"
 LEGACY_PER_SITE = "/server/panda/getJobStatisticsPerSite"
 LEGACY_WITH_LABEL = "/server/panda/getJobStatisticsWithLabel"
 JSON_HEADERS = {"Accept": "application/json"}
+# How PanDA's v1 statistics calls answer an empty result (no active job anywhere): success false,
+# this message, empty data. It means zero jobs, not a failure.
+EMPTY_STATISTICS = "Database failure getting the job statistics"
 
 StateCounts = dict[str, dict[str, int]]
 
@@ -34,8 +37,10 @@ def base_url(url: str) -> str:
     return u
 
 
-def v1_data(body: bytes, url: str) -> Any:
-    """The ``data`` of a v1 ``{success, message, data}`` answer; BadResponse when it failed."""
+def v1_data(body: bytes, url: str, empty_means: str = "") -> Any:
+    """The ``data`` of a v1 ``{success, message, data}`` answer; BadResponse when it failed.
+    ``empty_means``: the failure message with which the call reports an empty result; such an
+    answer (that message and empty ``data``) is the empty result, ``{}``."""
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -43,6 +48,8 @@ def v1_data(body: bytes, url: str) -> Any:
     if not isinstance(doc, dict) or "success" not in doc:
         raise BadResponse(f"{url} answered JSON without 'success': {str(doc)[:120]}")
     if doc["success"] is not True:
+        if empty_means and doc.get("message") == empty_means and doc.get("data") in ({}, None):
+            return {}
         raise BadResponse(f"PanDA at {url} reported a failure: {doc.get('message') or 'no message'}")
     return doc.get("data")
 
@@ -105,7 +112,7 @@ class StatsReader:
         url = self.endpoint
         if self.api == "v1":
             body = get_bytes(client, url, self.limits, headers={**headers, **JSON_HEADERS})
-            return as_state_counts(v1_data(body, url), url)
+            return as_state_counts(v1_data(body, url, empty_means=EMPTY_STATISTICS), url)
         body = get_bytes(client, url, self.limits, headers=headers)
         data = load_pickle(body, url)
         return sum_labels(data, url) if self.api == "legacy-label" else as_state_counts(data, url)
