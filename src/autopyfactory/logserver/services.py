@@ -51,6 +51,7 @@ class LogSettings:
     base_log_dir: Path
     keepdays: int | None
     keepdays_by_dir: Mapping[str, int] = field(default_factory=dict)
+    url: str = ""  # baseLogDirUrl: where pilot logs are said to be (the log line at start)
 
     @classmethod
     def from_config(cls, settings: FactorySettings, queues: Mapping[str, ConfigSection]) -> LogSettings:
@@ -62,7 +63,13 @@ class LogSettings:
                 value = None
             if value is not None:
                 by_dir.setdefault(queue_dirname(name), int(value))
-        return cls(server_settings(settings), settings.base_log_dir, settings.cleanlogs_keepdays, by_dir)
+        return cls(
+            server_settings(settings),
+            settings.base_log_dir,
+            settings.cleanlogs_keepdays,
+            by_dir,
+            settings.base_log_url,
+        )
 
 
 class LogServices:
@@ -83,6 +90,8 @@ class LogServices:
         return settings.keepdays_by_dir.get(dirname, settings.keepdays)
 
     def start(self) -> LogServices:
+        if self.settings.server is None:
+            _announce(self.settings)  # reconfigure() says it when the server starts or stops
         self.reconfigure(self.settings)
         return self
 
@@ -96,6 +105,7 @@ class LogServices:
                 log.info("log server: settings changed; restarting")
                 self.server.stop()
                 self.server = None
+            _announce(settings)
             if wanted is not None:
                 pages = {METRICS_PATH: self.metrics} if wanted.metrics and self.metrics is not None else {}
                 self.server = LogServer(
@@ -117,3 +127,23 @@ class LogServices:
             self.cleaner.stop()
             self.cleaner = None
         self._server_settings, self._clean_root = None, None
+
+
+def _announce(settings: LogSettings) -> None:
+    """Say whether this factory serves its pilot logs over HTTP, where, and how to switch it off."""
+    server = settings.server
+    if server is None:
+        log.info(
+            "log server: off ([Factory] logserver.enabled = False); pilot log links point at %s, "
+            "which something else must serve from %s",
+            settings.url,
+            settings.base_log_dir,
+        )
+        return
+    log.info(
+        "log server: serving %s at %s (port %d on every interface; [Factory] logserver.enabled = "
+        "False turns it off)",
+        server.root,
+        settings.url,
+        server.port,
+    )
