@@ -114,6 +114,18 @@ def test_monitor_url_is_required(tmp_path: Path) -> None:
         _monitor(tmp_path, "")
 
 
+def test_a_relative_token_file_is_read_from_the_configuration_directory(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "apfmon-token").write_text("the-token\n")  # tmp_path is the conf directory (_ctx)
+    monkeypatch.chdir(tmp_path / "..")
+    mon = _monitor(tmp_path, "http://127.0.0.1:9/api", monitorTokenFile="apfmon-token")
+    try:
+        assert mon.sender._client.headers["Authorization"] == "Bearer the-token"
+    finally:
+        mon.close()
+    with pytest.raises(ValueError, match=r"monitorTokenFile missing-token: .*No such file"):
+        _monitor(tmp_path, "http://127.0.0.1:9/api", monitorTokenFile="missing-token")
+
+
 def test_a_monitor_down_at_start_gets_the_factory_and_its_labels_once_it_is_up(tmp_path: Path) -> None:
     port = free_port()
     mon = _monitor(tmp_path, f"http://127.0.0.1:{port}/api", monitorRetries="0", monitorTimeout="2")

@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 MONITOR_URL = Key("monitorURL", STR, "", "APFMon API base URL, e.g. http://apfmon.example.org/api")
 TOKEN = Key("monitorToken", STR, "", "this factory's token on the monitor (sent as Authorization: Bearer)")
-TOKEN_FILE = Key("monitorTokenFile", STR, "", "file holding the token (instead of monitorToken)")
+TOKEN_FILE = Key(
+    "monitorTokenFile", STR, "", "file holding the token (instead of monitorToken); relative: to the conf directory"
+)
 TIMEOUT = Key("monitorTimeout", NONNEG_FLOAT, 10.0, "seconds per HTTP request")
 RETRIES = Key("monitorRetries", NONNEG_INT, 3, "retries of a call that failed on the network or with 5xx")
 SHARD = Key("monitorShard", NONNEG_INT, 100, "pilots per PUT /jobs request, queues per status request")
@@ -59,7 +61,7 @@ class APFMonitor(MonitorPlugin):
         self.shard = max(1, section.get(SHARD))
         self.close_wait = section.get(CLOSE_WAIT)
         headers = {"User-Agent": f"autopyfactory/{__version__}"}
-        token = self._token(section)
+        token = self._token(section, ctx.settings.conf_dir)
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.sender = Sender(
@@ -78,11 +80,13 @@ class APFMonitor(MonitorPlugin):
         self.legacy = False  # the monitor takes no status batches: one status post per queue
 
     @staticmethod
-    def _token(section: ConfigSection) -> str:
+    def _token(section: ConfigSection, conf_dir: Path) -> str:
+        """The token: monitorTokenFile's content (a relative path is taken from the configuration
+        directory, as the other files autopyfactory.conf names), else monitorToken."""
         path = section.get(TOKEN_FILE)
         if path:
             try:
-                return Path(path).expanduser().read_text().strip()
+                return (conf_dir / Path(path).expanduser()).read_text().strip()
             except OSError as exc:
                 raise ValueError(
                     f"monitor section [{section.name}]: monitorTokenFile {path}: {exc}"
