@@ -63,7 +63,8 @@ NOTHING = {"BNL_TEST-null", "BNL_CLOUD-ec2", "GLOW-glidein"}  # Null; KeepNRunni
 DISABLED = {"ANALY_BNL_LOCAL-condor", "INFN_PROD-cream01-manual"}
 
 
-def test_check_config_finds_no_error_and_says_what_differs(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_check_config_finds_no_error_and_says_what_differs(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PANDA_URL_SSL", "https://pandaserver.cern.ch:25443")  # 2.4's PanDA client setting
     assert main(["check-config", "--conf", str(TREE), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["errors"] == 0

@@ -16,7 +16,24 @@ def check(capsys, etc: Path) -> tuple[int, dict]:  # type: ignore[no-untyped-def
     return rc, json.loads(capsys.readouterr().out)
 
 
-def test_the_production_tree_is_accepted_as_2_4_read_it(capsys) -> None:  # type: ignore[no-untyped-def]
+PANDA_24 = "https://pandaserver.cern.ch:25443"
+
+
+def test_without_a_panda_server_each_panda_queue_is_an_error_naming_the_key_and_the_fix(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """2.4 read CERN's server when nothing said otherwise; here nothing is read unasked."""
+    for var in ("PANDA_URL_SSL", "PANDA_URL"):
+        monkeypatch.delenv(var, raising=False)
+    rc, data = check(capsys, TREE)
+    assert rc == 1
+    for name, q in data["queues"].items():
+        (p,) = [p for p in q["problems"] if p["key"] == "wmsstatus.panda.url"]
+        assert p["section"] == name and p["file"].startswith(str(TREE))
+        assert "is not set, nor is $PANDA_URL_SSL or $PANDA_URL" in p["message"]
+        assert "set wmsstatus.panda.url = https://<your PanDA server>:25443" in p["hint"]
+
+
+def test_the_production_tree_is_accepted_as_2_4_read_it(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PANDA_URL_SSL", PANDA_24)  # the PanDA server, as 2.4's client took it
     rc, data = check(capsys, TREE)
     problems = [p for p in data["problems"]] + [p for q in data["queues"].values() for p in q["problems"]]
     assert rc == 0, problems
@@ -45,7 +62,8 @@ def test_the_production_tree_is_accepted_as_2_4_read_it(capsys) -> None:  # type
     assert queues["EXAMPLE_MCORE-ce01"]["values"]["sched.scale.factor"]["value"] == "0.25"
 
 
-def test_a_broken_queue_is_rejected_precisely_and_the_others_stay_valid(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_queue_is_rejected_precisely_and_the_others_stay_valid(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PANDA_URL_SSL", PANDA_24)
     etc = tmp_path / "etc"
     shutil.copytree(TREE, etc)
     with (etc / "queues.d" / "20-arc.conf").open("a") as f:

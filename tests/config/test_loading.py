@@ -167,7 +167,9 @@ def test_bytes_that_are_not_utf8_are_read_as_latin1_with_a_warning_naming_file_a
     etc = conf_tree(factory="queueConf = queues.conf\nqueueDirConf = queues.d\n")
     (etc / "queues.conf").write_bytes(BASE_QUEUES.encode() + b"[A]\nwmsqueue = caf\xe9\n")
     (etc / "queues.d").mkdir()
-    (etc / "queues.d" / "b.conf").write_bytes(b"# \xff\n[B]\nwmsqueue = B\n")
+    (etc / "queues.d" / "b.conf").write_bytes(
+        b"# \xff\n[B]\nwmsqueue = B\nwmsstatus.panda.url = https://panda.example.org\n"
+    )
     (etc / "autopyfactory.conf").write_bytes(
         (etc / "autopyfactory.conf").read_bytes() + b"factoryAdminEmail = \xe9\n"
     )

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class ConfigProblem:
     """One finding about the configuration. ``level`` is ``error`` (the queue, or the factory when
-    ``section`` is the factory section, cannot run) or ``warning`` (it runs; something looks off)."""
+    ``section`` is the factory section, cannot run), ``warning`` (it runs; something looks off) or
+    ``info`` (it runs as configured; a default it relies on is worth knowing: check-config shows
+    it, ``--strict`` does not count it)."""
 
     level: str
     origin: str

@@ -189,7 +189,7 @@ class Factory:
     def _load(self) -> LoadedConfig:
         cfg = self._load_config()
         for p in cfg.all_problems():
-            (log.error if p.level == "error" else log.warning)("config %s", p)
+            {"error": log.error, "info": log.info}.get(p.level, log.warning)("config %s", p)
         if cfg.factory_errors or cfg.settings is None:
             raise FactoryConfigError(
                 "; ".join(str(p) for p in cfg.factory_errors) or "factory settings unusable"

@@ -42,6 +42,7 @@ from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.sources import read_source, resolve_path
 from autopyfactory.config.unreadable_lines import HINT as UNREADABLE_HINT
 from autopyfactory.config.validate import check_keys, unknown_default_keys, unknown_keys
+from autopyfactory.loading.silent_defaults import silent_default_notes
 from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.plugins.queues_config import CONFIG, QueuesConfigPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
@@ -53,10 +54,12 @@ CONF_NAME = "autopyfactory.conf"
 
 @dataclass
 class QueueConfig:
-    """One APF queue's effective section and what validation found."""
+    """One APF queue's effective section and what validation found: ``problems`` (errors and
+    warnings) and ``notes`` (level info: defaults it relies on that change what it does)."""
 
     section: ConfigSection
     problems: list[ConfigProblem] = field(default_factory=list)
+    notes: list[ConfigProblem] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -289,7 +292,9 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
     for name, rs in sections.items():
         section = built[name]
         found = list(dict.fromkeys([*rs.problems, *queue_problems(section, checks)]))
-        queues[name] = QueueConfig(section, _disabled_as_warnings(section, found))
+        queues[name] = QueueConfig(
+            section, _disabled_as_warnings(section, found), silent_default_notes(section)
+        )
     problems.extend(unknown_default_keys(built.values(), known.queue))
     return LoadedConfig(
         files, conf_dir, factory, settings, mappings, monitors, auth, queues, problems, plugins, auth_problems

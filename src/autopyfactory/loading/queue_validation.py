@@ -115,7 +115,7 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
         wms = plugins.get(WMSSTATUS, wms_name, WMSSTATUS_PLUGIN.name)
         out.extend(_status_problems(s, checks, wms, f"{WMSSTATUS.name} plugin {wms_name!r}"))
     if status_name:  # None: the submit plugin is unknown (reported with it)
-        status = plugins.get(BATCHSTATUS, status_name, BATCHSTATUS_PLUGIN.name)
+        status = plugins.get(BATCHSTATUS, status_name, BATCHSTATUS_PLUGIN.name, derived=BATCHSUBMIT_PLUGIN.name)
         out.extend(_status_problems(s, checks, status, f"{BATCHSTATUS.name} plugin {status_name!r}"))
     submit = plugins.get(BATCHSUBMIT, submit_name, BATCHSUBMIT_PLUGIN.name)
     if submit is not None:
@@ -134,14 +134,30 @@ class _QueuePlugins:
     def __init__(self, s: ConfigSection, reg: Registry, problems: list[ConfigProblem]) -> None:
         self.s, self.reg, self.problems = s, reg, problems
 
-    def get(self, category: Category[PluginT], name: str, key: str) -> type[PluginT] | None:
+    def get(self, category: Category[PluginT], name: str, key: str, derived: str = "") -> type[PluginT] | None:
+        """The class of plugin ``name`` named by ``key``. ``derived``: when the queue does not set
+        ``key``, the key its value follows from, on which a problem is then reported (the operator
+        never wrote ``key``)."""
         try:
             return self.reg.get(category, name)
         except PluginNotFound as exc:
             s = self.s
-            self.problems.append(
-                ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name)
-            )
+            if derived and s.raw(key) is None:
+                self.problems.append(
+                    ConfigProblem(
+                        "error",
+                        s.origin_of(derived),
+                        s.name,
+                        derived,
+                        f"its {key} (not set, so derived from {derived}: {name!r}) is no plugin: {exc}",
+                        s.raw(derived),
+                        f"set {key} to the {category.name} plugin that counts this queue's pilots",
+                    )
+                )
+            else:
+                self.problems.append(
+                    ConfigProblem("error", s.origin_of(key), s.name, key, str(exc), s.raw(key) or name)
+                )
             return None
 
 
@@ -158,6 +174,7 @@ def _status_problems(
     if status is None:
         return []
     out = _key_problems(s, checks, status)
+    out.extend(status.notes(s))
     if status.mapping is not None:
         out.extend(checks.mapping_problems(status.mapping, label))
     out.extend(status.queue_references(s, checks.queues))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from autopyfactory.config.keys import LIST, NONNEG_FLOAT, NONNEG_INT, STR, Key, choice
 
-DEFAULT_URL = "https://pandaserver.cern.ch:25443"
-
 # [Factory] keys (2.4 names where 2.4 had them)
 SLEEP = Key("wmsstatus.panda.sleep", NONNEG_FLOAT, 150.0, "seconds between two refreshes of PanDA data")
 MAXAGE = Key("wmsstatus.panda.maxage", NONNEG_FLOAT, 360.0, "PanDA data older than this counts as missing")
@@ -19,11 +17,20 @@ MAXSIZE = Key("wmsstatus.panda.maxsize", NONNEG_INT, 64 << 20, "largest response
 FACTORY_KEYS = (SLEEP, MAXAGE, TIMEOUT, RETRIES, BACKOFF, MAXSIZE)
 
 # queue keys: which server, which API, where site status comes from, which credentials
+# No default server: a queue says which PanDA server it reads, in this key or, as 2.4's PanDA client
+# took it, in the factory's environment ($PANDA_URL_SSL, else $PANDA_URL). 2.4 otherwise fell back
+# on CERN's production server; this factory never sends anyone's queries there unasked.
 URL = Key(
     "wmsstatus.panda.url",
     STR,
-    DEFAULT_URL,
-    "PanDA server base URL (a trailing /server/panda or /api/v1 is ignored)",
+    None,
+    "PanDA server base URL (a trailing /server/panda or /api/v1 is ignored); no default server: "
+    "unset, $PANDA_URL_SSL or $PANDA_URL of the factory's environment (as 2.4's client), else an error",
+)
+ENV_URLS = ("PANDA_URL_SSL", "PANDA_URL")
+URL_FIX = (
+    "set wmsstatus.panda.url = https://<your PanDA server>:25443 in the queue or its [DEFAULT] "
+    "(2.4 used CERN's, https://pandaserver.cern.ch:25443, when nothing said otherwise)"
 )
 API = Key(
     "wmsstatus.panda.api",

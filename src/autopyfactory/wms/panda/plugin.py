@@ -7,9 +7,12 @@ newest data, so a slow or failing server never holds up a cycle: its data ages o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable
 
 from autopyfactory.config.mapping_spec import MappingSpec
+from autopyfactory.config.derived import Derived
+from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.wms import WMSQueueInfo, WMSView
 from autopyfactory.plugins.context import FactoryContext
@@ -56,9 +59,40 @@ def auth_of(queue: ConfigSection) -> PandaAuth:
     )
 
 
+def server_url(queue: ConfigSection) -> Derived | None:
+    """The PanDA server ``queue`` reads and where that came from: ``wmsstatus.panda.url``, else
+    ``$PANDA_URL_SSL`` or ``$PANDA_URL`` (2.4's PanDA client settings); None when none says."""
+    url = (queue.get(panda_keys.URL) or "").strip()
+    if url:
+        return Derived(url, f"{queue.origin_of(panda_keys.URL.name)} [{queue.name}]")
+    for var in panda_keys.ENV_URLS:
+        env = os.environ.get(var, "").strip()
+        if env:
+            return Derived(env, f"${var} of the factory's environment (2.4's PanDA client setting)")
+    return None
+
+
+def _url_problem(queue: ConfigSection) -> ConfigProblem:
+    raw = queue.raw(panda_keys.URL.name)
+    return ConfigProblem(
+        "error",
+        queue.origin_of(panda_keys.URL.name) if raw is not None else queue.origin,
+        queue.name,
+        panda_keys.URL.name,
+        ("is empty" if raw is not None else "is not set")
+        + ", nor is $PANDA_URL_SSL or $PANDA_URL: this queue has no PanDA server to read "
+        "(there is no default server)",
+        raw,
+        panda_keys.URL_FIX,
+    )
+
+
 def _url(queue: ConfigSection) -> str:
-    """The server base URL (an empty value is the default server)."""
-    return queue.get(panda_keys.URL) or panda_keys.DEFAULT_URL
+    """The server base URL; ConfigError naming the key and the fix when nothing gives one."""
+    found = server_url(queue)
+    if found is None:
+        raise ConfigError(_url_problem(queue))
+    return found.value
 
 
 def _sitestatus(queue: ConfigSection) -> str:
@@ -74,6 +108,17 @@ class PandaWMSStatus(WMSStatusPlugin):
     mapping = MAPPING
     keys = panda_keys.QUEUE_KEYS
     factory_keys = panda_keys.FACTORY_KEYS
+
+    @classmethod
+    def notes(cls, section: ConfigSection) -> list[ConfigProblem]:
+        return [_url_problem(section)] if server_url(section) is None else []
+
+    @classmethod
+    def derived(cls, section: ConfigSection) -> dict[str, Derived]:
+        found = server_url(section)
+        if found is None or (section.raw(panda_keys.URL.name) or "").strip():
+            return {}
+        return {panda_keys.URL.name: found}
 
     @classmethod
     def instance_key(cls, queue: ConfigSection) -> Hashable:
