@@ -9,7 +9,9 @@ from typing import Any
 
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.loading.effective import EffectiveKey, Source, factory_effective, queue_effective
 from autopyfactory.loading.loader import LoadedConfig, load
+from autopyfactory.plugins.registry import registry
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -19,19 +21,36 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="print the effective configuration of every queue; exit 1 on errors",
         description="Load autopyfactory.conf, the queue files (after [DEFAULT], interpolation and the queues.d "
         "merge), mappings, monitor and auth files; print every queue's effective keys with the file each came "
-        "from, then every problem. Exit status 1 when there is any error (the problems of a queue that says "
-        "enabled = False are warnings: it does not run).",
+        "from, then every problem, then notes on defaults the queues rely on. Exit status 1 when there is any "
+        "error (the problems of a queue that says enabled = False are warnings: it does not run), or, with "
+        "--strict, any warning.",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--queue", action="append", help="only this queue (repeatable)")
+    p.add_argument(
+        "--defaults",
+        action="store_true",
+        help="every effective key, set or not: its value, its default and where the value came from "
+        "(a file and section, the default, or derived from other keys, the section name, the host)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings count as errors (exit status 1): for use before a start or a reload",
+    )
 
 
 def _section_json(s: ConfigSection) -> dict[str, dict[str, str]]:
     return {k: {"value": v.raw, "file": v.origin} for k, v in sorted(s.items())}
 
 
-def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
-    return {
+def _selected(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
+    return {n: q for n, q in cfg.queues.items() if not only or n in only}
+
+
+def _as_json(cfg: LoadedConfig, only: list[str] | None, defaults: bool, strict: bool) -> dict[str, Any]:
+    shown = _shown_problems(cfg, only)
+    out: dict[str, Any] = {
         "conf": [str(p) for p in cfg.conf_files],
         "factory": _section_json(cfg.factory),
         "problems": [p.as_dict() for p in [*cfg.problems, *cfg.auth_problems]],
@@ -41,20 +60,32 @@ def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
                 "ok": q.ok,
                 "values": _section_json(q.section),
                 "problems": [p.as_dict() for p in q.problems],
+                "notes": [p.as_dict() for p in q.notes],
             }
-            for name, q in cfg.queues.items()
-            if not only or name in only
+            for name, q in _selected(cfg, only).items()
         },
-        "errors": sum(1 for p in _shown_problems(cfg, only) if p.level == "error"),
-        "warnings": sum(1 for p in _shown_problems(cfg, only) if p.level == "warning"),
+        "errors": sum(1 for p in shown if p.level == "error"),
+        "warnings": sum(1 for p in shown if p.level == "warning"),
+        "strict": strict,
     }
+    if defaults:
+        out["factory_effective"] = [e.as_dict() for e in _factory_effective(cfg)]
+        for name, q in _selected(cfg, only).items():
+            out["queues"][name]["effective"] = [
+                e.as_dict() for e in queue_effective(q.section, cfg.factory, registry)
+            ]
+    return out
+
+
+def _factory_effective(cfg: LoadedConfig) -> list[EffectiveKey]:
+    return factory_effective(cfg.factory, cfg.settings, [q.section for q in cfg.queues.values()], registry)
 
 
 def _shown_problems(cfg: LoadedConfig, only: list[str] | None) -> list[ConfigProblem]:
     """The factory's problems, those of the auth.conf/proxy.conf profiles and those of the selected
     queues, each once (a problem several queues share, such as a bad mapping or [Factory] key, is
     printed once)."""
-    queues = [q for n, q in cfg.queues.items() if not only or n in only]
+    queues = _selected(cfg, only).values()
     return list(dict.fromkeys([*cfg.problems, *cfg.auth_problems, *(p for q in queues for p in q.problems)]))
 
 
@@ -63,6 +94,28 @@ def _print_section(title: str, s: ConfigSection) -> None:
     width = max((len(k) for k in s), default=0)
     for k, v in sorted(s.items()):
         print(f"{k.ljust(width)} = {v.raw}    ; {v.origin}")
+    print()
+
+
+def _describe(e: EffectiveKey) -> str:
+    """``; <where the value came from>`` (and the default when the value is not it)."""
+    if e.source is Source.FILE:
+        text = e.where
+    elif e.source is Source.DERIVED:
+        text = f"derived: {e.where}"
+    else:
+        text = "default"
+    if e.source is not Source.DEFAULT and e.default is not None and e.default != e.value:
+        text += f" (default: {e.default or repr('')})"
+    return text
+
+
+def _print_effective(title: str, keys: list[EffectiveKey]) -> None:
+    print(title)
+    width = max((len(e.key) for e in keys), default=0)
+    for e in keys:
+        value = "(unset)" if e.value is None else e.value
+        print(f"{e.key.ljust(width)} = {value}    ; {_describe(e)}")
     print()
 
 
@@ -75,24 +128,37 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(exc.problem, file=sys.stderr)
         return 1
-    only = args.queue
-    if args.json:
-        print(json.dumps(_as_json(cfg, only), indent=2))
-        return 1 if cfg.has_errors() else 0
-    print("# configuration: " + ", ".join(str(p) for p in cfg.conf_files))
-    _print_section("[Factory]", cfg.factory)
-    for name, q in cfg.queues.items():
-        if only and name not in only:
-            continue
-        state = "enabled" if q.enabled else "disabled"
-        state += ", ok" if q.ok else f", {len(q.errors)} error(s): will not run"
-        _print_section(f"[{name}]    # {state}", q.section)
+    only, strict = args.queue, args.strict
     problems = _shown_problems(cfg, only)
-    for p in problems:
-        print(p)
     nerr = sum(1 for p in problems if p.level == "error")
     nwarn = len(problems) - nerr
-    bad = sum(1 for n, q in cfg.queues.items() if not q.ok and (not only or n in only))
-    total = len([n for n in cfg.queues if not only or n in only])
-    print(f"\n{total} queue(s): {total - bad} ok, {bad} with errors; {nerr} error(s), {nwarn} warning(s)")
-    return 1 if nerr else 0
+    failed = 1 if nerr or (strict and nwarn) else 0
+    if args.json:
+        print(json.dumps(_as_json(cfg, only, args.defaults, strict), indent=2))
+        return failed
+    print("# configuration: " + ", ".join(str(p) for p in cfg.conf_files))
+    if args.defaults:
+        _print_effective("[Factory]", _factory_effective(cfg))
+    else:
+        _print_section("[Factory]", cfg.factory)
+    for name, q in _selected(cfg, only).items():
+        state = "enabled" if q.enabled else "disabled"
+        state += ", ok" if q.ok else f", {len(q.errors)} error(s): will not run"
+        if args.defaults:
+            _print_effective(f"[{name}]    # {state}", queue_effective(q.section, cfg.factory, registry))
+        else:
+            _print_section(f"[{name}]    # {state}", q.section)
+    for p in problems:
+        print(p)
+    notes = [n for q in _selected(cfg, only).values() for n in q.notes]
+    for n in notes:
+        print(n)
+    bad = sum(1 for q in _selected(cfg, only).values() if not q.ok)
+    total = len(_selected(cfg, only))
+    summary = f"\n{total} queue(s): {total - bad} ok, {bad} with errors; {nerr} error(s), {nwarn} warning(s)"
+    if notes:
+        summary += f", {len(notes)} note(s)"
+    if strict and nwarn:
+        summary += " (--strict: the warnings count as errors)"
+    print(summary)
+    return failed
