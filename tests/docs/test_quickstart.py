@@ -148,7 +148,7 @@ def walk(tmp_path: Path) -> Iterator[Walk]:
     w.close()
 
 
-def testbed_sites(w: Walk) -> dict[str, dict[str, object]]:
+def sites_of(w: Walk) -> dict[str, dict[str, object]]:
     r = httpx.get(f"http://127.0.0.1:{w.port('testbed')}/testbed/summary", timeout=10)
     return {str(s["site"]): s for s in r.json()}
 
@@ -179,7 +179,7 @@ def check_running_factory(w: Walk) -> None:
 
     def done() -> bool:
         assert w.services["factory"].poll() is None, w.output_of("factory")
-        site = testbed_sites(w)["MY_SITE"]
+        site = sites_of(w)["MY_SITE"]
         return site["jobs"] == {"finished": 12}
 
     wait_for(done, 240, "the testbed's 12 jobs finished by the factory's pilots")
