@@ -70,9 +70,12 @@ def _head(r: httpx.Response, limit: int = 4096) -> bytes:
     return got[:limit]
 
 
-def with_retries(fn: Callable[[], T], what: str, limits: FetchLimits, stop: threading.Event) -> T:
-    """``fn()``, retried ``limits.retries`` times with backoff 1x, 2x, 4x ... (capped at 60 s).
-    Refused (hostile) content is not retried. Stops early when ``stop`` is set."""
+def with_retries(
+    fn: Callable[[], T], what: str, limits: FetchLimits, stop: threading.Event, level: int = logging.WARNING
+) -> T:
+    """``fn()``, retried ``limits.retries`` times with backoff 1x, 2x, 4x ... (capped at 60 s), each
+    retry logged at ``level``. Refused (hostile) content is not retried. Stops early when ``stop``
+    is set."""
     attempt = 0
     while True:
         try:
@@ -84,6 +87,6 @@ def with_retries(fn: Callable[[], T], what: str, limits: FetchLimits, stop: thre
                 raise
             pause = min(60.0, limits.backoff * (2**attempt))
             attempt += 1
-            log.warning("%s failed (attempt %d, retrying in %.1fs): %s", what, attempt, pause, exc)
+            log.log(level, "%s failed (attempt %d, retrying in %.1fs): %s", what, attempt, pause, exc)
             if stop.wait(pause):
                 raise

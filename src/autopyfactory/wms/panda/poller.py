@@ -15,6 +15,7 @@ from autopyfactory.net.deadline import http_client
 from autopyfactory.plugins.context import AuthLookup
 from autopyfactory.plugins.status import Fetches
 from autopyfactory.wms.panda.auth import PandaAuth
+from autopyfactory.wms.panda.failure_log import FailureLog
 from autopyfactory.wms.panda.fetch import FetchLimits, with_retries
 from autopyfactory.wms.panda.sites import SiteStatusReader
 from autopyfactory.wms.panda.stats import StateCounts, StatsReader
@@ -65,6 +66,10 @@ class PandaPoller:
         self._state = _State()
         self._stop = threading.Event()
         self._first = threading.Event()
+        self._failures = {
+            "stats": FailureLog(log, f"PanDA poller {stats.base}: job statistics"),
+            "sites": FailureLog(log, f"PanDA poller {stats.base}: site status"),
+        }
         self._thread = threading.Thread(target=self._run, name=f"panda-poller {stats.base}", daemon=True)
 
     def start(self) -> None:
@@ -111,8 +116,10 @@ class PandaPoller:
                     f"PanDA job statistics from {self.stats_reader.endpoint}",
                     self.limits,
                     self._stop,
+                    self._retry_level("stats"),
                 )
                 self._fetched(started, lambda d: replace(d, stats=stats, stats_at=t0, stats_error=""))
+                self._failures["stats"].succeeded()
             except Exception as exc:
                 self._failed("stats", _describe(exc), started)
             t0, started = time.time(), time.monotonic()
@@ -122,8 +129,10 @@ class PandaPoller:
                     f"site status from {self.sites_reader.describe()}",
                     self.limits,
                     self._stop,
+                    self._retry_level("sites"),
                 )
                 self._fetched(started, lambda d: replace(d, sites=sites, sites_at=t0, sites_error=""))
+                self._failures["sites"].succeeded()
             except Exception as exc:
                 self._failed("sites", _describe(exc), started)
         self._update(lambda d: replace(d, refreshes=d.refreshes + 1))
@@ -146,13 +155,12 @@ class PandaPoller:
 
         self._update(counted)
 
+    def _retry_level(self, what: str) -> int:
+        """A refresh already failing retries quietly (its failure is logged as FailureLog says)."""
+        return logging.DEBUG if self._failures[what].failing else logging.WARNING
+
     def _failed(self, what: str, message: str, started: float) -> None:
-        log.error(
-            "PanDA poller %s: %s refresh failed, keeping older data: %s",
-            self.stats_reader.base,
-            "job statistics" if what == "stats" else "site status",
-            message,
-        )
+        self._failures[what].failed(message)
         if what == "stats":
             self._fetched(started, lambda d: replace(d, stats_error=message), failed=True)
         else:
