@@ -2,7 +2,7 @@
 
 - ``reference/keys.md`` is generated at every build from the keys the factory and its plugins
   declare (``autopyfactory config-keys --markdown``): the reference cannot drift from the code.
-- A page the navigation names but that is not written yet (``quickstart.md``, ``simulation.md``)
+- A page the navigation names but that is not written yet (``simulation.md``)
   gets a short stand-in saying so, so the site builds strictly either way; the real page, once in
   docs/, replaces it."""
 
@@ -13,12 +13,6 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 PENDING = {
-    "quickstart.md": (
-        "Quick start",
-        "The quick start is being written. Meanwhile: [Installation](install.md) installs the "
-        "packages, [Running the service](running.md) configures, starts and reloads the factory, "
-        "and `make demo` in a clone runs the whole loop on one machine.",
-    ),
     "simulation.md": (
         "The simulator",
         "The simulator's documentation is being written. The engine runs in virtual time "
