@@ -89,8 +89,9 @@ def test_a_queue_relying_on_consequential_defaults_gets_notes_not_warnings(conf_
     assert set(notes) == {"wmsqueue", "batchsubmitplugin"}
     assert "the section name 'IMPLICIT' is used as the WMS queue" in notes["wmsqueue"]["message"]
     assert "wmsqueue = IMPLICIT" in notes["wmsqueue"]["hint"]
-    assert "the default 'Local' is used: pilots run as processes on the factory host" in (
-        notes["batchsubmitplugin"]["message"]
+    assert (
+        "the default 'Local' is used: pilots run as processes on the factory host"
+        in (notes["batchsubmitplugin"]["message"])
     )
     assert all(n["level"] == "info" for n in notes.values())
     assert data["queues"]["EXPLICIT"]["notes"] == []
@@ -110,7 +111,9 @@ def test_strict_makes_warnings_fail(conf_tree, capsys) -> None:  # type: ignore[
     assert "(--strict: the warnings count as errors)" in capsys.readouterr().out
 
 
-def test_the_panda_server_from_the_environment_is_derived_and_none_is_an_error(conf_tree, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_panda_server_from_the_environment_is_derived_and_none_is_an_error(
+    conf_tree, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     etc = conf_tree(files={"queues.conf": "[Q]\nwmsqueue = Q\nbatchsubmitplugin = Local\n"})
     for var in ("PANDA_URL_SSL", "PANDA_URL"):
         monkeypatch.delenv(var, raising=False)

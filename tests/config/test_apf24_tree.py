@@ -19,7 +19,9 @@ def check(capsys, etc: Path) -> tuple[int, dict]:  # type: ignore[no-untyped-def
 PANDA_24 = "https://pandaserver.cern.ch:25443"
 
 
-def test_without_a_panda_server_each_panda_queue_is_an_error_naming_the_key_and_the_fix(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_panda_server_each_panda_queue_is_an_error_naming_the_key_and_the_fix(
+    capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """2.4 read CERN's server when nothing said otherwise; here nothing is read unasked."""
     for var in ("PANDA_URL_SSL", "PANDA_URL"):
         monkeypatch.delenv(var, raising=False)
@@ -62,7 +64,9 @@ def test_the_production_tree_is_accepted_as_2_4_read_it(capsys, monkeypatch) -> 
     assert queues["EXAMPLE_MCORE-ce01"]["values"]["sched.scale.factor"]["value"] == "0.25"
 
 
-def test_a_broken_queue_is_rejected_precisely_and_the_others_stay_valid(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_queue_is_rejected_precisely_and_the_others_stay_valid(
+    capsys, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PANDA_URL_SSL", PANDA_24)
     etc = tmp_path / "etc"
     shutil.copytree(TREE, etc)

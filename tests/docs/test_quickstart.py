@@ -164,7 +164,9 @@ def test_the_page_marks_its_ports_files_and_services() -> None:
     assert ("stop", ("factory",)) in kinds
 
 
-def test_the_quickstart_followed_literally_gives_a_factory_that_runs_pilots_and_a_dashboard(walk: Walk) -> None:
+def test_the_quickstart_followed_literally_gives_a_factory_that_runs_pilots_and_a_dashboard(
+    walk: Walk,
+) -> None:
     for step in steps(PAGE.read_text()):
         if step.kind == "stop" and step.args == ("factory",):
             check_running_factory(walk)
@@ -185,8 +187,9 @@ def check_running_factory(w: Walk) -> None:
     wait_for(done, 240, "the testbed's 12 jobs finished by the factory's pilots")
     factory_log = w.output_of("factory")
     assert "action='submitted" in factory_log
-    assert f"log server: serving {w.work / 'etc' / '..' / 'logs'} at http://localhost:{w.port('logserver')}" in (
-        factory_log
+    assert (
+        f"log server: serving {w.work / 'etc' / '..' / 'logs'} at http://localhost:{w.port('logserver')}"
+        in (factory_log)
     )
     assert "Traceback" not in factory_log
     base = f"http://127.0.0.1:{w.port('monitor')}"

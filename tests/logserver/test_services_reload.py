@@ -73,7 +73,9 @@ def test_a_reload_moves_the_log_server_and_the_cleaner_to_the_new_base_log_dir(t
     assert _get(p2, "/") is None
 
 
-def test_the_log_server_says_at_start_where_it_serves_and_how_to_switch_it_off(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_the_log_server_says_at_start_where_it_serves_and_how_to_switch_it_off(
+    tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
     port = _free_port()
     etc = tmp_path / "etc"
     _conf(etc, tmp_path / "logs", port, tmp_path / "state")
@@ -90,10 +92,15 @@ def test_the_log_server_says_at_start_where_it_serves_and_how_to_switch_it_off(t
 
     caplog.clear()
     (etc / "autopyfactory.conf").write_text(
-        (etc / "autopyfactory.conf").read_text().replace("logserver.enabled = True", "logserver.enabled = False")
+        (etc / "autopyfactory.conf")
+        .read_text()
+        .replace("logserver.enabled = True", "logserver.enabled = False")
     )
     daemon = Daemon(Factory(RunOptions(conf=str(etc))))
     with caplog.at_level(logging.INFO, logger="autopyfactory.logserver"):
         daemon.start_services()
     daemon.shutdown()
-    assert f"log server: off ([Factory] logserver.enabled = False); pilot log links point at http://localhost:{port}" in caplog.text
+    assert (
+        f"log server: off ([Factory] logserver.enabled = False); pilot log links point at http://localhost:{port}"
+        in caplog.text
+    )

@@ -55,7 +55,9 @@ def fake() -> Iterator[FakePanda]:
 
 
 def _run(tmp_path: Path, fake: FakePanda, refreshes: int) -> PandaWMSStatus:
-    p = plugin(tmp_path, fake.url, factory={"wmsstatus.panda.retries": "2", "wmsstatus.panda.backoff": "0.01"})
+    p = plugin(
+        tmp_path, fake.url, factory={"wmsstatus.panda.retries": "2", "wmsstatus.panda.backoff": "0.01"}
+    )
     wait_for(refreshed_after(p, refreshes))
     return p
 

@@ -140,15 +140,18 @@ def queue_plugins(s: ConfigSection, reg: Registry) -> list[tuple[Category[Any], 
     """The plugins queue ``s`` names that exist (WMS status, batch status, submit, its sched chain)."""
     found: list[tuple[Category[Any], type[Plugin]]] = []
     names: list[tuple[Category[Any], str | None]] = []
-    for category, get in (
-        (WMSSTATUS, lambda: s.get(WMSSTATUS_PLUGIN)),
-        (BATCHSTATUS, lambda: batchstatus_plugin_name(s, reg)),
-        (BATCHSUBMIT, lambda: s.get(BATCHSUBMIT_PLUGIN)),
-    ):
-        try:
-            names.append((category, get()))
-        except ConfigError:
-            continue  # a bad value: reported as a problem; its plugin's keys are not listed
+    try:
+        names.append((WMSSTATUS, s.get(WMSSTATUS_PLUGIN)))
+    except ConfigError:
+        pass  # a bad value: reported as a problem; its plugin's keys are not listed
+    try:
+        names.append((BATCHSTATUS, batchstatus_plugin_name(s, reg)))
+    except ConfigError:
+        pass
+    try:
+        names.append((BATCHSUBMIT, s.get(BATCHSUBMIT_PLUGIN)))
+    except ConfigError:
+        pass
     try:
         names.extend((SCHED, n) for n in s.get(SCHEDPLUGIN))
     except ConfigError:
@@ -209,9 +212,9 @@ def factory_effective(
     except ConfigError:
         config_plugins = ()
     for name in config_plugins:
-        cls = _plugin(reg, CONFIG, name)
-        if cls is not None:
-            keys.extend((k, f"{CONFIG.name} plugin {cls.name}") for k in cls.factory_keys)
+        config_cls = _plugin(reg, CONFIG, name)
+        if config_cls is not None:
+            keys.extend((k, f"{CONFIG.name} plugin {config_cls.name}") for k in config_cls.factory_keys)
     return _effective(factory, keys, _factory_derived(settings))
 
 
@@ -223,6 +226,8 @@ def _factory_derived(settings: FactorySettings | None) -> dict[str, Derived]:
         FACTORY_ID.name: Derived(settings.factory_id, "host name and user (factoryId is not set)"),
         FACTORY_USER.name: Derived(settings.factory_user, "the user the factory runs as"),
         BASE_LOG_DIR.name: Derived(str(base), "~/factory/logs of the user the factory runs as"),
-        BASE_LOG_URL.name: Derived(settings.base_log_url, f"this host's name ({socket.getfqdn()}), port 25880"),
+        BASE_LOG_URL.name: Derived(
+            settings.base_log_url, f"this host's name ({socket.getfqdn()}), port 25880"
+        ),
         STATE_DIR.name: Derived(str(settings.state_dir), f"beside baseLogDir ({Path(base).parent}/state)"),
     }

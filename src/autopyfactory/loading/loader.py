@@ -42,8 +42,8 @@ from autopyfactory.config.section import ConfigSection
 from autopyfactory.config.sources import read_source, resolve_path
 from autopyfactory.config.unreadable_lines import HINT as UNREADABLE_HINT
 from autopyfactory.config.validate import check_keys, unknown_default_keys, unknown_keys
-from autopyfactory.loading.silent_defaults import silent_default_notes
 from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
+from autopyfactory.loading.silent_defaults import silent_default_notes
 from autopyfactory.plugins.queues_config import CONFIG, QueuesConfigPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 

@@ -115,7 +115,9 @@ def queue_problems(s: ConfigSection, checks: QueueChecks) -> list[ConfigProblem]
         wms = plugins.get(WMSSTATUS, wms_name, WMSSTATUS_PLUGIN.name)
         out.extend(_status_problems(s, checks, wms, f"{WMSSTATUS.name} plugin {wms_name!r}"))
     if status_name:  # None: the submit plugin is unknown (reported with it)
-        status = plugins.get(BATCHSTATUS, status_name, BATCHSTATUS_PLUGIN.name, derived=BATCHSUBMIT_PLUGIN.name)
+        status = plugins.get(
+            BATCHSTATUS, status_name, BATCHSTATUS_PLUGIN.name, derived=BATCHSUBMIT_PLUGIN.name
+        )
         out.extend(_status_problems(s, checks, status, f"{BATCHSTATUS.name} plugin {status_name!r}"))
     submit = plugins.get(BATCHSUBMIT, submit_name, BATCHSUBMIT_PLUGIN.name)
     if submit is not None:
@@ -134,7 +136,9 @@ class _QueuePlugins:
     def __init__(self, s: ConfigSection, reg: Registry, problems: list[ConfigProblem]) -> None:
         self.s, self.reg, self.problems = s, reg, problems
 
-    def get(self, category: Category[PluginT], name: str, key: str, derived: str = "") -> type[PluginT] | None:
+    def get(
+        self, category: Category[PluginT], name: str, key: str, derived: str = ""
+    ) -> type[PluginT] | None:
         """The class of plugin ``name`` named by ``key``. ``derived``: when the queue does not set
         ``key``, the key its value follows from, on which a problem is then reported (the operator
         never wrote ``key``)."""

@@ -35,7 +35,10 @@ log = logging.getLogger(__name__)
 MONITOR_URL = Key("monitorURL", STR, "", "APFMon API base URL, e.g. http://apfmon.example.org/api")
 TOKEN = Key("monitorToken", STR, "", "this factory's token on the monitor (sent as Authorization: Bearer)")
 TOKEN_FILE = Key(
-    "monitorTokenFile", STR, "", "file holding the token (instead of monitorToken); relative: to the conf directory"
+    "monitorTokenFile",
+    STR,
+    "",
+    "file holding the token (instead of monitorToken); relative: to the conf directory",
 )
 TIMEOUT = Key("monitorTimeout", NONNEG_FLOAT, 10.0, "seconds per HTTP request")
 RETRIES = Key("monitorRetries", NONNEG_INT, 3, "retries of a call that failed on the network or with 5xx")

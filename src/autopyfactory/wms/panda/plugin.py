@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable
 
-from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.derived import Derived
+from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.wms import WMSQueueInfo, WMSView
