@@ -147,3 +147,17 @@ def test_a_derived_status_plugin_that_is_missing_is_reported_on_the_key_the_oper
     assert (p.origin, p.key, p.value) == (str(etc / "queues.conf"), "batchsubmitplugin", "Orphan")
     assert "its batchstatusplugin (not set, so derived from batchsubmitplugin: 'NoSuchStatus')" in p.message
     assert "<built-in default>" not in str(p)
+
+
+def test_the_factory_logs_the_notes_at_start(conf_tree, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from autopyfactory.engine.factory import Factory, RunOptions
+
+    queues = "[DEFAULT]\nwmsstatusplugin = Static\n\n[IMPLICIT]\n"  # no network: a Static work source
+    etc = conf_tree(files={"queues.conf": queues})
+    with caplog.at_level(logging.INFO, logger="autopyfactory.factory"):
+        f = Factory(RunOptions(conf=str(etc), services=False))
+        f.shutdown()
+    notes = [r for r in caplog.records if "[IMPLICIT] wmsqueue: is not set" in r.getMessage()]
+    assert notes and all(r.levelno == logging.INFO for r in notes)

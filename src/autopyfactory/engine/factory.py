@@ -189,7 +189,10 @@ class Factory:
     def _load(self) -> LoadedConfig:
         cfg = self._load_config()
         for p in cfg.all_problems():
-            {"error": log.error, "info": log.info}.get(p.level, log.warning)("config %s", p)
+            (log.error if p.level == "error" else log.warning)("config %s", p)
+        for q in cfg.queues.values():
+            for note in q.notes:  # defaults the queue relies on (check-config shows them too)
+                log.info("config %s", note)
         if cfg.factory_errors or cfg.settings is None:
             raise FactoryConfigError(
                 "; ".join(str(p) for p in cfg.factory_errors) or "factory settings unusable"

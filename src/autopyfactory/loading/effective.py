@@ -46,8 +46,8 @@ from autopyfactory.loading.batchstatus import batchstatus_plugin_name
 from autopyfactory.plugins.base import Category, Plugin
 from autopyfactory.plugins.queues_config import CONFIG
 from autopyfactory.plugins.registry import PluginNotFound, Registry
-from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS
-from autopyfactory.plugins.submit import BATCHSUBMIT
+from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS, StatusPlugin
+from autopyfactory.plugins.submit import BATCHSUBMIT, BatchSubmitPlugin
 from autopyfactory.sched.base import SCHED
 
 
@@ -189,7 +189,8 @@ def queue_effective(s: ConfigSection, factory: ConfigSection, reg: Registry) -> 
     for category, cls in queue_plugins(s, reg):
         reader = f"{category.name} plugin {cls.name}"
         keys.extend((k, reader) for k in cls.declared_keys())
-        derived.update(cls.derived(s))
+        if issubclass(cls, StatusPlugin | BatchSubmitPlugin):  # the plugins that derive values
+            derived.update(cls.derived(s))
     return _effective(s, keys, derived)
 
 

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeGuard, TypeVar
 
-from autopyfactory.config.derived import Derived
 from autopyfactory.config.keys import Key
-from autopyfactory.config.problems import ConfigProblem
-from autopyfactory.config.section import ConfigSection
 
 
 class Plugin:
@@ -29,18 +26,6 @@ class Plugin:
         """Every key an operator may write in the plugin's section (``keys``, and what a category adds,
         e.g. a submit plugin's retirement keys)."""
         return cls.keys
-
-    @classmethod
-    def notes(cls, section: ConfigSection) -> list[ConfigProblem]:
-        """What check-config should tell about ``section``'s keys beyond their values (a value the
-        plugin cannot work with, a key that does not do what it seems to)."""
-        return []
-
-    @classmethod
-    def derived(cls, section: ConfigSection) -> dict[str, Derived]:
-        """Keys ``section`` leaves unset whose value then does not come from their declared default
-        (``check-config --defaults`` shows them as derived, with how)."""
-        return {}
 
 
 PluginT = TypeVar("PluginT", bound=Plugin)

@@ -7,6 +7,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
+from autopyfactory.config.derived import Derived
 from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
@@ -47,6 +48,18 @@ class StatusPlugin(Plugin, ABC, Generic[View]):
     def instance_key(cls, queue: ConfigSection) -> Hashable:
         """Queues with equal keys share one instance. Default: one instance per factory."""
         return ()
+
+    @classmethod
+    def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:
+        """What check-config should tell about ``queue``'s keys beyond their values (a value the
+        plugin cannot work with, such as no server to read)."""
+        return []
+
+    @classmethod
+    def derived(cls, queue: ConfigSection) -> dict[str, Derived]:
+        """Keys ``queue`` leaves unset whose value then does not come from their declared default
+        (``check-config --defaults`` shows them as derived, with how)."""
+        return {}
 
     @classmethod
     def queue_references(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from autopyfactory.config.credentials import CredentialRef
+from autopyfactory.config.derived import Derived
 from autopyfactory.config.keys import BOOL, Key, choice
 from autopyfactory.config.problems import ConfigProblem
 from autopyfactory.config.section import ConfigSection
@@ -104,6 +105,12 @@ class BatchSubmitPlugin(Plugin, ABC):
         """What check-config should tell about ``queue``'s keys beyond their values: keys that do
         not do what they seem to (e.g. a key 2.4 ignored and that is ignored here too)."""
         return []
+
+    @classmethod
+    def derived(cls, queue: ConfigSection) -> dict[str, Derived]:
+        """Keys ``queue`` leaves unset whose value then does not come from their declared default
+        (``check-config --defaults`` shows them as derived, with how)."""
+        return {}
 
     def concurrency_key(self) -> Hashable:
         """Submissions with equal keys share one concurrency bound (one backend endpoint)."""
