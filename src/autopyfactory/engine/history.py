@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from autopyfactory.engine.outcome import ActionKind, CycleReport
 from autopyfactory.model.batch import BatchView
-from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, WMSQueueShare
+from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, SiblingQueue, WMSQueueShare
 from autopyfactory.model.snapshot import QueueSnapshot
 
 if TYPE_CHECKING:
@@ -39,21 +39,19 @@ class Shared:
 def shares(queues: Iterable[tuple[str, str, BatchView | None]]) -> dict[str, Shared]:
     """Per WMS queue: the queues (name, wmsqueue, their batch view) that feed it, their pilots now
     and the lives of their recent pilots."""
-    acc: dict[str, list[int]] = {}
-    lives: dict[str, list[tuple[PilotTimes, ...]]] = {}
+    members: dict[str, list[SiblingQueue]] = {}
     for name, wmsqueue, view in queues:
-        a = acc.setdefault(wmsqueue, [0, 0, 0])
-        a[0] += 1
-        if view is not None:
+        if view is None:
+            member = SiblingQueue(name)
+        else:
             q = view.queue(name)
-            a[1] += q.pending
-            a[2] += q.running
-            lives.setdefault(wmsqueue, []).append(view.pilots.get(name, ()))
+            member = SiblingQueue(name, q.pending, q.running, view.pilots.get(name, ()))
+        members.setdefault(wmsqueue, []).append(member)
     out: dict[str, Shared] = {}
-    for w, a in acc.items():
-        parts = lives.get(w, [])
-        pilots = parts[0] if len(parts) == 1 else tuple(p for ps in parts for p in ps)
-        out[w] = Shared(WMSQueueShare(a[0], a[1], a[2]), pilots)
+    for w, ms in members.items():
+        pilots = ms[0].pilots if len(ms) == 1 else tuple(p for m in ms for p in m.pilots)
+        share = WMSQueueShare(len(ms), sum(m.pending for m in ms), sum(m.running for m in ms), tuple(ms))
+        out[w] = Shared(share, pilots)
     return out
 
 

@@ -1,8 +1,11 @@
 """What a run achieved, per WMS queue and in total: job waits, pilots, empty and black-hole pilots.
 
-A job's wait runs from its arrival to its start. A job still queued at the end counts with the wait
-it has had so far (a lower bound of its real wait: a policy that never starts jobs cannot look good
-by leaving them out, and ``jobs - jobs_started`` says how many there were).
+A job's wait runs from its arrival (its activation: an avalanche job arrives when its task's scouts
+are done) to its start. A job still queued at the end has waited at least as long as it has so far:
+the wait percentiles are Kaplan-Meier estimates that take it as such (right-censored), so a policy
+cannot look good by leaving jobs unstarted, nor by delaying work until it is too late to be
+counted; ``jobs - jobs_started`` says how many were still waiting. ``wait_max_s`` is the longest
+wait seen, a job still waiting included.
 
 ``empty_share`` is empty pilots (started, found no job, left) over the pilots that started and could
 look for work (black-hole deaths excluded). Pilots that never started, or were removed before they
@@ -94,8 +97,27 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
+def wait_quantile(waits: list[tuple[float, bool]], q: float) -> float:
+    """The ``q`` quantile of job waits by the Kaplan-Meier estimator: ``waits`` are (seconds, started)
+    pairs, sorted; a job still waiting at the end is a wait known only to be longer than it has
+    been (right-censored). It is the first start wait at which the share of jobs started so far
+    reaches ``q``. When too many jobs are still waiting for that share ever to be reached, it is
+    the longest wait seen (the quantile is at least that). 0 for no jobs."""
+    if not waits:
+        return 0.0
+    at_risk = len(waits)
+    survival = 1.0
+    for t, started in waits:
+        if started:
+            survival *= 1.0 - 1.0 / at_risk
+            if 1.0 - survival >= q - 1e-12:
+                return t
+        at_risk -= 1
+    return waits[-1][0]
+
+
 def _metrics(
-    waits: list[float],
+    waits: list[tuple[float, bool]],
     started: int,
     submitted: int,
     empty: int,
@@ -108,9 +130,9 @@ def _metrics(
     return QueueMetrics(
         jobs=len(waits),
         jobs_started=started,
-        wait_p50_s=round(percentile(waits, 0.5), 1),
-        wait_p95_s=round(percentile(waits, 0.95), 1),
-        wait_max_s=round(waits[-1], 1) if waits else 0.0,
+        wait_p50_s=round(wait_quantile(waits, 0.5), 1),
+        wait_p95_s=round(wait_quantile(waits, 0.95), 1),
+        wait_max_s=round(waits[-1][0], 1) if waits else 0.0,
         pilots_submitted=submitted,
         empty_pilots=empty,
         empty_share=round(empty / looked, 4) if looked > 0 else 0.0,
@@ -135,12 +157,14 @@ def measure(world: World) -> RunMetrics:
     now = world.now
     running = _idle_so_far((p for b in world.books.values() for p in b.running.values()), now)
     per: dict[str, QueueMetrics] = {}
-    all_waits: list[float] = []
+    all_waits: list[tuple[float, bool]] = []
     tot = [0, 0, 0, 0, 0.0, 0]  # started jobs, submitted, empty, blackhole, idle seconds, started pilots
     removed = killed = 0
     for name, w in world.wms.items():
         waits = [
-            (j.start if j.start is not None else now) - j.arrival for j in w.jobs if j.arrival is not None
+            ((j.start if j.start is not None else now) - j.arrival, j.start is not None)
+            for j in w.jobs
+            if j.arrival is not None
         ]
         started = sum(1 for j in w.jobs if j.start is not None)
         idle_s = w.idle_seconds + running.get(name, 0.0)
