@@ -8,8 +8,25 @@ import sys
 from typing import Any
 
 from autopyfactory.config.problems import ConfigError, ConfigProblem
+from autopyfactory.config.queue import SCHEDPLUGIN
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.loading.loader import LoadedConfig, load
+
+
+def _chain(s: ConfigSection) -> tuple[list[str], bool]:
+    """The sched chain the queue runs, and whether it is the default (no ``schedplugin`` set)."""
+    try:
+        names = list(s.get(SCHEDPLUGIN) or ())
+    except ConfigError:
+        names = [s.raw(SCHEDPLUGIN.name) or ""]
+    return names, SCHEDPLUGIN.name not in s
+
+
+def _chain_line(s: ConfigSection) -> str:
+    names, defaulted = _chain(s)
+    if defaulted:
+        return f"# chain: {', '.join(names)} (the default: schedplugin is not set)"
+    return f"# chain: {', '.join(names)} (schedplugin, {s.origin_of(SCHEDPLUGIN.name)})"
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -40,6 +57,8 @@ def _as_json(cfg: LoadedConfig, only: list[str] | None) -> dict[str, Any]:
                 "enabled": q.enabled,
                 "ok": q.ok,
                 "values": _section_json(q.section),
+                "chain": _chain(q.section)[0],
+                "chain_defaulted": _chain(q.section)[1],
                 "problems": [p.as_dict() for p in q.problems],
             }
             for name, q in cfg.queues.items()
@@ -86,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         state = "enabled" if q.enabled else "disabled"
         state += ", ok" if q.ok else f", {len(q.errors)} error(s): will not run"
-        _print_section(f"[{name}]    # {state}", q.section)
+        _print_section(f"[{name}]    # {state}\n{_chain_line(q.section)}", q.section)
     problems = _shown_problems(cfg, only)
     for p in problems:
         print(p)
