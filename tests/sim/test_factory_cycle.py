@@ -121,6 +121,9 @@ def test_history_accumulates_between_cycles(tmp_path: Path) -> None:
     assert [s.at for s in h.samples] == sorted(s.at for s in h.samples)
     assert h.pilots and all(p.submitted_at <= w.end for p in h.pilots)
     assert len(h.wms_pilots) >= len(h.pilots)  # CE_B's pilots feed the same WMS queue
+    assert [m.name for m in h.share.members] == ["CE_A", "CE_B"]  # each with its own pilots
+    assert h.share.members[0].pilots == h.pilots and h.share.queues == 2
+    assert h.samples == c.factory.history.samples("CE_A")[:-1]  # the last decision is recorded too
     assert "leadtime:in=0" in (last["CE_A"].decision.message if last["CE_A"].decision else "")
 
 

@@ -15,7 +15,7 @@ OUTCOME_SPAN = 2 * 3600.0  # pilots started this long ago still tell how many fi
 DEATH_SPAN = 3600.0  # pilots ended this long ago still tell whether the site is a black hole
 SATURATION_SAMPLE = 10  # the last pilots that had time to start tell whether the site starts them
 SATURATED_SHARE = 0.3  # ... and it does not when fewer than this share of them did
-MATURE_FACTOR = 3.0  # a pilot has had its time to start after this many lead times
+MATURE_FACTOR = 3.0  # a pilot has had its time to start after this many typical start waits
 STUCK_FACTOR = 5.0  # a pending pilot this many lead times old (and over an hour) is stuck
 STUCK_FLOOR = 3600.0
 
@@ -59,7 +59,10 @@ def pilot_facts(
         oldest = max(pending, default=None)
         lead = oldest if oldest is not None and waits.observed else None
     recent = max(lead or 0.0, floor)
-    grace = max(MATURE_FACTOR * lead, floor) if lead is not None else None
+    # how long a pilot is given to start: a few typical waits of the pilots that started (once
+    # enough did; while most are pending, the Kaplan-Meier median would only grow with them)
+    typical = waits.started_median if waits.started >= SATURATION_SAMPLE else lead
+    grace = max(MATURE_FACTOR * typical, floor) if typical is not None else None
     matured: list[PilotTimes] = []
     stuck = starts = found = empty = 0
     stuck_age = max(STUCK_FLOOR, STUCK_FACTOR * lead) if lead is not None else None
