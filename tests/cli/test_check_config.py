@@ -29,7 +29,10 @@ def test_a_good_tree_is_printed_with_origins_and_exits_zero(conf_tree, capsys) -
 
 def test_a_broken_queue_is_named_precisely_and_the_exit_status_is_one(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
     etc = conf_tree(
-        files={"queues.conf": GOOD + "\n[Q2]\nwmsqueue = S2\nsched.maxpending.allow_negative = maybe\n"}
+        files={
+            "queues.conf": GOOD
+            + "\n[Q2]\nwmsqueue = S2\nschedplugin = Ready, MaxPending\nsched.maxpending.allow_negative = maybe\n"
+        }
     )
     assert main(["check-config", "--conf", str(etc), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)

@@ -110,6 +110,10 @@ class _Parts:
 
 
 class LeadTime(SchedPlugin):
+    """The ``leadtime`` sched plugin: order-up-to provisioning, enough pilots on their way to cover the
+    jobs that will want one a lead time from now, and pending pilots withdrawn when they are not
+    needed (rules in the module docstring)."""
+
     name = "leadtime"
     keys = (
         WMSLAG, EMPTY_WALLCLOCK, DIED_WALLCLOCK, WINDOW, MAX_HORIZON, FORECAST, INITIAL, WITHDRAW, EMPTY_TARGET,
