@@ -5,8 +5,8 @@ slot, then ask their WMS queue for a job like the PanDA pilot (``getjob_tries`` 
 ``getjob_delay`` apart; after a job, again while walltime remains) and leave. Scenario events change
 sites and WMS queues. The WMS recomputes the job counts the factory reads every ``wms_refresh``.
 
-Whoever provisions pilots drives the loop: the factory adapter (sim/factory_cycle.py) runs a cycle
-whenever a queue is due; the clairvoyant lower bound (sim/oracle.py) reacts to every change at once.
+Whoever provisions pilots drives the loop: the engine's own factory (sim/engine_driver.py) runs its
+cycle whenever a queue is due; the clairvoyant lower bound (sim/oracle.py) reacts to every change at once.
 """
 
 from __future__ import annotations
