@@ -32,7 +32,9 @@ feed the same WMS queue). Rules, in order:
    count includes), and at most what the same correction left of the count at the last decision:
    jobs that came and went within a cycle were taken by the running pilots, which ask for a new
    job after each one (the count cannot tell which jobs are new; the smaller of the two is the
-   part that stayed).
+   part that stayed). The running pilots feeding the WMS queue take at most one new job each
+   before a new pilot could, so the jobs beyond them persist whatever the last count was: a burst
+   at a queue with few running pilots is served at once, not a cycle later.
 8. Drain: the jobs the running pilots will take before a new pilot starts: the rate at which the
    activated count fell over the last three cycles, times ``L``.
 9. Forecast (``forecast = True``, site ``online`` only): the jobs that will want a new pilot within
@@ -41,7 +43,8 @@ feed the same WMS queue). Rules, in order:
    window), times ``min(L, maxhorizon)``. A pilot's usefulness does not outlive its start, so the
    supply that covers a steady need is that rate times the lead time (Little's law), not more.
 10. Back-off on empty pilots: with ``e`` the share of the queue's pilots of the last 2 h that found
-    no job and ``t = emptytarget``, the forecast is scaled by ``max(0, 1 - e / 2t)`` and the
+    no job, as far as the evidence goes (the lower end of its Wilson score interval: one empty
+    pilot among fifteen is not a share of 7%), and ``t = emptytarget``, the forecast is scaled by ``max(0, 1 - e / 2t)`` and the
     demand by ``max(0.2, 1 - (e - t) / 4t)``.
 11. Order up to ``need = demand - drain + forecast`` for the WMS queue. Each feeding queue's part
     is ``1/L`` over the sum for the queues that can start pilots (not saturated, not a black
@@ -143,8 +146,12 @@ class LeadTime(SchedPlugin):
         total = sum(weights.values())
         return _Parts(weights.get(me, 0.0) / total if total > 0 else 0.0, on_way)
 
-    def _demand(self, h: QueueHistory, activated: int, now: float, counted_at: float) -> tuple[float, int]:
-        """Rule 7: (persisting demand, pilots that started since the count)."""
+    def _demand(
+        self, h: QueueHistory, activated: int, now: float, counted_at: float, absorbers: int
+    ) -> tuple[float, int]:
+        """Rule 7: (persisting demand, pilots that started since the count). ``absorbers``: the
+        running pilots feeding the WMS queue, each of which takes at most one of the jobs that
+        came since the last decision before a new pilot could."""
         pilots = h.wms_pilots or h.pilots
         taken = started_since(pilots, counted_at)
         demand = max(0.0, activated - taken)
@@ -152,7 +159,7 @@ class LeadTime(SchedPlugin):
             prev = h.samples[-1]
             if prev.activated is not None and now - prev.at <= 1.5 * self.cycle:
                 before = prev.activated - started_since(pilots, prev.at - (now - counted_at))
-                demand = min(demand, max(0.0, before))
+                demand = max(min(demand, max(0.0, before)), demand - absorbers)
         return demand, taken
 
     def calc(self, n: int, snap: QueueSnapshot) -> SchedResult:
@@ -191,7 +198,8 @@ class LeadTime(SchedPlugin):
             full = ("comment", "site not starting pilots"), ("pending", pending), ("lead", round(lead))
             return done(0, pending, *full)
         counted_at = (h.wms_taken_at if h.wms_taken_at is not None else now) - self.wmslag
-        demand, taken = self._demand(h, activated, now, counted_at)
+        absorbers = sum(m.running for m in members)
+        demand, taken = self._demand(h, activated, now, counted_at, absorbers)
         samples = (*h.samples, CycleSample(now, activated, pending, running, 0))
         drain = max(0.0, -(slope(samples, now - 3.5 * self.cycle) or 0.0)) * lead
         rate = 0.0

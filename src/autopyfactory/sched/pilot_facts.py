@@ -4,6 +4,7 @@ whether its pilots die at once, how many of them found work, which pending ones 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,9 +39,20 @@ class PilotFacts:
 
     @property
     def empty_share(self) -> float:
-        """The share of recent pilots that found no work (0 with fewer than five known)."""
-        known = self.found + self.empty
-        return self.empty / known if known >= 5 else 0.0
+        """The share of recent pilots that found no work, as far as the evidence goes: the lower end
+        of its Wilson score interval (one standard deviation), so one empty pilot among a few is
+        not read as a high share, while a share the pilots keep showing is (0 with none known)."""
+        return wilson_lower(self.empty, self.found + self.empty)
+
+
+def wilson_lower(k: int, n: int, z: float = 1.0) -> float:
+    """The lower end of the Wilson score interval of a share seen as ``k`` of ``n`` (0 when n is 0)."""
+    if n <= 0:
+        return 0.0
+    p = k / n
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - margin) / (1 + z * z / n))
 
 
 def pilot_facts(
