@@ -29,7 +29,10 @@ def test_a_good_tree_is_printed_with_origins_and_exits_zero(conf_tree, capsys) -
 
 def test_a_broken_queue_is_named_precisely_and_the_exit_status_is_one(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
     etc = conf_tree(
-        files={"queues.conf": GOOD + "\n[Q2]\nwmsqueue = S2\nsched.maxpending.allow_negative = maybe\n"}
+        files={
+            "queues.conf": GOOD
+            + "\n[Q2]\nwmsqueue = S2\nschedplugin = Ready, MaxPending\nsched.maxpending.allow_negative = maybe\n"
+        }
     )
     assert main(["check-config", "--conf", str(etc), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
@@ -109,3 +112,15 @@ def test_a_problem_several_queues_share_is_printed_once_and_shown_with_queue(con
     out = capsys.readouterr().out
     assert out.count("[LOCALBATCHSTATUS-STATE2INFO] running = 'runing': maps to no batch bucket") == 1
     assert "1 queue(s): 0 ok, 1 with errors; 2 error(s)" in out  # the bad value, and 'running' unreachable
+
+
+def test_the_chain_each_queue_runs_and_whether_it_was_defaulted(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
+    etc = conf_tree(files={"queues.conf": GOOD + "\n[Q2]\nwmsqueue = S2\nschedplugin = Ready, MaxPending\n"})
+    assert main(["check-config", "--conf", str(etc)]) == 0
+    out = capsys.readouterr().out
+    assert "# chain: leadtime (the default: schedplugin is not set)" in out
+    assert "# chain: Ready, MaxPending (schedplugin, " in out
+    assert main(["check-config", "--conf", str(etc), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)["queues"]
+    assert (data["Q1"]["chain"], data["Q1"]["chain_defaulted"]) == (["leadtime"], True)
+    assert (data["Q2"]["chain"], data["Q2"]["chain_defaulted"]) == (["Ready", "MaxPending"], False)

@@ -169,3 +169,24 @@ def test_a_pilot_in_a_state_the_mapping_does_not_know_stops_submission_on_that_s
         assert "UnmappedStates: raw state(s) '9' (1 pilot) of queue(s) B" in actions[q]
         assert "add e.g. '9 = pending' to [CONDORBATCHSTATUS-JOBSTATUS2INFO]" in actions[q]
     assert local.calls["submit"] == 4
+
+
+def test_the_view_carries_each_pilots_life_for_the_queue_history(
+    tmp_path: Path, fake_condor: FakePool
+) -> None:
+    cfg = load_conf(tmp_path, QUEUES, logs=str(tmp_path / "logs"))
+    status = status_plugin(cfg, fake=fake_condor)
+    ids = [p.pilot_id for p in submitter(cfg, "A").submit(4)]
+    fake = fake_condor.only()
+    t0 = fake.now
+    fake.advance(300)
+    fake.start(ids[:3])
+    fake.advance(60)
+    fake.finish(ids[:1])  # ran 60 s
+    fake.act(htcondor2.JobAction.Remove, ids[3:])  # removed before it started
+    lives = status.poll().pilots["A"]
+    start = t0 + 300
+    assert all(p.submitted_at == pytest.approx(t0, abs=1) for p in lives)
+    got = sorted(((p.started_at or 0, p.ended_at or 0) for p in lives), reverse=True)
+    # a pilot that ran and ended, two running, one removed while idle (it never started)
+    assert got == [(start, start + 60), (start, 0), (start, 0), (0, start + 60)]

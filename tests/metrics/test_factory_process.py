@@ -118,7 +118,9 @@ def running(tmp_path: Path) -> Iterator[Running]:
         claims = {"aud": "https://ce.example.org:9619", "exp": int(time.time()) + TOKEN_LIFE}
         token.write_text(jwt.encode(claims, "a local test secret of 32 bytes!", "HS256"))
         (conf / "auth.conf").write_text(AUTH_CONF.format(path=token))
-        (conf / "queues.d" / "30-broken.conf").write_text(f"[{BROKEN}]\nsched.maxpercycle.maximum = lots\n")
+        (conf / "queues.d" / "30-broken.conf").write_text(
+            f"[{BROKEN}]\nschedplugin = Ready, MaxPerCycle\nsched.maxpercycle.maximum = lots\n"
+        )
         logport = next(
             ln.rsplit(":", 1)[1]
             for ln in (conf / "autopyfactory.conf").read_text().splitlines()

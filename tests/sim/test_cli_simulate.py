@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -101,3 +104,43 @@ def test_operator_conf_directory(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert rc == 0
     assert set(json.loads(out.read_text())["policies"]) == {"conf", *BUILTIN_POLICIES}
+
+
+REPO = Path(__file__).resolve().parents[2]
+# the keys the issue lists for --json, per policy and WMS queue and in total
+ISSUE_KEYS = (
+    "jobs",
+    "jobs_started",
+    "wait_p50_s",
+    "wait_p95_s",
+    "wait_max_s",
+    "pilots_submitted",
+    "empty_pilots",
+    "empty_share",
+    "blackhole_pilots",
+    "idle_pilot_hours",
+    "pilots_per_job",
+)
+
+
+@pytest.mark.parametrize("name", ["steady", "drain", "three_sites"])
+def test_the_installed_command_compares_on_a_benchmark_scenario(tmp_path: Path, name: str) -> None:
+    """What an operator runs after ``make install``: the console script, on a scenario of the suite."""
+    exe = Path(sys.executable).parent / "autopyfactory"
+    assert exe.exists(), "the package is not installed (make install)"
+    scenario = REPO / "benchmarks" / "scenarios" / f"{name}.toml"
+    out = tmp_path / "out.json"
+    args = [str(exe), "simulate", "--scenario", str(scenario), "--compare", "--json", str(out)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    assert set(doc["policies"]) == set(BUILTIN_POLICIES)
+    wmsqueues = {w["name"] for w in tomllib.loads(scenario.read_text())["wmsqueue"]}
+    for entry in [*doc["policies"].values(), doc["lower_bound"]]:
+        assert set(entry) == {"total", "wmsqueues"}
+        assert tuple(entry["total"]) == ISSUE_KEYS
+        assert set(entry["wmsqueues"]) == wmsqueues
+        assert all(tuple(m) == ISSUE_KEYS for m in entry["wmsqueues"].values())
+    assert doc["policies"]["leadtime"]["total"]["jobs_started"] > 0
+    assert "point on the (median wait, empty share) plane" in proc.stdout
+    assert "simulated/real time:" in proc.stdout

@@ -1,5 +1,5 @@
-"""The simulated plugins are ordinary plugins of a Registry, and the factory cycle runs on them with
-the real loader, chains and freshness rules."""
+"""The simulated plugins are ordinary plugins of a Registry, and the engine's own factory runs on them
+in virtual time, with the real loader, chains, freshness rules, history hook and actions."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pytest
 
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.engine.outcome import ActionKind
 from autopyfactory.model.batch import BatchView
 from autopyfactory.model.wms import WMSView
 from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS, BatchStatusPlugin, WMSStatusPlugin
 from autopyfactory.plugins.submit import BATCHSUBMIT, BatchSubmitPlugin
 from autopyfactory.sched.base import SCHED
-from autopyfactory.sim.factory_cycle import FactoryCycle
+from autopyfactory.sim.engine_driver import EngineDriver
 from autopyfactory.sim.plugins.registry import SIMULATED, simulation_registry
 from autopyfactory.sim.queues import load_for_world, queue_names, write_generated
 from autopyfactory.sim.workload import build_workload
@@ -27,10 +28,10 @@ def world(tmp: Path) -> World:
     return World(s, build_workload(s))
 
 
-def cycle(tmp: Path, w: World, chain: str, **keys: str) -> FactoryCycle:
+def cycle(tmp: Path, w: World, chain: str, **keys: str) -> EngineDriver:
     reg = simulation_registry(w)
     sc = load_for_world(str(write_generated(w.scenario, chain, tmp / "conf", keys)), w.scenario, reg, None)
-    return FactoryCycle(sc.cfg, reg)
+    return EngineDriver(sc.cfg, reg)
 
 
 def test_simulated_plugins_are_registry_plugins(tmp_path: Path) -> None:
@@ -51,8 +52,9 @@ def test_generated_queues_one_per_site_and_wms_queue(tmp_path: Path) -> None:
         ("CE_C", "CE_C", "ANALY_C"),
     ]
     c = cycle(tmp_path, w, "Ready")
-    assert sorted(c.queues) == ["CE_A", "CE_B", "CE_C"] and c.not_started == {}
-    assert c.queues["CE_B"].wmsqueue == "PANDA_A" and c.queues["CE_A"].sleep == 360
+    queues = c.factory.queues
+    assert sorted(queues) == ["CE_A", "CE_B", "CE_C"] and c.not_started == {}
+    assert queues["CE_B"].wmsqueue == "PANDA_A" and queues["CE_A"].sleep == 360
 
 
 def test_unknown_site_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
@@ -69,13 +71,15 @@ def test_unknown_site_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
 def test_the_wms_view_is_as_old_as_its_poll_and_refresh(tmp_path: Path) -> None:
     w = world(tmp_path)
     c = cycle(tmp_path, w, "Ready")
-    inst = next(i for k, i in c.status.items() if k[0] == "wmsstatus")
+    rt = c.factory.queues["CE_A"]
+    assert rt.wms_key is not None
+    inst = c.factory.hub.get(rt.wms_key)
     w.advance(1000)
-    view = inst.poll()  # type: ignore[attr-defined]
+    view = inst.poll()  # type: ignore[union-attr]
     assert isinstance(view, WMSView) and view.taken_at == 900.0  # polled every 150 s
     assert view.site("PANDA_A") is not None
-    batch = next(i for k, i in c.status.items() if k[0] == "batchstatus")
-    bv = batch.poll()  # type: ignore[attr-defined]
+    batch = c.factory.hub.get(rt.batch_key)
+    bv = batch.poll()  # type: ignore[union-attr]
     assert isinstance(bv, BatchView) and bv.taken_at == 1000.0
 
 
@@ -88,8 +92,9 @@ def test_a_cycle_decides_acts_and_explains(tmp_path: Path) -> None:
     a = by["CE_A"]
     assert a.decision is not None and a.decision.message.startswith("Ready:in=0,activated=")
     assert "MaxPerCycle:in=" in a.decision.message
-    assert a.submitted == a.decision.n <= 7
+    assert a.kind is ActionKind.SUBMIT and a.submitted == a.decision.n <= 7
     assert len(w.books["CE_A"].pending) >= a.submitted
+    assert a.snapshot is not None
     hist = a.snapshot.history
     assert hist is not None and hist.share.queues == 2  # CE_A and CE_B feed PANDA_A
     assert hist.wms_taken_at == 1800.0 - 1800.0 % 150
@@ -109,11 +114,16 @@ def test_history_accumulates_between_cycles(tmp_path: Path) -> None:
     c = cycle(tmp_path, w, "leadtime")
     w.run(c)
     last = {o.queue: o for o in c.outcomes}
-    h = last["CE_A"].snapshot.history
+    snap = last["CE_A"].snapshot
+    assert snap is not None
+    h = snap.history
     assert h is not None and len(h.samples) > 30
     assert [s.at for s in h.samples] == sorted(s.at for s in h.samples)
     assert h.pilots and all(p.submitted_at <= w.end for p in h.pilots)
     assert len(h.wms_pilots) >= len(h.pilots)  # CE_B's pilots feed the same WMS queue
+    assert [m.name for m in h.share.members] == ["CE_A", "CE_B"]  # each with its own pilots
+    assert h.share.members[0].pilots == h.pilots and h.share.queues == 2
+    assert h.samples == c.factory.history.samples("CE_A")[:-1]  # the last decision is recorded too
     assert "leadtime:in=0" in (last["CE_A"].decision.message if last["CE_A"].decision else "")
 
 
@@ -151,9 +161,9 @@ def test_the_engines_safety_cap_applies(tmp_path: Path) -> None:
     )
     (etc / "queues.conf").write_text("[CE_C]\nwmsqueue = ANALY_C\nschedplugin = Ready\n")
     reg = simulation_registry(w)
-    c = FactoryCycle(load_for_world(str(etc), w.scenario, reg, None).cfg, reg)
+    c = EngineDriver(load_for_world(str(etc), w.scenario, reg, None).cfg, reg)
     w.advance(3 * 3600)  # the task's avalanche is out: many jobs activated
     c.run_cycle(w.now)
     (o,) = c.outcomes
     assert o.decision is not None and o.decision.n > 3
-    assert o.submitted == 3 and "batchsubmit.maxpercycle" in o.action
+    assert o.submitted == 3 and "batchsubmit.maxpercycle" in o.cap

@@ -1,19 +1,20 @@
-"""The new default policy's rules, each from the inputs it names; and that it stays a pure function."""
+"""The default policy's rules, each from the inputs it names; and that it stays a pure function."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, WMSQueueShare
+from autopyfactory.model.batch import BatchQueueInfo
+from autopyfactory.model.decision import SchedResult
+from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, SiblingQueue, WMSQueueShare
 from autopyfactory.model.snapshot import QueueSnapshot
 from tests.sched.helpers import plugin, snap
 
 NOW = 100_000.0
 
 
-def lt(s: QueueSnapshot, **keys: object) -> tuple[int, str]:
-    r = plugin("leadtime", None, **{"apfqueue__sleep": 360, **keys}).calc(0, s)
-    return r.n, r.message
+def lt(s: QueueSnapshot, **keys: object) -> SchedResult:
+    return plugin("leadtime", None, **{"apfqueue__sleep": 360, **keys}).calc(0, s)
 
 
 def with_history(s: QueueSnapshot, **h: object) -> QueueSnapshot:
@@ -25,82 +26,155 @@ def found(n: int, started: float = NOW - 1800, wait: float = 300.0) -> tuple[Pil
     return tuple(PilotTimes(started - wait, started) for _ in range(n))
 
 
+def pending(s: QueueSnapshot, n: int, running: int = 0) -> QueueSnapshot:
+    return replace(s, batch=BatchQueueInfo(pending=n, running=running))
+
+
 def test_needs_data_and_follows_site_status() -> None:
-    assert lt(snap(activated=None, now=NOW))[0] == 0
-    n, msg = lt(snap(activated=50, pending=0, status="offline", now=NOW))
-    assert n == 0 and "comment=site offline" in msg
-    assert lt(snap(activated=50, pending=0, status="test", now=NOW))[0] == 1
-    assert lt(snap(activated=50, pending=1, status="test", now=NOW))[0] == 0
+    assert lt(snap(activated=None, now=NOW)).n == 0
+    off = lt(pending(snap(activated=50, status="offline", now=NOW), 7))
+    assert (off.n, off.withdraw) == (0, 7) and "comment=site offline" in off.message
+    assert lt(snap(activated=50, pending=0, status="test", now=NOW)).n == 1
+    test = lt(pending(snap(activated=50, status="test", now=NOW), 4))
+    assert (test.n, test.withdraw) == (0, 3)  # one pilot is kept pending, the others withdrawn
 
 
 def test_first_contact_is_capped_by_the_ramp() -> None:
-    n, msg = lt(snap(activated=500, pending=0, now=NOW))
-    assert n == 100 and "room=100" in msg
-    assert lt(snap(activated=500, pending=0, now=NOW), sched__leadtime__initial=200)[0] == 200
-    assert lt(snap(activated=20, pending=5, now=NOW))[0] == 15
+    r = lt(snap(activated=500, pending=0, now=NOW))
+    assert r.n == 100 and "room=100" in r.message and r.withdraw == 0
+    assert lt(snap(activated=500, pending=0, now=NOW), sched__leadtime__initial=200).n == 200
+    assert lt(snap(activated=20, pending=5, now=NOW)).n == 15
 
 
-def test_black_hole_probing() -> None:
+def test_black_hole_probing_withdraws_all_but_one() -> None:
     died = tuple(PilotTimes(NOW - 900, NOW - 600 + i, NOW - 595 + i) for i in range(4))
     s = with_history(snap(activated=300, pending=0, now=NOW), pilots=died)
-    n, msg = lt(s)
-    assert n == 1 and "black hole" in msg and "died=4" in msg
-    assert lt(replace(s, batch=replace(s.batch, pending=1)))[0] == 0  # type: ignore[type-var]
+    r = lt(s)
+    assert r.n == 1 and "black hole" in r.message and "died=4" in r.message
+    r2 = lt(pending(s, 5))
+    assert (r2.n, r2.withdraw) == (0, 4)
     lived = (*died, PilotTimes(NOW - 700, NOW - 400, NOW - 100))  # the last one ran 300 s: over
-    assert lt(with_history(snap(activated=30, pending=0, now=NOW), pilots=lived))[0] > 1
+    assert lt(with_history(snap(activated=30, pending=0, now=NOW), pilots=lived)).n > 1
 
 
 def test_counts_are_corrected_for_pilots_that_started_since_they_were_taken() -> None:
     # the WMS counts were taken at NOW - 200 (and are 120 s older still): 4 pilots started since
     started = tuple(PilotTimes(NOW - 600, NOW - 250 + 10 * i) for i in range(4))
     s = with_history(snap(activated=10, pending=0, now=NOW), pilots=started, wms_taken_at=NOW - 200)
-    n, msg = lt(s, sched__leadtime__emptywallclock=1e6)
-    assert "started_since=4" in msg and n == 6
+    r = lt(s, sched__leadtime__emptywallclock=1e6, sched__leadtime__forecast=False)
+    assert "started_since=4" in r.message and r.n == 6
 
 
-def test_the_factorys_queues_on_one_wms_queue_share_the_shortfall() -> None:
-    mine = found(3)
-    theirs = found(1)
-    h = {"pilots": mine, "wms_pilots": (*mine, *theirs), "share": WMSQueueShare(queues=2, pending=4)}
-    n, msg = lt(with_history(snap(activated=20, pending=2, now=NOW), **h), sched__leadtime__window=1e9)
-    assert "part=0.67" in msg  # (3 + 1) / (4 + 2)
-    # no forecast counted in here: rate_h counts the WMS queue's pilots that found work
-    assert "pending=4" in msg and n >= round((20 - 4) * 4 / 6)
+def test_only_demand_that_persists_gets_pilots() -> None:
+    # 30 jobs now, but only 8 a cycle ago: the running pilots took the others before a new pilot
+    # could start; the smaller corrected count is the demand
+    samples = (CycleSample(NOW - 360, 8, 0, 50, 0),)
+    s = with_history(snap(activated=30, pending=0, running=50, now=NOW), samples=samples, wms_taken_at=NOW)
+    r = lt(s, sched__leadtime__forecast=False)
+    assert "demand=8" in r.message and r.n == 8
 
 
-def test_a_site_that_does_not_start_pilots_gets_no_more() -> None:
-    started_once = found(5, started=NOW - 20_000, wait=100)
-    stuck = tuple(PilotTimes(NOW - 3000 + 10 * i) for i in range(10))
-    s = with_history(snap(activated=400, pending=10, running=5, now=NOW), pilots=(*started_once, *stuck))
-    n, msg = lt(s)
-    assert n == 0 and "site not starting pilots" in msg
+def test_jobs_no_running_pilot_can_take_persist_at_once() -> None:
+    # 30 jobs came within a cycle to a queue with 10 running pilots: at most 10 can be taken by them
+    samples = (CycleSample(NOW - 360, 0, 0, 10, 0),)
+    s = with_history(snap(activated=30, pending=0, running=10, now=NOW), samples=samples, wms_taken_at=NOW)
+    r = lt(s, sched__leadtime__forecast=False)
+    assert "demand=20" in r.message and r.n == 20
+    idle = with_history(snap(activated=7, pending=0, now=NOW), samples=(CycleSample(NOW - 360, 0, 0, 0, 0),))
+    assert lt(idle, sched__leadtime__forecast=False).n == 7  # nobody runs: every new job persists
 
 
-def test_a_forecast_covers_the_lead_time_and_backs_off_on_empty_pilots() -> None:
-    # 60 pilots found work over the last hour: 1/min; lead time 5 min
+def test_one_empty_pilot_among_a_few_is_not_read_as_a_high_share() -> None:
+    busy = found(14)
+    one_empty = (*busy, PilotTimes(NOW - 1500, NOW - 1200, NOW - 1100))  # 1 of 15: the point share is 6.7%
+    s = with_history(snap(activated=10, pending=0, now=NOW), pilots=one_empty, wms_taken_at=NOW)
+    r = lt(s, sched__leadtime__forecast=False)
+    assert "empty=0.026" in r.message and r.n == 9  # trust 0.93 of the 10 jobs
+    many = (*found(140), *(PilotTimes(NOW - 1500, NOW - 1200 + i, NOW - 1100 + i) for i in range(10)))
+    r2 = lt(
+        with_history(snap(activated=10, pending=0, now=NOW), pilots=many, wms_taken_at=NOW),
+        sched__leadtime__forecast=False,
+    )
+    assert "empty=0.049" in r2.message and r2.n < r.n  # 10 of 150: read as about 5%
+
+
+def test_the_forecast_covers_the_lead_time_and_backs_off_on_empty_pilots() -> None:
+    # 60 pilots found work over the last hour (1/min) after a 5-minute wait: lead 300 s -> 5 pilots
     busy = tuple(PilotTimes(NOW - 3000 + 50 * i - 300, NOW - 3000 + 50 * i) for i in range(60))
     s = with_history(snap(activated=0, pending=0, now=NOW), pilots=busy, wms_pilots=busy, wms_taken_at=NOW)
-    n, msg = lt(s)
-    # horizon: half a cycle (180 s) + age of the count (0 + 120 s lag) + lead (300 s) = 600 s: 10 pilots
-    assert "horizon=600" in msg and n == 10
+    r = lt(s)
+    assert "lead=300" in r.message and "forecast=5.0" in r.message and r.n == 5
     empties = tuple(
         PilotTimes(NOW - 2000 + 60 * i - 300, NOW - 2000 + 60 * i, NOW - 1900 + 60 * i) for i in range(20)
     )
     s2 = with_history(
         snap(activated=0, pending=0, now=NOW), pilots=(*busy, *empties), wms_pilots=busy, wms_taken_at=NOW
     )
-    n2, msg2 = lt(s2)
-    assert (
-        n2 == 0 and "empty=0.267" in msg2 and "forecast=0.0" in msg2
-    )  # a quarter found nothing: no forecast
+    r2 = lt(s2)
+    # 20 of 75 empty: the Wilson lower end of that share is 0.219, far above the 2% target
+    assert r2.n == 0 and "empty=0.219" in r2.message and "forecast=0.0" in r2.message
 
 
-def test_growth_of_the_queue_is_anticipated_only_online() -> None:
-    rising = tuple(CycleSample(NOW - 360 * k, 10 + 36 * (10 - k), 0, 0, 0) for k in range(10, 0, -1))
-    s = with_history(snap(activated=370, pending=100, now=NOW), samples=rising, wms_taken_at=NOW)
-    n = lt(s, sched__leadtime__initial=1000)[0]
-    assert n > 270  # 270 short now, and the queue grows by 6 per minute
-    assert lt(replace(s, site=replace(s.site, status="brokeroff")), sched__leadtime__initial=1000)[0] == 270  # type: ignore[type-var]
+def test_surplus_pending_pilots_are_withdrawn_and_only_those() -> None:
+    # the queue emptied: 12 pilots pending for nothing are withdrawn (newest first, by the engine)
+    busy = found(30)
+    s = with_history(pending(snap(activated=0, now=NOW), 12, running=30), pilots=busy, wms_taken_at=NOW)
+    r = lt(s, sched__leadtime__forecast=False)
+    assert (r.n, r.withdraw) == (0, 12)
+    assert lt(s, sched__leadtime__forecast=False, sched__leadtime__withdraw=False).withdraw == 0
+    # with 5 jobs still waiting, 5 are kept
+    s5 = with_history(pending(snap(activated=5, now=NOW), 12, running=30), pilots=busy, wms_taken_at=NOW)
+    assert lt(s5, sched__leadtime__forecast=False).withdraw == 7
+
+
+def test_a_saturated_site_gets_no_pilot_and_its_pending_ones_are_withdrawn() -> None:
+    started_once = found(20, started=NOW - 20_000, wait=100)  # lead time 100 s
+    stuck = tuple(PilotTimes(NOW - 3000 + 10 * i) for i in range(10))  # pending 2500-3000 s
+    level = tuple(CycleSample(NOW - 360 * k, 400, 10, 300, 0) for k in range(5, 0, -1))
+    s = with_history(
+        pending(snap(activated=400, now=NOW), 10, running=300), pilots=(*started_once, *stuck), samples=level
+    )
+    r = lt(s)
+    assert (r.n, r.withdraw) == (0, 10) and "site not starting pilots" in r.message
+    # running pilots left (slots freed): the site is not saturated any more
+    freed = replace(s, batch=BatchQueueInfo(pending=10, running=200))
+    assert "site not starting pilots" not in lt(freed).message
+
+
+def test_stuck_pending_pilots_are_withdrawn_and_not_counted() -> None:
+    ok = found(20, wait=300)  # lead time 300 s: stuck after max(1 h, 5 x 300 s) = 1 h
+    stuck = tuple(PilotTimes(NOW - 5000) for _ in range(3))
+    s = with_history(
+        pending(snap(activated=10, now=NOW), 3, running=20), pilots=(*ok, *stuck), wms_taken_at=NOW
+    )
+    r = lt(s, sched__leadtime__forecast=False)
+    assert "stuck=3" in r.message and "pending=0" in r.message and r.n == 10
+
+
+def test_sibling_queues_share_by_their_lead_times() -> None:
+    fast = found(10, wait=120)
+    slow = found(10, wait=1200)
+    members = (SiblingQueue("Q", 0, 10, fast), SiblingQueue("SLOW", 0, 10, slow))
+    h = {
+        "pilots": fast,
+        "wms_pilots": (*fast, *slow),
+        "share": WMSQueueShare(2, 0, 20, members),
+        "wms_taken_at": NOW,
+    }
+    r = lt(
+        with_history(snap(activated=110, pending=0, running=10, now=NOW), **h),
+        sched__leadtime__forecast=False,
+    )
+    assert "part=0.91" in r.message and r.n == 100  # 1/120 over 1/120 + 1/1200, cut by the ramp
+    # a saturated sibling gets nothing: the whole shortfall goes to the queue that starts pilots
+    waiting = tuple(PilotTimes(NOW - 3000 + 10 * i) for i in range(10))  # 30 typical waits old
+    sat = SiblingQueue("SLOW", 10, 10, (*found(10, started=NOW - 15_000, wait=100), *waiting))
+    h2 = {**h, "share": WMSQueueShare(2, 10, 20, (members[0], sat))}
+    r2 = lt(
+        with_history(snap(activated=50, pending=0, running=10, now=NOW), **h2),
+        sched__leadtime__forecast=False,
+    )
+    assert "part=1.0" in r2.message and "pending=0" in r2.message and r2.n == 50
 
 
 def test_pure_same_inputs_same_answer() -> None:

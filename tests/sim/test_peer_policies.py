@@ -8,7 +8,7 @@ import pytest
 
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.loading.chain import build_chain
-from autopyfactory.model.history import PilotTimes, QueueHistory, WMSQueueShare
+from autopyfactory.model.history import QueueHistory, WMSQueueShare
 from autopyfactory.model.wms import WMSQueueInfo
 from autopyfactory.sched.chain import decide
 from tests.sched.helpers import plugin, snap
@@ -79,8 +79,8 @@ def test_harvester_pull_mode() -> None:
 
 
 def test_glideinwms_frontend_and_factory() -> None:
-    # effective idle 90 -> int(90 / 3) + min(90 // 3, 5) = 35 requested idle
-    assert n("glideinwms", snap(activated=100, pending=10)) == 25  # the factory adds 35 - 10
+    # effective idle 100 (no idle slot) -> int(100 / 3) + min(100 // 3, 5) = 38 requested idle
+    assert n("glideinwms", snap(activated=100, pending=10)) == 28  # the factory adds 38 - 10
     assert n("glideinwms", snap(activated=1000, pending=0)) == 100  # max idle 100, then max_per_cycle
     assert n("glideinwms", snap(activated=2, pending=0)) == 1  # the floor of one
     assert n("glideinwms", snap(activated=0, pending=0)) == 0
@@ -90,9 +90,15 @@ def test_glideinwms_frontend_and_factory() -> None:
     s = snap(activated=300, pending=0)
     shared = replace(s, history=QueueHistory(share=WMSQueueShare(3, 0, 0)))
     assert n("glideinwms", shared) == 38  # prop 100: int(100 / 3) + 5
-    # five or more idle slots (running pilots without work yet) halve the request
-    idle = QueueHistory(pilots=tuple(PilotTimes(9_000.0, 9_990.0) for _ in range(6)))
-    assert n("glideinwms", replace(s, history=idle)) == 50  # min(100 + 5, max idle 100) / 2
+    # 10 slots running 4 jobs: 6 idle slots are subtracted from the idle jobs, and five or more
+    # halve the request: int(294 / 3) + 5 = 103, max idle 100, halved
+    busy4 = replace(
+        snap(activated=300, pending=0, running=10),
+        wms=WMSQueueInfo(ready=300, running=4),
+        history=QueueHistory(share=WMSQueueShare(1, 0, 10)),
+    )
+    r = plugin("glideinwms").calc(0, busy4)
+    assert r.n == 50 and "idle_slots=6" in r.message and "running_jobs=4" in r.message
 
 
 def test_keda_accurate_strategy() -> None:
@@ -103,14 +109,29 @@ def test_keda_accurate_strategy() -> None:
 
 
 @pytest.mark.parametrize(
-    ("wms_running", "pending", "running", "out"),
+    ("wms_running", "pending", "running", "out", "withdraw"),
     [
-        (0, 0, 0, 360),  # no running drone: fitness 1 (undefined is good): demand + 1/s x 360 s
-        (80, 0, 100, 360 - 100 + 100),  # 80% allocated: demand 100 + 360, minus the 100 there
-        (10, 0, 100, -99),  # 10% used: demand 100 - 360 -> 1 (the minimum): release 99 drones
-        (10, 20, 100, -119),  # pending drones go first
+        (0, 0, 0, 360, 0),  # no running drone: fitness 1 (undefined is good): demand + 1/s x 360 s
+        (80, 0, 100, 360 - 100 + 100, 0),  # 80% allocated: demand 100 + 360, minus the 100 there
+        (80, 50, 100, 360, 0),  # booting drones are not in the fitness; they count in the demand
+        (10, 0, 100, 0, 0),  # 10% used: demand 100 - 360 -> 1; running drones are not removed
+        (10, 20, 100, 0, 20),  # supply over demand: the booting drones are withdrawn
     ],
 )
-def test_cobald_linear_controller(wms_running: int, pending: int, running: int, out: int) -> None:
+def test_cobald_linear_controller(
+    wms_running: int, pending: int, running: int, out: int, withdraw: int
+) -> None:
     s = replace(snap(activated=0, pending=pending, running=running), wms=WMSQueueInfo(running=wms_running))
-    assert n("cobald", s) == out
+    r = plugin("cobald", None).calc(0, s)
+    assert (r.n, r.withdraw) == (out, withdraw)
+
+
+def test_cobald_withdrawal_reaches_the_engine_as_a_withdraw_decision() -> None:
+    from autopyfactory.sched.chain import decide
+
+    s = replace(snap(activated=0, pending=20, running=100), wms=WMSQueueInfo(running=10))
+    d = decide([plugin("cobald", None)], s)
+    assert d.n == 0 and d.withdraw == 20
+    # a later step that submits drops the withdrawal
+    d2 = decide([plugin("cobald", None), plugin("MinPerCycle", None, sched__minpercycle__minimum=3)], s)
+    assert d2.n == 3 and d2.withdraw == 0

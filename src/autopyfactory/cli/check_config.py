@@ -8,10 +8,27 @@ import sys
 from typing import Any
 
 from autopyfactory.config.problems import ConfigError, ConfigProblem
+from autopyfactory.config.queue import SCHEDPLUGIN
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.loading.effective import EffectiveKey, Source, factory_effective, queue_effective
 from autopyfactory.loading.loader import LoadedConfig, load
 from autopyfactory.plugins.registry import registry
+
+
+def _chain(s: ConfigSection) -> tuple[list[str], bool]:
+    """The sched chain the queue runs, and whether it is the default (no ``schedplugin`` set)."""
+    try:
+        names = list(s.get(SCHEDPLUGIN) or ())
+    except ConfigError:
+        names = [s.raw(SCHEDPLUGIN.name) or ""]
+    return names, SCHEDPLUGIN.name not in s
+
+
+def _chain_line(s: ConfigSection) -> str:
+    names, defaulted = _chain(s)
+    if defaulted:
+        return f"# chain: {', '.join(names)} (the default: schedplugin is not set)"
+    return f"# chain: {', '.join(names)} (schedplugin, {s.origin_of(SCHEDPLUGIN.name)})"
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -59,6 +76,8 @@ def _as_json(cfg: LoadedConfig, only: list[str] | None, defaults: bool, strict: 
                 "enabled": q.enabled,
                 "ok": q.ok,
                 "values": _section_json(q.section),
+                "chain": _chain(q.section)[0],
+                "chain_defaulted": _chain(q.section)[1],
                 "problems": [p.as_dict() for p in q.problems],
                 "notes": [p.as_dict() for p in q.notes],
             }
@@ -144,10 +163,11 @@ def run(args: argparse.Namespace) -> int:
     for name, q in _selected(cfg, only).items():
         state = "enabled" if q.enabled else "disabled"
         state += ", ok" if q.ok else f", {len(q.errors)} error(s): will not run"
+        header = f"[{name}]    # {state}\n{_chain_line(q.section)}"
         if args.defaults:
-            _print_effective(f"[{name}]    # {state}", queue_effective(q.section, cfg.factory, registry))
+            _print_effective(header, queue_effective(q.section, cfg.factory, registry))
         else:
-            _print_section(f"[{name}]    # {state}", q.section)
+            _print_section(header, q.section)
     for p in problems:
         print(p)
     notes = [n for q in _selected(cfg, only).values() for n in q.notes]

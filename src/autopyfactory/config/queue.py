@@ -25,7 +25,10 @@ BATCHSTATUS_PLUGIN = Key(
     "batchstatusplugin", STR, None, "where pilot counts come from (default: matches the submit plugin)"
 )
 BATCHSUBMIT_PLUGIN = Key("batchsubmitplugin", STR, "Local", "how pilots are submitted")
-DEFAULT_CHAIN = ("Ready", "Scale", "MaxPerCycle", "MinPerCycle", "StatusTest", "StatusOffline", "MaxPending")
+# A queue that names no sched plugin runs the lead-time policy (sched/leadtime.py). 2.4 read
+# schedplugin with a plain get, so a 2.4 queue without it never started: every working 2.4
+# configuration names its chain and keeps it.
+DEFAULT_CHAIN = ("leadtime",)
 SCHEDPLUGIN = Key("schedplugin", LIST, DEFAULT_CHAIN, "sched plugins, in order (the first gets 0)")
 MONITOR_SECTION = Key("monitorsection", LIST, (), "monitor.conf sections told about pilots and decisions")
 EXECUTABLE = Key("executable", STR, None, "the pilot executable (default: the bundled wrapper)")

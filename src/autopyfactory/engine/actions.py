@@ -62,6 +62,9 @@ class ActionRunner:
         try:
             if out.kind is ActionKind.SUBMIT:
                 self._submit(rt, out)
+            elif out.kind is ActionKind.WITHDRAW:
+                withdrawn = self._call(rt, "withdraw", lambda: rt.submitter.withdraw(-out.target))
+                out.withdrawn = len(withdrawn)
             else:
                 self._retire(rt, out, -out.target)
             if not self.stopping.is_set():

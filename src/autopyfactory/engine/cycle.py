@@ -234,6 +234,8 @@ class Cycle:
             errors = [e for e in (_error(results, rt.wms_key), _error(results, rt.batch_key)) if e]
             why = "; ".join([*fresh.problems, *errors])
             return Outcome(rt.name, snap, decision, ActionKind.NONE, reason=why)
+        if decision.n == 0 and decision.withdraw > 0:
+            return Outcome(rt.name, snap, decision, ActionKind.WITHDRAW, target=-decision.withdraw)
         if decision.n == 0:
             return Outcome(rt.name, snap, decision, ActionKind.NONE)
         kind = ActionKind.SUBMIT if decision.n > 0 else ActionKind.RETIRE

@@ -24,6 +24,7 @@ from autopyfactory.engine.closing import Closer, close_all
 from autopyfactory.engine.control import Control
 from autopyfactory.engine.cycle import Cycle
 from autopyfactory.engine.executors import Executors
+from autopyfactory.engine.history import HistoryKeeper
 from autopyfactory.engine.last_good import kept_mappings, kept_profiles, profiles_of
 from autopyfactory.engine.monitor_calls import MonitorCalls
 from autopyfactory.engine.outcome import CycleReport
@@ -121,6 +122,10 @@ class Factory:
         self.on_reload: list[Callable[[ReloadKind], None]] = []  # called after every reload
         self.reporter = QueueReporter(self, self._monitor_for)  # every queue's status to the monitors
         self.cycle.on_cycle.append(self.reporter.after_cycle)
+        # each queue's history (earlier decisions, recent pilots) goes into its snapshot
+        self.history = HistoryKeeper(lambda: self.queues.values(), self.cycle.batch_views)
+        self.cycle.snapshot_hooks.append(self.history.attach)
+        self.cycle.on_cycle.append(self.history.record)
         self._auth_running = False
         self._shut = False
         self._apply(plan_reload({}, self.cfg, rebuild_all=True))

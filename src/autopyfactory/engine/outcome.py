@@ -19,6 +19,7 @@ class ActionKind(Enum):
     NONE = "none"  # nothing: the decision is 0, or the queue cannot act (``Outcome.reason`` says why)
     SUBMIT = "submit"  # submit ``Outcome.target`` pilots
     RETIRE = "retire"  # retire ``-Outcome.target`` pilots
+    WITHDRAW = "withdraw"  # remove ``-Outcome.target`` pilots that have not started (never a running one)
     SKIPPED = "skipped"  # the queue sits this cycle out: a call of an earlier one still runs (``error``)
     FAILED = "error"  # the queue could not decide (``error``)
 
@@ -46,6 +47,7 @@ class Outcome:
     cap: str = ""  # set when the safety cap cut the decision (for the decision line)
     submitted: int = 0
     retired: int = 0
+    withdrawn: int = 0
     peaceful: bool = False  # the retirement was asked of a peaceful submit plugin (nothing removed)
     stopped: StopPoint | None = None  # a stop request cut the action short here
     error: str = ""
@@ -59,7 +61,7 @@ class Outcome:
     @property
     def acts(self) -> bool:
         """The cycle carries out a submission or retirement for this queue."""
-        return self.kind in (ActionKind.SUBMIT, ActionKind.RETIRE)
+        return self.kind in (ActionKind.SUBMIT, ActionKind.RETIRE, ActionKind.WITHDRAW)
 
     @property
     def action(self) -> str:
@@ -68,12 +70,16 @@ class Outcome:
             return f"none ({self.reason})" if self.reason else "none"
         if self.kind is ActionKind.SKIPPED:
             return "skipped"
-        if self.kind is ActionKind.FAILED or (self.error and not (self.submitted or self.retired)):
+        if self.kind is ActionKind.FAILED or (
+            self.error and not (self.submitted or self.retired or self.withdrawn)
+        ):
             return "error"
         if self.kind is ActionKind.SUBMIT:
             text = f"submitted {self.submitted}"
             if self.stopped is StopPoint.BEFORE_BATCH:
                 text += f" of {self.target} (stopping: {StopPoint.BEFORE_BATCH.value})"
+        elif self.kind is ActionKind.WITHDRAW:
+            text = f"withdrew {self.withdrawn} pending"
         else:
             text = f"retired {self.retired}" + (" (peaceful)" if self.peaceful else "")
         if self.stopped is StopPoint.BEFORE_CALL:

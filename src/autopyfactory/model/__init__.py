@@ -2,7 +2,7 @@
 
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
 from autopyfactory.model.decision import Decision, DecisionStep, SchedResult
-from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, WMSQueueShare
+from autopyfactory.model.history import CycleSample, PilotTimes, QueueHistory, SiblingQueue, WMSQueueShare
 from autopyfactory.model.pilot import PilotRecord
 from autopyfactory.model.snapshot import QueueSnapshot
 from autopyfactory.model.wms import SiteInfo, WMSQueueInfo, WMSView
@@ -19,6 +19,7 @@ __all__ = [
     "QueueHistory",
     "QueueSnapshot",
     "SchedResult",
+    "SiblingQueue",
     "SiteInfo",
     "WMSQueueInfo",
     "WMSQueueShare",

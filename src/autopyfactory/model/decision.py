@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class SchedResult:
-    """One plugin's output: the number it passes on and its message (``Name:key=val,...,ret=N``)."""
+    """One plugin's output: the number it passes on and its message (``Name:key=val,...,ret=N``).
+
+    ``withdraw``: pilots of the queue that have not started yet to remove (newest first), asked
+    explicitly by plugins that want a surplus of pending pilots gone; it never touches a running
+    pilot (unlike a negative ``n``, which 2.4 chains use to retire pilots of any state)."""
 
     n: int
     message: str
+    withdraw: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +31,14 @@ class DecisionStep:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """How many pilots to submit (positive) or retire (negative), with every step of the chain."""
+    """How many pilots to submit (positive) or retire (negative), with every step of the chain.
+
+    ``withdraw``: pending (not started) pilots to remove when ``n`` is 0 (see :class:`SchedResult`)."""
 
     queue: str
     n: int
     steps: tuple[DecisionStep, ...]
+    withdraw: int = 0
 
     @property
     def message(self) -> str:

@@ -47,12 +47,25 @@ class CycleSample:
 
 
 @dataclass(frozen=True, slots=True)
+class SiblingQueue:
+    """One of this factory's queues that serve the same WMS queue: its pilots now and the lives of
+    its recent pilots (as its batch status reports them)."""
+
+    name: str
+    pending: int = 0
+    running: int = 0
+    pilots: tuple[PilotTimes, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WMSQueueShare:
-    """This factory's queues that serve the same WMS queue (this one included), and their pilots."""
+    """This factory's queues that serve the same WMS queue (this one included), and their pilots:
+    totals, and each queue (``members``, when the factory keeps them)."""
 
     queues: int = 1
     pending: int = 0
     running: int = 0
+    members: tuple[SiblingQueue, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,6 +148,44 @@ class BatchSubmitPlugin(Plugin, ABC):
         )
         return victims
 
+    # True for backends whose remove_pending() removes a pilot only while it has not started
+    # (checked by the batch system itself, so a pilot that starts meanwhile is left alone)
+    can_withdraw: ClassVar[bool] = False
+
+    def remove_pending(self, pilot_ids: Sequence[str]) -> list[str]:
+        """Remove those of ``pilot_ids`` that have not started yet; the ids removed. A pilot that
+        started in the meantime must be left alone (see ``can_withdraw``)."""
+        raise NotImplementedError(f"{self.name} cannot remove pending pilots only")
+
+    def withdraw(self, n: int) -> list[str]:
+        """Withdraw up to ``n`` (> 0) of the queue's pilots that have not started, newest first:
+        a sched plugin's explicit ``withdraw`` (a surplus of pending pilots). A pilot that has not
+        started has no payload to lose, so this does not depend on ``peaceful``; it never removes a
+        running pilot. Backends that cannot remove pending pilots only (``can_withdraw`` False)
+        withdraw nothing, and say so."""
+        if not self.can_withdraw:
+            log.info(
+                "queue=%s withdraw n=%d skipped: %s cannot remove pending pilots only",
+                self.apfqname,
+                n,
+                self.name,
+            )
+            return []
+        pending = [
+            (i, p) for i, p in enumerate(self.list_pilots()) if p.state == "pending"
+        ]  # submission order; newest first below
+        pending.sort(key=lambda ip: (ip[1].submitted_at, ip[0]), reverse=True)
+        wanted = [p.pilot_id for _, p in pending[:n]]
+        gone = self.remove_pending(wanted) if wanted else []
+        log.info(
+            "queue=%s withdrew n=%d of %d pending ids=%s",
+            self.apfqname,
+            len(gone),
+            len(pending),
+            ",".join(gone),
+        )
+        return gone
+
     def cleanup(self) -> None:
         """Called after every cycle's submission."""
 

@@ -1,23 +1,37 @@
-"""cobald: COBalD's ``LinearController`` over a TARDIS-style factory pool, for one APF queue.
+"""cobald: COBalD's ``LinearController`` over a TARDIS factory pool, for one APF queue.
 
-Rules, each from MatterMiners/cobald, with this queue's pilots as drones (one core each):
+Rules, each from MatterMiners/cobald and MatterMiners/tardis, with this queue's pilots as drones of
+one core each (a pending pilot is a booting drone, a running pilot an available one):
 
-1. ``controller/linear.py`` ``LinearController.regulate``: when the pool's utilisation is below
+1. ``cobald/controller/linear.py`` ``LinearController.regulate``: when the pool's utilisation is below
    ``low_utilisation``, demand drops by ``rate`` per second; otherwise, when its allocation is above
    ``high_allocation``, it rises by ``rate`` per second. The controller regulates every ``interval``
    seconds, so over one factory cycle (``apfqueue.sleep``) demand moves by ``rate * apfqueue.sleep``.
-2. ``composite/factory.py`` ``FactoryPool``: utilisation and allocation are the mean over drones that
-   supply resources (running pilots); with none they are 1. The pool spawns drones while their
-   demand is below its demand and releases the least used ones (pending first) when the running
-   drones exceed it.
-3. ``decorator/limiter.py`` ``Limiter``: demand is kept at ``minimum`` or more (the documented
-   TARDIS pipeline puts ``minimum: 1`` after the controller).
+2. ``cobald/composite/factory.py`` ``FactoryPool``: utilisation and allocation are the mean over the
+   children whose ``supply > 0``; with none they are 1. A TARDIS drone (``tardis/resources/drone.py``)
+   starts with supply, allocation and utilisation 0 and gets its supply only once it is available
+   (``dronestates.py`` ``AvailableState``), so booting drones (pending pilots) are not in the mean:
+   the pool's fitness is that of its running pilots. (The class docstring says children with
+   ``demand > 0`` count too; the code counts ``supply > 0`` only, and the code is what runs.)
+3. ``FactoryPool.run``: while the supply (running drones) is at most the demand, drones are spawned
+   until the demand of all children (booting ones included) reaches the pool's demand; when the
+   supply exceeds the demand, ``_shrink`` releases children, least used first (``supply *
+   utilisation``): booting drones go first, and a released booting drone is removed
+   (``BootingState`` -> ``CleanupState``, the behaviour since cobald 0.3.0 / TARDIS changes/76): a
+   withdrawal of pending pilots here. Releasing an available drone drains it; a PanDA pilot cannot
+   be told to stop taking jobs, and leaves by itself when it finds none, so running pilots are
+   never removed.
+4. ``cobald/decorator/limiter.py`` ``Limiter``: demand is kept at ``minimum`` or more (the documented
+   TARDIS pipeline puts ``minimum: 1`` after the controller). The site ``quota`` (Standardiser
+   maximum) is a site setting with no default (negative: unlimited): unset here.
 
 The pool's demand before this cycle is its drones (pending + running pilots), which the factory pool
-realises. A running pilot is allocated when it runs a job: the WMS queue's running jobs, shared
-among this factory's queues that serve it in proportion to their running pilots. COBalD looks at
-no queue length. Defaults are the code's (``low_utilisation`` 0.5, ``high_allocation`` 0.5, ``rate``
-1 per second) and the TARDIS pipeline's ``minimum`` 1."""
+realises. A running pilot is allocated (and utilised) when it runs a job: the WMS queue's running
+jobs, shared among this factory's queues that serve it in proportion to their running pilots (a
+PanDA pilot without a job leaves within minutes, so almost every running pilot is busy and
+allocation stays near 1: the demand climbs by ``rate * apfqueue.sleep`` a cycle, COBalD's issue
+#104). COBalD looks at no queue length. Defaults are the code's (``low_utilisation`` 0.5,
+``high_allocation`` 0.5, ``rate`` 1 per second) and the TARDIS pipeline's ``minimum`` 1."""
 
 from __future__ import annotations
 
@@ -72,8 +86,11 @@ class COBalD(SchedPlugin):
             demand += self.step
         demand = max(demand, float(self.minimum))
         target = math.ceil(demand)
-        # more running than demanded: release drones (pending ones first); otherwise spawn up to it
-        out = target - (pending + running) if running > target else max(0, target - (pending + running))
+        withdraw = 0
+        if running > target:  # supply over demand: release booting drones first (rule 3)
+            out, withdraw = 0, min(pending, pending + running - target)
+        else:
+            out = max(0, target - (pending + running))
         return SchedResult(
             out,
             message(
@@ -84,6 +101,8 @@ class COBalD(SchedPlugin):
                 ("busy", busy),
                 ("utilisation", round(fitness, 3)),
                 ("demand", target),
+                ("withdraw", withdraw),
                 ("ret", out),
             ),
+            withdraw,
         )

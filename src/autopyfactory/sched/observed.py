@@ -37,6 +37,7 @@ class Waits:
     median: float | None
     started_median: float | None
     observed: int
+    started: int = 0
 
 
 def start_waits(pilots: Iterable[PilotTimes], now: float, since: float) -> Waits:
@@ -65,7 +66,7 @@ def start_waits(pilots: Iterable[PilotTimes], now: float, since: float) -> Waits
                 break
         at_risk -= 1
     done.sort()
-    return Waits(median, done[len(done) // 2], len(events))
+    return Waits(median, done[len(done) // 2], len(events), len(done))
 
 
 def started_share(

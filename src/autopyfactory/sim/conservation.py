@@ -36,6 +36,9 @@ def conservation_problems(world: World) -> list[str]:
         problems.append(
             f"pilots: {len(world.pilots)} submitted != {waiting} waiting + {live} running + {ended} ended"
         )
+    started = sum(1 for p in world.pilots if p.started is not None)
+    if sum(w.pilots_started for w in world.wms.values()) != started:
+        problems.append("pilots: the WMS queues' started counters disagree with the pilots")
     submitted = sum(w.pilots_submitted for w in world.wms.values())
     if submitted != len(world.pilots):
         problems.append(f"pilots: WMS queues count {submitted} submitted, the world has {len(world.pilots)}")

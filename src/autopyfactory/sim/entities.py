@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections import deque
+from collections import OrderedDict, deque
+from statistics import NormalDist
 
 from autopyfactory.model.batch import FinishedPilot
 from autopyfactory.model.history import PilotTimes
@@ -21,6 +22,8 @@ DYING = 5  # started at a black hole, dies within seconds
 DONE = 6
 REMOVED = 7  # removed before it started (stuck, or retired)
 KILLED = 8  # removed while running (retired)
+
+NORMAL = NormalDist()
 
 WAITING_STATES = (PENDING, WAITSLOT, NEVER)
 RUNNING_STATES = (IDLE, BUSY, DYING)
@@ -58,6 +61,7 @@ class Pilot:
         "job",
         "jobs",
         "pid",
+        "ready_at",
         "site",
         "started",
         "state",
@@ -73,6 +77,7 @@ class Pilot:
         self.site = site
         self.wms = wms
         self.submitted = now
+        self.ready_at = math.inf  # when its start latency is over (inf: it never starts)
         self.started: float | None = None
         self.ended: float | None = None
         self.state = PENDING
@@ -99,6 +104,7 @@ class SiteState:
         "latency_sigma",
         "name",
         "never_start",
+        "next_draw",
         "rng_start",
         "rng_submit",
         "running",
@@ -122,6 +128,28 @@ class SiteState:
         # separate streams, so a pilot's latency does not depend on how many pilots started elsewhere
         self.rng_submit = random.Random(f"{seed}:submit:{spec.name}")
         self.rng_start = random.Random(f"{seed}:start:{spec.name}")
+        self.next_draw: tuple[float, float] | None = None
+
+    def peek(self) -> tuple[bool, float]:
+        """The fate of the next pilot submitted here: (never starts, start latency), without
+        submitting it (the clairvoyant lower bound looks ahead). Both draws are made for every
+        pilot, so the n-th pilot of a site gets the same numbers whoever sent it."""
+        if self.next_draw is None:
+            self.next_draw = (self.rng_submit.random(), self.rng_submit.random())
+        u_never, u_latency = self.next_draw
+        return u_never < self.never_start, self._latency(u_latency)
+
+    def draw(self) -> tuple[bool, float]:
+        """The next pilot's fate, consumed."""
+        got = self.peek()
+        self.next_draw = None
+        return got
+
+    def _latency(self, u: float) -> float:
+        """The lognormal latency at quantile ``u`` (a site's median and sigma may change at events,
+        so the quantile is drawn and the latency computed when it is used)."""
+        z = NORMAL.inv_cdf(min(max(u, 1e-12), 1.0 - 1e-12))
+        return math.exp(self.latency_mu + self.latency_sigma * z)
 
     def set(self, field: str, value: float | int | str) -> None:
         if field == "slots":
@@ -154,6 +182,9 @@ class WMSQueueState:
         "jobs",
         "name",
         "pending_live",
+        "pilots_killed",
+        "pilots_removed",
+        "pilots_started",
         "pilots_submitted",
         "queue",
         "status",
@@ -169,6 +200,9 @@ class WMSQueueState:
         self.idle = 0  # pilots running, asking for a job
         self.pending_live = 0  # pilots pending that will start
         self.pilots_submitted = 0
+        self.pilots_started = 0
+        self.pilots_removed = 0  # removed by the factory before they started (withdrawn, retired)
+        self.pilots_killed = 0  # removed by the factory while running (retired)
         self.empty_pilots = 0
         self.blackhole_pilots = 0
         self.idle_seconds = 0.0
@@ -212,8 +246,12 @@ class QueueBook:
         self.wms = wms
         self.pending: dict[str, Pilot] = {}
         self.running: dict[str, Pilot] = {}
-        self.recent: deque[tuple[float, Pilot]] = (
-            deque()
-        )  # (when, pilot) for every start and end, in time order
+        # pilots that started or ended lately, the one touched last at the end (with when)
+        self.recent: OrderedDict[str, tuple[float, Pilot]] = OrderedDict()
         self.finished: deque[tuple[float, FinishedPilot]] = deque()
         self.cluster = 0
+
+    def touch(self, p: Pilot, now: float) -> None:
+        """``p`` started or ended now."""
+        self.recent.pop(p.pid, None)
+        self.recent[p.pid] = (now, p)

@@ -6,7 +6,8 @@ is validated exactly as a production one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autopyfactory.config.problems import ConfigProblem
@@ -14,6 +15,7 @@ from autopyfactory.config.queue import SCHEDPLUGIN, SLEEP
 from autopyfactory.loading.loader import CONF_NAME, LoadedConfig, QueueConfig, load
 from autopyfactory.loading.queue_validation import KnownKeys, QueueChecks, queue_problems
 from autopyfactory.plugins.registry import Registry
+from autopyfactory.sim.engine_driver import state_dir
 from autopyfactory.sim.plugins.batchsubmit import SITE
 from autopyfactory.sim.plugins.registry import SIMULATED
 from autopyfactory.sim.scenario import Scenario
@@ -55,7 +57,7 @@ factoryId = simulator
 factoryUser = simulator
 baseLogDir = {workdir}/logs
 baseLogDirUrl = http://localhost:25880
-statedir = {workdir}/state
+statedir = {state_dir()}
 logserver.enabled = False
 authmanager.enabled = False
 wmsstatus.panda.sleep = {scenario.simulation.wms_poll:g}
@@ -172,9 +174,18 @@ def load_for_world(
     reg: Registry,
     schedplugin: str | None,
     queue_keys: dict[str, str] | None = None,
+    workdir: Path | None = None,
 ) -> SimConfig:
+    """The configuration of ``conf_dir`` loaded with ``reg``, its queues pointed at the world, and
+    its factory kept off the host: the simulation's own state directory (not the one the
+    configuration names, which a running factory may hold), logs under ``workdir``, no log server,
+    no monitors, no credentials."""
     cfg = load(conf_dir, reg)
     bad = cfg.factory_errors
     if bad or cfg.settings is None:
         raise SimConfigError("; ".join(str(p) for p in bad) or "[Factory] settings unusable")
+    logs = (workdir or Path(tempfile.gettempdir())) / "logs"
+    cfg.settings = replace(cfg.settings, state_dir=state_dir(), base_log_dir=logs, logserver_enabled=False)
+    cfg.monitors = {}
+    cfg.auth = {}
     return pointed_at_world(cfg, scenario, reg, schedplugin, queue_keys)

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autopyfactory.sim.durations import format_duration
-from autopyfactory.sim.metrics import QueueMetrics
+from autopyfactory.sim.metrics import QueueMetrics, RunMetrics
 from autopyfactory.sim.runner import PolicyRun
 from autopyfactory.sim.scenario import Scenario
+from autopyfactory.sim.targets import verdict
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Comparison:
                     "decisions": r.decisions,
                     "notes": r.notes,
                     "conservation_problems": r.conservation,
+                    **r.metrics.fates.as_dict(),
                 }
                 for r in [*self.runs, *([self.lower_bound] if self.lower_bound else [])]
             },
@@ -48,31 +50,34 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}"
 
 
-def _row(name: str, m: QueueMetrics, lb: QueueMetrics | None) -> str:
+def _row(name: str, r: RunMetrics, lb: QueueMetrics | None) -> str:
+    m = r.total
     regret = _ratio(m.wait_p50_s, lb.wait_p50_s) if lb is not None else "-"
     ppj = f"{m.pilots_per_job:.2f}" if m.pilots_per_job is not None else "-"
     return (
         f"{name:<16} {m.jobs_started:>7}/{m.jobs:<7} {format_duration(m.wait_p50_s):>7} "
         f"{format_duration(m.wait_p95_s):>7} {format_duration(m.wait_max_s):>7} {m.pilots_submitted:>8} "
-        f"{m.empty_pilots:>6} {100 * m.empty_share:>6.1f}% {m.blackhole_pilots:>6} {m.idle_pilot_hours:>8.1f} "
-        f"{ppj:>6} {regret:>7}"
+        f"{r.fates.pilots_started:>8} {r.fates.pilots_removed_pending:>7} {m.empty_pilots:>6} "
+        f"{100 * m.empty_share:>6.2f}% {m.blackhole_pilots:>6} {m.idle_pilot_hours:>8.1f} {ppj:>6} {regret:>7}"
     )
 
 
 HEADER = (
     f"{'policy':<16} {'started/jobs':>15} {'wait50':>7} {'wait95':>7} {'waitmax':>7} {'pilots':>8} "
-    f"{'empty':>6} {'share':>7} {'bhole':>6} {'idle_h':>8} {'p/job':>6} {'vs LB':>7}"
+    f"{'started':>8} {'removed':>7} {'empty':>6} {'share':>7} {'bhole':>6} {'idle_h':>8} {'p/job':>6} {'vs LB':>7}"
 )
 
 
 def table(c: Comparison) -> str:
-    """Totals per policy, the lower bound last, with each policy's median wait over the bound's."""
+    """Totals per policy, the lower bound last, with each policy's median wait over the bound's.
+    ``started``: pilots that started; ``removed``: pilots removed before they started (withdrawn
+    or retired); ``share``: empty pilots over the pilots that started (black-hole deaths aside)."""
     lb = c.lower_bound.metrics.total if c.lower_bound else None
     lines = [HEADER, "-" * len(HEADER)]
     for r in c.runs:
-        lines.append(_row(r.name, r.metrics.total, lb))
+        lines.append(_row(r.name, r.metrics, lb))
     if c.lower_bound is not None and lb is not None:
-        lines.append(_row("(lower bound)", lb, lb))
+        lines.append(_row("(lower bound)", c.lower_bound.metrics, lb))
     return "\n".join(lines)
 
 
@@ -91,20 +96,20 @@ def plane(c: Comparison) -> str:
 
 def ratios(c: Comparison, policy: str, peers: Sequence[str]) -> str:
     """``policy`` against each peer and the lower bound: median-wait and empty-share ratios, and
-    whether its point dominates (no worse on both)."""
+    whether its point dominates (no worse on both), else on which axis the peer is better."""
     by = {r.name: r.metrics.total for r in c.runs}
     if policy not in by:
         return ""
     me = by[policy]
+    others = [p for p in peers if p in by and p != policy]
+    v = verdict(me, by, c.lower_bound.metrics.total if c.lower_bound else None, others)
     lines = [f"{policy} against:"]
-    for p in peers:
-        if p not in by or p == policy:
-            continue
+    for p in others:
         o = by[p]
-        dom = me.wait_p50_s <= o.wait_p50_s and me.empty_share <= o.empty_share
+        what = "dominates" if v.dominates[p] else f"does not dominate: {v.why_not[p]}"
         lines.append(
             f"  {p:<14} wait x{_ratio(me.wait_p50_s, o.wait_p50_s):>6}  empty share x{_ratio(me.empty_share, o.empty_share):>6}"
-            f"  {'dominates' if dom else 'does not dominate'}"
+            f"  {what}"
         )
     if c.lower_bound is not None:
         lb = c.lower_bound.metrics.total

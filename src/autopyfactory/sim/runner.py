@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autopyfactory.sim.conservation import conservation_problems
-from autopyfactory.sim.factory_cycle import FactoryCycle
+from autopyfactory.sim.engine_driver import EngineDriver
 from autopyfactory.sim.metrics import RunMetrics, measure
 from autopyfactory.sim.oracle import LOWER_BOUND, Clairvoyant
 from autopyfactory.sim.plugins.registry import simulation_registry
@@ -61,22 +61,24 @@ def run_policy(
         if conf is None:
             if policy is None:
                 raise ValueError("a policy is needed when no configuration is given")
-            sc = load_for_world(str(write_generated(scenario, policy, work, queue_keys)), scenario, reg, None)
+            etc = str(write_generated(scenario, policy, work, queue_keys))
+            sc = load_for_world(etc, scenario, reg, None, workdir=work)
         else:
-            sc = load_for_world(operator_conf_dir(conf, scenario, work), scenario, reg, policy, queue_keys)
-        cycle = FactoryCycle(sc.cfg, reg)
-        notes = [*sc.notes, *(f"queue [{n}] not started: {why}" for n, why in cycle.not_started.items())]
+            etc = operator_conf_dir(conf, scenario, work)
+            sc = load_for_world(etc, scenario, reg, policy, queue_keys, workdir=work)
         t0 = time.perf_counter()
-        world.run(cycle)
+        driver = EngineDriver(sc.cfg, reg)
+        notes = [*sc.notes, *(f"queue [{n}] not started: {why}" for n, why in driver.not_started.items())]
+        world.run(driver)
+        driver.close()
         wall = time.perf_counter() - t0
-        cycle.close()
     return PolicyRun(
         label or policy or OWN,
         measure(world),
         world.timeline,
         wall,
         world.end,
-        cycle.decisions,
+        driver.decisions,
         notes,
         conservation_problems(world),
     )

@@ -5,8 +5,8 @@ slot, then ask their WMS queue for a job like the PanDA pilot (``getjob_tries`` 
 ``getjob_delay`` apart; after a job, again while walltime remains) and leave. Scenario events change
 sites and WMS queues. The WMS recomputes the job counts the factory reads every ``wms_refresh``.
 
-Whoever provisions pilots drives the loop: the factory adapter (sim/factory_cycle.py) runs a cycle
-whenever a queue is due; the clairvoyant lower bound (sim/oracle.py) reacts to every change at once.
+Whoever provisions pilots drives the loop: the engine's own factory (sim/engine_driver.py) runs its
+cycle whenever a queue is due; the clairvoyant lower bound (sim/oracle.py) reacts to every change at once.
 """
 
 from __future__ import annotations
@@ -53,9 +53,14 @@ class CycleDriver(Protocol):
 
 
 class DemandListener(Protocol):
-    """Told at once whenever a WMS queue may need pilots (the clairvoyant provisioner)."""
+    """Told at once whenever a WMS queue may need pilots, and asked before a pilot starts (the
+    clairvoyant provisioner)."""
 
     def on_demand(self, world: World, wms: WMSQueueState) -> None: ...
+
+    def admit(self, world: World, pilot: Pilot) -> bool:
+        """False: withdraw the pilot instead of starting it (it would find no job)."""
+        ...
 
 
 class World:
@@ -184,24 +189,34 @@ class World:
     def submit(self, book: QueueBook, n: int) -> list[Pilot]:
         now, site, w = self.now, book.site, book.wms
         book.cluster += 1
-        rng = site.rng_submit
         out: list[Pilot] = []
         for proc in range(n):
             p = Pilot(f"{book.cluster}.{proc}", book, site, w, now)
             book.pending[p.pid] = p
             w.pilots_submitted += 1
-            # both draws for every pilot, so a site's n-th pilot gets the same numbers whatever happens
-            never = rng.random() < site.never_start
-            latency = rng.lognormvariate(site.latency_mu, site.latency_sigma)
+            never, latency = site.draw()
             if never:
                 p.state = NEVER
             else:
                 w.pending_live += 1
-                self._push(now + latency, READY, p)
+                p.ready_at = now + latency
+                self._push(p.ready_at, READY, p)
             self._push(now + self.pilot.pending_limit, EXPIRE, p)
             self.pilots.append(p)
             out.append(p)
         return out
+
+    def withdraw(self, book: QueueBook, pids: list[str]) -> list[str]:
+        """Remove those pilots that have not started (a running one is left alone); the ids
+        removed."""
+        done: list[str] = []
+        for pid in pids:
+            p = book.pending.get(pid)
+            if p is not None and p.state in (PENDING, WAITSLOT, NEVER):
+                p.wms.pilots_removed += 1
+                self._drop_waiting(p)
+                done.append(pid)
+        return done
 
     def remove(self, book: QueueBook, pids: list[str]) -> list[str]:
         """Remove pilots (retirement): waiting ones go away, running ones are killed and their job
@@ -212,8 +227,10 @@ class World:
             if p is None:
                 continue
             if p.state in (PENDING, WAITSLOT, NEVER):
+                p.wms.pilots_removed += 1
                 self._drop_waiting(p)
             else:
+                p.wms.pilots_killed += 1
                 job = p.job
                 if job is not None:
                     job.start = None
@@ -239,6 +256,10 @@ class World:
             return
         site = p.site
         if site.running < site.slots:
+            if self.listener is not None and not self.listener.admit(self, p):
+                p.wms.pilots_removed += 1
+                self._drop_waiting(p)
+                return
             self._start(p)
         else:
             p.state = WAITSLOT
@@ -250,6 +271,7 @@ class World:
         del book.pending[p.pid]
         book.running[p.pid] = p
         w.pending_live -= 1
+        w.pilots_started += 1
         p.started = now
         p.deadline = now + site.walltime
         p.idle_since = now
@@ -266,7 +288,7 @@ class World:
             p.tries = self.pilot.getjob_tries
             self._push(now + self.pilot.setup, GETJOB, p)
         p.refresh_times()
-        book.recent.append((now, p))
+        book.touch(p, now)
 
     def _on_getjob(self, p: Pilot) -> None:
         if p.state != IDLE:
@@ -321,7 +343,7 @@ class World:
         p.ended = now
         p.refresh_times()
         book.running.pop(p.pid, None)
-        book.recent.append((now, p))
+        book.touch(p, now)
         assert p.started is not None
         book.finished.append((now, FinishedPilot(p.started, now - p.started)))
         site.running -= 1
@@ -332,8 +354,13 @@ class World:
     def _fill_slots(self, site: SiteState) -> None:
         while site.waiting and site.running < site.slots:
             nxt = site.waiting.popleft()
-            if nxt.state == WAITSLOT:
-                self._start(nxt)
+            if nxt.state != WAITSLOT:
+                continue
+            if self.listener is not None and not self.listener.admit(self, nxt):
+                nxt.wms.pilots_removed += 1
+                self._drop_waiting(nxt)
+                continue
+            self._start(nxt)
 
     def _on_expire(self, p: Pilot) -> None:
         if p.state in (PENDING, WAITSLOT, NEVER):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autopyfactory.batch.htcondor.description import classad_string
+from autopyfactory.model.history import PilotTimes
 
 QUEUE_ATTR = "MATCH_APF_QUEUE"
 
@@ -27,14 +28,19 @@ JOB_STATUS_NAMES = {
 }
 LIVE_STATUSES = (1, 2, 5, 6, 7)
 
-STATUS_PROJECTION = ["ClusterId", "ProcId", QUEUE_ATTR, "JobStatus", "QDate", "EnteredCurrentStatus"]
-HISTORY_PROJECTION = [
-    *STATUS_PROJECTION,
+STATUS_PROJECTION = [
+    "ClusterId",
+    "ProcId",
+    QUEUE_ATTR,
+    "JobStatus",
+    "QDate",
+    "EnteredCurrentStatus",
     "JobCurrentStartDate",
     "JobStartDate",
-    "RemoteWallClockTime",
-    "CompletionDate",
 ]
+HISTORY_PROJECTION = [*STATUS_PROJECTION, "RemoteWallClockTime", "CompletionDate"]
+RUNNING_STATUSES = (2, 6, 7)  # running, transferring output, suspended: the pilot has started
+ENDED_STATUSES = (3, 4)
 
 
 def status_code(text: str) -> int:
@@ -68,6 +74,7 @@ class JobAd:
     entered: float
     started: float = 0.0
     wallclock: float = 0.0
+    completed: float = 0.0
 
     @property
     def job_id(self) -> str:
@@ -93,7 +100,23 @@ class JobAd:
             entered=_num(ad, "EnteredCurrentStatus"),
             started=started,
             wallclock=_num(ad, "RemoteWallClockTime"),
+            completed=_num(ad, "CompletionDate"),
         )
+
+    def lives(self) -> PilotTimes:
+        """When the pilot was submitted, started (if it did) and ended (if it has). A pilot that
+        ran has ``JobCurrentStartDate`` (or ``JobStartDate``; for an ended one, its end less its
+        ``RemoteWallClockTime``; for a running grid job without either, when it entered that
+        state); a pilot removed while idle never started."""
+        ended: float | None = None
+        if self.status in ENDED_STATUSES:
+            ended = self.completed or self.entered or None
+        started: float | None = self.started or None
+        if started is None and ended is not None and self.wallclock > 0:
+            started = ended - self.wallclock
+        if started is None and self.status in RUNNING_STATUSES:
+            started = self.entered or None
+        return PilotTimes(self.qdate, started, ended)
 
 
 def queue_constraint(apfqname: str, statuses: tuple[int, ...] = ()) -> str:

@@ -4,7 +4,9 @@ Every queue whose pilots live in the same schedd shares one instance (``instance
 location), so a cycle makes one ``Schedd.query`` (plus one incremental ``Schedd.history``) per schedd
 however many queues use it. Pilots are attributed by ``MATCH_APF_QUEUE``; ``JobStatus`` becomes APF's
 buckets through ``mappings.conf`` ``CONDORBATCHSTATUS-JOBSTATUS2INFO`` (held counts as the mapping
-says, 2.4's default: pending; 6 is transferring output: running)."""
+says, 2.4's default: pending; 6 is transferring output: running). The view also carries the lives
+of the queue's pilots (submitted, started, ended) in the queue and in the history window, which the
+factory hands to sched plugins that learn from them (``leadtime``)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from autopyfactory.config.keys import NONNEG_FLOAT, Key
 from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
+from autopyfactory.model.history import PilotTimes
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import BatchStatusPlugin
 
@@ -137,4 +140,13 @@ class CondorBatchStatus(BatchStatusPlugin):
         for j in finished:
             if j.started > 0:
                 ended.setdefault(j.queue, []).append(FinishedPilot(j.started, j.wallclock))
-        return BatchView("Condor", now, queues, {q: tuple(v) for q, v in ended.items()})
+        lives: dict[str, list[PilotTimes]] = {}
+        for j in (*jobs, *finished):
+            lives.setdefault(j.queue, []).append(j.lives())
+        return BatchView(
+            "Condor",
+            now,
+            queues,
+            {q: tuple(v) for q, v in ended.items()},
+            {q: tuple(sorted(v, key=lambda p: p.submitted_at)) for q, v in lives.items()},
+        )

@@ -94,7 +94,9 @@ CAP_CUTS = _s(
     "queue_cap_cuts_total", "counter", QUEUE, "Decisions the batchsubmit.maxpercycle safety cap cut"
 )
 SUBMITTED = _s("pilots_submitted_total", "counter", QUEUE, "Pilots submitted")
-RETIRED = _s("pilots_retired_total", "counter", QUEUE, "Pilots retired (removed from the batch system)")
+RETIRED = _s(
+    "pilots_retired_total", "counter", QUEUE, "Pilots retired or withdrawn (removed from the batch system)"
+)
 SUBMIT_FAILED = _s(
     "pilots_submit_failed_total",
     "counter",

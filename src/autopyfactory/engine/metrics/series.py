@@ -62,7 +62,7 @@ class QueueSeries:
             self.cap_cuts += 1 if out.cap else 0
             self.last_decision_at = out.ended_at
         self.submitted += out.submitted
-        self.retired += out.retired
+        self.retired += out.retired + out.withdrawn  # a withdrawal removes pending pilots
         if out.kind is ActionKind.SUBMIT and out.stopped is None:
             self.submit_failed += max(0, out.target - out.submitted)
         if out.acts and out.error:

@@ -2,7 +2,7 @@
 
 Like a schedd query it is exact at the time of the poll. Besides the counts it lists recently
 finished pilots (for Throttle) and the lives of pilots pending now (the oldest 256) or started or
-ended in the last 6 hours (for the queue's history). Like HTCondor it cannot tell whether a pilot ran
+ended in the last 6 hours (the newest 2048, for the queue's history). Like HTCondor it cannot tell whether a pilot ran
 a payload: ``found_job`` is left unknown."""
 
 from __future__ import annotations
@@ -18,16 +18,23 @@ from autopyfactory.sim.world import FINISHED_WINDOW, World
 
 PILOT_WINDOW = 6 * 3600.0
 PENDING_LISTED = 256
+LIVES_LISTED = 2048
 
 
 def pilot_lives(book: QueueBook, now: float) -> tuple[PilotTimes, ...]:
+    """The lives of the queue's pilots that started or ended in the last 6 hours (the newest 2048)
+    and of its oldest 256 pending pilots, as a batch system's history and queue list them."""
     since = now - PILOT_WINDOW
-    events = book.recent
-    while events and events[0][0] < since:
-        events.popleft()
-    recent = {id(p): p.times for _, p in events}
+    recent = book.recent
+    while recent:
+        first = next(iter(recent.values()))
+        if first[0] >= since:
+            break
+        recent.popitem(last=False)
+    newest = [p.times for _, p in itertools.islice(reversed(recent.values()), LIVES_LISTED)]
+    newest.reverse()
     pending = [p.times for p in itertools.islice(book.pending.values(), PENDING_LISTED)]
-    return (*recent.values(), *pending)
+    return (*newest, *pending)
 
 
 class SimulatedBatchStatus(BatchStatusPlugin):

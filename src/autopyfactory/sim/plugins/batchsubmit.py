@@ -2,7 +2,9 @@
 
 The site is ``batchsubmit.simulated.site`` (default: the queue's name); the pilots ask the queue's
 ``wmsqueue`` for jobs. Retiring removes pilots like ``condor_rm`` (pending ones vanish, running
-ones are killed and their job goes back to the WMS queue) unless the queue is peaceful."""
+ones are killed and their job goes back to the WMS queue) unless the queue is peaceful.
+Withdrawing (a sched plugin's ``withdraw``) removes only pilots that have not started, checked in
+the world at the moment of removal, as a batch system removes a job only while it is idle."""
 
 from __future__ import annotations
 
@@ -62,3 +64,8 @@ class SimulatedSubmit(BatchSubmitPlugin):
 
     def remove(self, pilot_ids: Sequence[str]) -> None:
         self.world.remove(self.book, list(pilot_ids))
+
+    can_withdraw = True
+
+    def remove_pending(self, pilot_ids: Sequence[str]) -> list[str]:
+        return self.world.withdraw(self.book, list(pilot_ids))
