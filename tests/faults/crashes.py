@@ -1,5 +1,6 @@
 """Crash injection helpers: single-stepping a factory to the moment it has started a pilot's
-launcher but not yet recorded it, and picking live launchers and pilots to kill."""
+launcher but not yet recorded it, waiting for the launches it made to show, and picking live
+launchers and pilots to kill."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import time
 from pathlib import Path
 
 from tests.faults.watch import is_pilot, live_pilots
-from tests.invariants.proctable import Proc, children, read_proc
+from tests.invariants.markers import read_markers
+from tests.invariants.proctable import Proc, children, processes, read_proc
 from tests.invariants.registry import read_rows, registry_path
 
 
@@ -54,6 +56,20 @@ def stop_with_unrecorded_child(pid: int, statedir: Path, rng: random.Random, tim
         os.kill(pid, signal.SIGCONT)
         time.sleep(rng.uniform(0.0001, 0.0015))
     return None
+
+
+def launchers(markers: Path) -> set[int]:
+    """Pids of the live launchers (not the pilots) of pilots writing to ``markers``."""
+    return {p.pid for p in processes(cmd_contains=str(markers)) if not is_pilot(p)}
+
+
+def launches_unshown(factory: int, markers: Path) -> list[int]:
+    """Live children of ``factory`` (the launchers it started, also one still between fork and
+    exec) whose pilot has written no start marker yet. Once this is empty, every pilot start the
+    factory has set going is on record: a marker appearing later while the factory is stopped was
+    started by something else."""
+    shown = read_markers(markers)
+    return [c.pid for c in children(factory) if not any(c.pid in (m.ppid, m.pgid) for m in shown)]
 
 
 def launcher_of(pilot: Proc, markers: Path) -> Proc | None:
