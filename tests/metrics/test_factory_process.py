@@ -229,7 +229,11 @@ def test_the_factory_process_serves_its_metrics_through_submissions_a_broken_rel
     run.factory.send(signal.SIGHUP)
     s = run.wait_scrape(
         "DEMO_TEST kept on its last good configuration",
-        lambda s: s.value("autopyfactory_queue_state", queue=SITES.test, state="kept-last-good") == 1,
+        # the queue's state changes while the reload applies, the reload's count once it is done
+        lambda s: (
+            s.value("autopyfactory_queue_state", queue=SITES.test, state="kept-last-good") == 1
+            and s.value("autopyfactory_config_reloads_total", result="queues") == 1
+        ),
     )
     assert s.value("autopyfactory_queue_state", queue=SITES.test, state="running") == 0
     assert s.value("autopyfactory_queues", state="kept-last-good") == 1
