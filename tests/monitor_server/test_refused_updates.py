@@ -3,6 +3,7 @@ often anyone repeats a refused update (an invalid transition, or done/fault from
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -100,13 +101,25 @@ def test_concurrent_refused_updates_are_counted_exactly_on_postgres(served_pg: s
         "/api/jobs", json=[{"cid": f"{i}.0", "label": "Q1", "factory": "f1"} for i in range(3)]
     ).raise_for_status()
 
+    # one client per thread: a connection pool shared by 40 threads can close a socket under another
+    # thread's read (EBADF), and a POST must not be retried here (every refusal is counted)
+    local = threading.local()
+    clients: list[httpx.Client] = []
+
     def one(i: int) -> int:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=served_pg, timeout=60)
+            clients.append(local.client)
         form = {"state": "exiting", "rc": "0"} if i % 2 else {"state": "done"}
-        return client.post(f"/api/jobs/f1:{i % 3}.0", data=form).status_code
+        return int(local.client.post(f"/api/jobs/f1:{i % 3}.0", data=form).status_code)
 
     # threads, not asyncio.run: a test before this one may leave an event loop running here
-    with httpx.Client(base_url=served_pg, timeout=60) as client, ThreadPoolExecutor(40) as pool:
-        statuses = list(pool.map(one, range(600)))
+    try:
+        with ThreadPoolExecutor(40) as pool:
+            statuses = list(pool.map(one, range(600)))
+    finally:
+        for c in clients:
+            c.close()
     assert sorted(set(statuses)) == [400, 403]
     total = 0
     for i in range(3):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -270,14 +271,24 @@ def test_two_servers_racing_on_the_same_pilots_accept_each_transition_once(
     ]
     calls = calls * 3
     random.Random(4).shuffle(calls)
-    clients = [httpx.Client(base_url=u, timeout=60) for u in (a, b)]
+    # clients of their own per thread: a connection pool shared by the threads can close a socket
+    # under another thread's read (EBADF), and these POSTs must not be retried
+    local = threading.local()
+    opened: list[httpx.Client] = []
 
     def one(n: int) -> tuple[int, str, int]:
+        if not hasattr(local, "clients"):
+            local.clients = [httpx.Client(base_url=u, timeout=60) for u in (a, b)]
+            opened.extend(local.clients)
         i, form = calls[n]
-        return i, form["state"], clients[n % 2].post(f"/api/jobs/f1:{i}.0", data=form).status_code
+        return i, form["state"], int(local.clients[n % 2].post(f"/api/jobs/f1:{i}.0", data=form).status_code)
 
-    with ThreadPoolExecutor(32) as pool:
-        answers = list(pool.map(one, range(len(calls))))
+    try:
+        with ThreadPoolExecutor(32) as pool:
+            answers = list(pool.map(one, range(len(calls))))
+    finally:
+        for c in opened:
+            c.close()
     assert {s for *_, s in answers} <= {200, 400}
     for i in range(pilots):
         job = admin.get(f"/api/jobs/f1:{i}.0").json()
