@@ -115,19 +115,11 @@ def _num(v: object) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class QueueHealth:
-    """The factory's last report on one queue (a label). ``config_state`` None: the factory does not
-    say (APF 2.4, Harvester post the message chain only). ``batch_*``: the queue's pilots in the
+class CycleWrite:
+    """What a queue's last cycle was, in the monitor's times. ``batch_*``: the queue's pilots in the
     factory's batch view (the batch system's word, beside what the wrappers reported)."""
 
-    label_id: int
-    reported_at: float
-    config_state: str | None = None
-    config_reason: str = ""
-    config_since: float | None = None
-    cycle_interval: float | None = None
-    cycled_at: float | None = None
-    cycles: int = 0
+    cycled_at: float
     action: str = ""
     action_text: str = ""
     decision: int | None = None
@@ -144,6 +136,22 @@ class QueueHealth:
     batch_done: int | None = None
     batch_at: float | None = None
     sources: tuple[SourceHealth, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueueHealth:
+    """The factory's last report on one queue (a label): its configuration state and its last cycle
+    (``cycle`` None: it has not cycled). ``config_state`` None: the factory does not say (APF 2.4,
+    Harvester post the message chain only, which is their cycle)."""
+
+    label_id: int
+    reported_at: float
+    config_state: str | None = None
+    config_reason: str = ""
+    config_since: float | None = None
+    cycle_interval: float | None = None
+    cycles: int = 0
+    cycle: CycleWrite | None = None
 
     @property
     def runs(self) -> bool:
@@ -162,11 +170,11 @@ class QueueHealth:
     @property
     def steps(self) -> list[str]:
         """The chain's steps, one per sched plugin that said something."""
-        return [s for s in self.chain.split(";") if s]
+        return [s for s in self.cycle.chain.split(";") if s] if self.cycle else []
 
     @property
     def wms(self) -> tuple[SourceHealth, ...]:
-        return tuple(s for s in self.sources if s.is_wms)
+        return tuple(s for s in self.cycle.sources if s.is_wms) if self.cycle else ()
 
     def wms_stale(self, now: float) -> bool:
         """A WMS source's data is too old to decide on, or its last poll failed."""
@@ -175,7 +183,9 @@ class QueueHealth:
     def cycle_stale(self, rule: StaleRule, now: float) -> bool:
         """It should have cycled again by now (it runs, and its last cycle is older than the rule)."""
         return (
-            self.runs and self.cycled_at is not None and rule.stale(self.cycled_at, self.cycle_interval, now)
+            self.runs
+            and self.cycle is not None
+            and rule.stale(self.cycle.cycled_at, self.cycle_interval, now)
         )
 
 

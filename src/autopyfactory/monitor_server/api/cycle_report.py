@@ -24,14 +24,13 @@ from autopyfactory.monitor_server.api.common import ApiError, Payload, read_body
 from autopyfactory.monitor_server.api.factory_writes import LABEL_STATUS, record_problems
 from autopyfactory.monitor_server.api.refuse import bad_name, not_admitted, refused, unknown_factory
 from autopyfactory.monitor_server.db.tx import writing
-from autopyfactory.monitor_server.queue_health import SourceHealth
+from autopyfactory.monitor_server.queue_health import CycleWrite, SourceHealth
 from autopyfactory.monitor_server.refusals import Refusal
 from autopyfactory.monitor_server.services import caller, services
 from autopyfactory.monitor_server.store.factories import get_factory
 from autopyfactory.monitor_server.store.label_status import (
     CHAIN_KEPT,
     TEXT_KEPT,
-    CycleWrite,
     FactoryCycle,
     StatusWrite,
     record_cycle_report,

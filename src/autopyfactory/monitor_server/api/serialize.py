@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autopyfactory.monitor_server.api.common import iso
-from autopyfactory.monitor_server.queue_health import QueueHealth
+from autopyfactory.monitor_server.queue_health import CycleWrite, QueueHealth
 from autopyfactory.monitor_server.records import (
     Activity,
     Factory,
@@ -81,31 +81,32 @@ def label_json(
 
 def health_json(h: QueueHealth) -> dict[str, Any]:
     """The factory's last report on a queue (``GET /labels/<factory>:<label>``, key ``status``)."""
+    c = h.cycle or CycleWrite(cycled_at=0.0)
     return {
         "reported": iso(h.reported_at),
         "state": h.config_state,
         "state_reason": h.config_reason,
         "state_since": iso(h.config_since),
         "interval": h.cycle_interval,
-        "last_cycle": iso(h.cycled_at),
+        "last_cycle": iso(h.cycle.cycled_at if h.cycle else None),
         "cycles": h.cycles,
-        "decision": h.decision,
-        "action": h.action,
-        "action_text": h.action_text,
-        "reason": h.reason,
-        "error": h.error,
-        "chain": h.chain,
-        "activated": h.activated,
-        "pending": h.pending,
-        "running": h.running,
-        "site": h.site,
+        "decision": c.decision,
+        "action": c.action,
+        "action_text": c.action_text,
+        "reason": c.reason,
+        "error": c.error,
+        "chain": c.chain,
+        "activated": c.activated,
+        "pending": c.pending,
+        "running": c.running,
+        "site": c.site,
         "batch": None
-        if h.batch_at is None
+        if c.batch_at is None
         else {
-            "pending": h.batch_pending,
-            "running": h.batch_running,
-            "done": h.batch_done,
-            "at": iso(h.batch_at),
+            "pending": c.batch_pending,
+            "running": c.batch_running,
+            "done": c.batch_done,
+            "at": iso(c.batch_at),
         },
         "sources": [
             {
@@ -117,7 +118,7 @@ def health_json(h: QueueHealth) -> dict[str, Any]:
                 "error_at": iso(src.error_at),
                 "failing": src.failing,
             }
-            for src in h.sources
+            for src in c.sources
         ],
     }
 

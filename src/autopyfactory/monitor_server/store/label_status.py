@@ -11,9 +11,9 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from autopyfactory.monitor_server.db.schema import factories, label_samples, label_status, labels
 from autopyfactory.monitor_server.db.upsert import Updates, upsert
 from autopyfactory.monitor_server.queue_health import (
+    CycleWrite,
     QueueHealth,
     QueueSample,
-    SourceHealth,
     sources_from_text,
     sources_to_text,
 )
@@ -26,29 +26,6 @@ SAMPLES_PER_WINDOW = 720  # a queue's samples over the plot's window, at most (t
 
 def cut(text: str, limit: int = TEXT_KEPT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(frozen=True, slots=True)
-class CycleWrite:
-    """What a queue's last cycle was, in the monitor's times."""
-
-    cycled_at: float
-    action: str = ""
-    action_text: str = ""
-    decision: int | None = None
-    target: int = 0
-    reason: str = ""
-    error: str = ""
-    chain: str = ""
-    activated: int | None = None
-    pending: int | None = None
-    running: int | None = None
-    site: str | None = None
-    batch_pending: int | None = None
-    batch_running: int | None = None
-    batch_done: int | None = None
-    batch_at: float | None = None
-    sources: tuple[SourceHealth, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +154,27 @@ def _sample(conn: Connection, label_id: int, c: CycleWrite, window: float) -> No
 
 def _health(row: Row[tuple[object, ...]]) -> QueueHealth:
     m = row._mapping
+    cycle = None
+    if m["cycled_at"] is not None:
+        cycle = CycleWrite(
+            cycled_at=m["cycled_at"],
+            action=m["action"],
+            action_text=m["action_text"],
+            decision=m["decision"],
+            target=m["target"],
+            reason=m["reason"],
+            error=m["error"],
+            chain=m["chain"],
+            activated=m["activated"],
+            pending=m["pending"],
+            running=m["running"],
+            site=m["site"],
+            batch_pending=m["batch_pending"],
+            batch_running=m["batch_running"],
+            batch_done=m["batch_done"],
+            batch_at=m["batch_at"],
+            sources=sources_from_text(m["sources"]),
+        )
     return QueueHealth(
         label_id=m["label_id"],
         reported_at=m["reported_at"],
@@ -184,24 +182,8 @@ def _health(row: Row[tuple[object, ...]]) -> QueueHealth:
         config_reason=m["config_reason"],
         config_since=m["config_since"],
         cycle_interval=m["cycle_interval"],
-        cycled_at=m["cycled_at"],
         cycles=m["cycles"],
-        action=m["action"],
-        action_text=m["action_text"],
-        decision=m["decision"],
-        target=m["target"],
-        reason=m["reason"],
-        error=m["error"],
-        chain=m["chain"],
-        activated=m["activated"],
-        pending=m["pending"],
-        running=m["running"],
-        site=m["site"],
-        batch_pending=m["batch_pending"],
-        batch_running=m["batch_running"],
-        batch_done=m["batch_done"],
-        batch_at=m["batch_at"],
-        sources=sources_from_text(m["sources"]),
+        cycle=cycle,
     )
 
 
