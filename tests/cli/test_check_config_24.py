@@ -180,3 +180,36 @@ def test_errors_of_disabled_queues_are_warnings(conf_tree, capsys) -> None:  # t
     )
     rc, data = check(capsys, etc)
     assert rc == 1 and data["errors"] == 4
+
+
+def test_panda_client_certificate_profiles_are_checked(conf_tree, capsys) -> None:  # type: ignore[no-untyped-def]
+    panda = """
+    [DEFAULT]
+    wmsstatusplugin = Panda
+    wmsstatus.panda.url = https://panda.example.org:25443/server/panda
+    batchsubmitplugin = Local
+    executable = /bin/true
+
+    [WRONG]
+    wmsstatus.panda.proxy = ssh-key, missing
+
+    [PARTLY]
+    wmsstatus.panda.proxy = missing, good
+
+    [RIGHT]
+    wmsstatus.panda.proxy = good
+    """
+    good = AUTH.split("[noproxyfile]")[0] + "[ssh-key]\nplugin = SSH\nssh.privatekeyfile = /tmp/id_rsa\n"
+    etc = conf_tree(files={"queues.conf": panda, "auth.conf": good})
+    rc, data = check(capsys, etc)
+    assert rc == 1
+    q = data["queues"]
+    wrong = keyed(q["WRONG"]["problems"])[("WRONG", "wmsstatus.panda.proxy")]
+    assert wrong["level"] == "error" and not q["WRONG"]["ok"]
+    assert wrong["message"] == (
+        "no profile can give an X509 proxy: [ssh-key] (" + str(etc / "auth.conf") + ") is an SSH profile, "
+        "not an X509 proxy; [missing] is not in auth.conf/proxy.conf"
+    )
+    partly = keyed(q["PARTLY"]["problems"])[("PARTLY", "wmsstatus.panda.proxy")]
+    assert partly["level"] == "warning" and q["PARTLY"]["ok"]
+    assert ("RIGHT", "wmsstatus.panda.proxy") not in keyed(q["RIGHT"]["problems"])

@@ -182,6 +182,7 @@ def _status_problems(
     if status.mapping is not None:
         out.extend(checks.mapping_problems(status.mapping, label))
     out.extend(status.queue_references(s, checks.queues))
+    out.extend(credential_problems(s, status.credentials(s), checks.profiles))
     return out
 
 

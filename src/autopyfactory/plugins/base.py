@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeGuard, TypeVar
 
+from autopyfactory.config.credentials import CredentialRef
 from autopyfactory.config.keys import Key
+from autopyfactory.config.section import ConfigSection
 
 
 class Plugin:
@@ -26,6 +28,12 @@ class Plugin:
         """Every key an operator may write in the plugin's section (``keys``, and what a category adds,
         e.g. a submit plugin's retirement keys)."""
         return cls.keys
+
+    @classmethod
+    def credentials(cls, section: ConfigSection) -> tuple[CredentialRef, ...]:
+        """The auth profiles ``section`` asks this plugin to use (check-config checks them against
+        auth.conf / proxy.conf)."""
+        return ()
 
 
 PluginT = TypeVar("PluginT", bound=Plugin)

@@ -8,7 +8,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from autopyfactory.config.credentials import CredentialRef
 from autopyfactory.config.derived import Derived
 from autopyfactory.config.keys import BOOL, Key, choice
 from autopyfactory.config.problems import ConfigProblem
@@ -94,11 +93,6 @@ class BatchSubmitPlugin(Plugin, ABC):
     @classmethod
     def declared_keys(cls) -> tuple[Key[object], ...]:
         return (*cls.keys, *RetireKeys.under(cls.key_prefix).all())
-
-    @classmethod
-    def credentials(cls, queue: ConfigSection) -> tuple[CredentialRef, ...]:
-        """The auth profiles ``queue`` asks for (check-config checks them against auth.conf)."""
-        return ()
 
     @classmethod
     def notes(cls, queue: ConfigSection) -> list[ConfigProblem]:

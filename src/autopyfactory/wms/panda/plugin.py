@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable
 
+from autopyfactory.config.credentials import X509, CredentialRef
 from autopyfactory.config.derived import Derived
 from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.problems import ConfigError, ConfigProblem
@@ -108,6 +109,15 @@ class PandaWMSStatus(WMSStatusPlugin):
     mapping = MAPPING
     keys = panda_keys.QUEUE_KEYS
     factory_keys = panda_keys.FACTORY_KEYS
+
+    @classmethod
+    def credentials(cls, section: ConfigSection) -> tuple[CredentialRef, ...]:
+        """``wmsstatus.panda.proxy``: the profiles whose proxy is the client certificate."""
+        try:
+            profiles = section.get(panda_keys.PROXY)
+        except ConfigError:
+            return ()  # reported with the plugin's keys
+        return (CredentialRef(panda_keys.PROXY.name, X509, tuple(profiles)),) if profiles else ()
 
     @classmethod
     def notes(cls, section: ConfigSection) -> list[ConfigProblem]:
