@@ -81,8 +81,17 @@ def test_the_modules_were_found() -> None:
                 "autopyfactory.plugins.base",
             ),
         ),
-        # the plugin contract every category shares: keys only
-        (("autopyfactory.plugins.base",), ("autopyfactory.plugins.base", "autopyfactory.config.keys")),
+        # the plugin contract every category shares: its keys, the section it reads them from and the
+        # credentials it names (all in config, the leaf layer)
+        (
+            ("autopyfactory.plugins.base",),
+            (
+                "autopyfactory.plugins.base",
+                "autopyfactory.config.keys",
+                "autopyfactory.config.section",
+                "autopyfactory.config.credentials",
+            ),
+        ),
         # the APFMon rules both ends share: standard library only
         (("autopyfactory.apfmon",), ("autopyfactory.apfmon",)),
         (("autopyfactory.extras",), ()),
