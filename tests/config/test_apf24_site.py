@@ -71,6 +71,15 @@ def test_check_config_finds_no_error_and_says_what_differs(capsys, monkeypatch) 
     assert sorted(data["queues"]) == sorted([*FIRST_CYCLE, *NOTHING, *DISABLED])
     assert {n for n, q in data["queues"].items() if not q["enabled"]} == DISABLED
     problems = [*data["problems"], *(p for q in data["queues"].values() for p in q["problems"])]
+    # every queue runs 2.4's wrapper with a 2.4 line: each is shown as the bundled wrapper would run it,
+    # and none is one it would refuse
+    previews = [p for p in problems if p["key"] == "executable.arguments"]
+    assert sorted(p["section"] for p in previews) == sorted(data["queues"])
+    assert all(
+        p["level"] == "info" and "runs it as written; with the bundled wrapper" in p["message"]
+        for p in previews
+    )
+    problems = [p for p in problems if p not in previews]
     assert sorted((p["section"], p["key"]) for p in problems) == sorted(
         [
             ("DEFAULT", "sched.maxpercycle.maximum"),  # given twice in 00-defaults.conf: the later wins

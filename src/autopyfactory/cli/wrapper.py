@@ -30,6 +30,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _render(args: argparse.Namespace) -> int:
     from autopyfactory.wrapper.command import pilot_command
+    from autopyfactory.wrapper.preview24 import preview_24
 
     try:
         cfg = load(args.conf)
@@ -49,6 +50,19 @@ def _render(args: argparse.Namespace) -> int:
     print(f"executable.arguments = {command.arguments}")
     for word in command.argv[1:]:
         print(f"    {word}")
+    p = preview_24(command)
+    if p is None or not p.style:
+        return 0
+    if not p.bundled:
+        print(f"{command.executable} runs this 2.4 line as written; after migrating to the bundled wrapper:")
+    if p.error:
+        print(f"a 2.4 wrapper line the bundled wrapper refuses: {p.error}")
+        return 1 if p.bundled else 0
+    print(f"a 2.4 {p.style} line; on the node the bundled wrapper runs it as:")
+    for word in p.argv:
+        print(f"    {word}")
+    for note in p.notes:
+        print(f"  - {note}")
     return 0
 
 

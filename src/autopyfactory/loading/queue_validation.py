@@ -17,6 +17,7 @@ from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.mappings import Mappings
 from autopyfactory.config.problems import ConfigError, ConfigProblem
 from autopyfactory.config.queue import (
+    ARGUMENTS,
     BATCHSTATUS_PLUGIN,
     BATCHSUBMIT_PLUGIN,
     MONITOR_SECTION,
@@ -35,6 +36,7 @@ from autopyfactory.plugins.status import BATCHSTATUS, WMSSTATUS, StatusPlugin
 from autopyfactory.plugins.submit import BATCHSUBMIT
 from autopyfactory.sched.base import SCHED
 from autopyfactory.wrapper.command import pilot_command
+from autopyfactory.wrapper.preview24 import preview_24
 
 PluginT = TypeVar("PluginT", bound=Plugin)
 
@@ -224,10 +226,51 @@ def _wrapper_problems(s: ConfigSection) -> list[ConfigProblem]:
     """Without executable and executable.arguments, the submit plugins build the bundled wrapper's
     arguments from the wrapper.* keys at start: the same check, so check-config reports it."""
     try:
-        pilot_command(s)
+        command = pilot_command(s)
     except ConfigError as exc:
         return [exc.problem]
-    return []
+    p = preview_24(command)
+    if p is None or not p.style:
+        return []
+    origin, key = s.origin_of(ARGUMENTS.name), ARGUMENTS.name
+    render = f"`autopyfactory wrapper render-args --queue {s.name}` lists what each 2.4 item became"
+    if not p.bundled:
+        now = f"{command.executable} runs it as written"
+        if p.error:
+            text, hint = (
+                f"{now}; the bundled wrapper would refuse it: {p.error}",
+                "fix the line before migrating",
+            )
+        else:
+            text, hint = f"{now}; with the bundled wrapper it would run as: {p.arguments}", render
+        return [
+            ConfigProblem(
+                "info", origin, s.name, key, f"a 2.4 {p.style} line: {text}", command.arguments, hint
+            )
+        ]
+    if p.error:
+        return [
+            ConfigProblem(
+                "error",
+                origin,
+                s.name,
+                key,
+                f"a 2.4 wrapper line the bundled wrapper refuses on every node: {p.error}",
+                command.arguments,
+                "fix the line, or set executable to the 2.4 wrapper the line was written for",
+            )
+        ]
+    return [
+        ConfigProblem(
+            "info",
+            origin,
+            s.name,
+            key,
+            f"a 2.4 {p.style} line; the bundled wrapper runs it as: {p.arguments}",
+            command.arguments,
+            render,
+        )
+    ]
 
 
 def _monitor_problems(
