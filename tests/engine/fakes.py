@@ -44,11 +44,13 @@ class World:
         self.monitor_calls: list[tuple[str, str, object]] = []
         self.fail_monitor = False
         self.lock = threading.Lock()
-        # "submit:Q", "cleanup:Q", "poll:<schedd>", "monitor:<call>": the call blocks until set
+        # "submit:Q", "cleanup:Q", "poll:<schedd>", "monitor:<call>", "init:Q" (FakeSubmit's
+        # constructor), "init:<schedd>" (FakeBatch's): the call blocks until set
         self.hang: dict[str, threading.Event] = {}
         self.calls: dict[str, int] = {}  # the same names: how often each call started
         self.refuse_over: int | None = None  # submit(n) with a larger n raises at once
         self.raw_states: dict[str, dict[str, int]] = {}  # FakeMappedBatch: queue -> raw state -> pilots
+        self.closed: list[str] = []  # FakeSubmit.close, by queue
 
     def enter(self, name: str) -> None:
         """Count the call and block while a hang is set up for it."""
@@ -111,6 +113,7 @@ class FakeBatch(BatchStatusPlugin):
     def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
         super().__init__(ctx, queue)
         self.schedd = queue.get(SCHEDD)
+        WORLD.enter(f"init:{self.schedd}")
 
     def poll(self) -> BatchView:
         WORLD.enter(f"poll:{self.schedd}")
@@ -159,6 +162,7 @@ class FakeSubmit(BatchSubmitPlugin):
         super().__init__(ctx, queue)
         if queue.get(BOOM):
             raise RuntimeError("fake submit plugin refuses to start")
+        WORLD.enter(f"init:{queue.name}")
         self.delay = queue.get(DELAY)
         self.backend = queue.get(BACKEND)
         self.live: list[PilotRef] = []
@@ -202,6 +206,10 @@ class FakeSubmit(BatchSubmitPlugin):
 
     def cleanup(self) -> None:
         WORLD.enter(f"cleanup:{self.apfqname}")
+
+    def close(self) -> None:
+        with WORLD.lock:
+            WORLD.closed.append(self.apfqname)
 
 
 class FakeMonitor(MonitorPlugin):

@@ -139,6 +139,13 @@ MONITOR_TIMEOUT = Key(
     30,
     "longest one monitor plugin call may take; then that monitor is skipped until it returns",
 )
+INIT_TIMEOUT = Key(
+    "plugins.inittimeout",
+    DEADLINE,
+    60,
+    "longest a queue's plugins may take to start (their constructors); then the queue is not started "
+    "(tried again at the next reload)",
+)
 SHUTDOWN_GRACE = Key(
     "shutdown.grace",
     GRACE,
@@ -165,7 +172,7 @@ FACTORY_KEYS: tuple[Key[object], ...] = (
     CYCLES, CLEANLOGS_KEEPDAYS, FACTORY_SLEEP, BASE_LOG_DIR, BASE_LOG_URL, LOGSERVER_ENABLED, LOGSERVER_INDEX,
     LOGSERVER_ROBOTS, RECONFIG, RECONFIG_INTERVAL, QUEUES_PLUGIN, AUTH_PLUGIN, ABORT_NO_QUEUES, FACTORY_MONITOR,
     MONITOR_SECTION, MONITOR_INTERVAL, VERSION_TAG, STATE_DIR, SUBMIT_CONCURRENCY, STATUS_TIMEOUT,
-    SUBMIT_MAX_PER_CYCLE, SUBMIT_BATCH, SUBMIT_TIMEOUT, MONITOR_TIMEOUT, SHUTDOWN_GRACE,
+    SUBMIT_MAX_PER_CYCLE, SUBMIT_BATCH, SUBMIT_TIMEOUT, MONITOR_TIMEOUT, INIT_TIMEOUT, SHUTDOWN_GRACE,
     METRICS_ENABLED, METRICS_PORT, METRICS_ADDRESS,
 )  # fmt: skip
 
@@ -196,6 +203,7 @@ class FactorySettings:
     submit_batch: int = SUBMIT_BATCH.default
     submit_timeout: float = SUBMIT_TIMEOUT.default
     monitor_timeout: float = MONITOR_TIMEOUT.default
+    init_timeout: float = INIT_TIMEOUT.default
     shutdown_grace: float = SHUTDOWN_GRACE.default
     metrics_enabled: bool = METRICS_ENABLED.default  # /metrics on the log server's port
     metrics_port: int | None = METRICS_PORT.default  # a port of their own (on metrics_address)
@@ -236,6 +244,7 @@ class FactorySettings:
             submit_batch=s.get(SUBMIT_BATCH),
             submit_timeout=s.get(SUBMIT_TIMEOUT),
             monitor_timeout=s.get(MONITOR_TIMEOUT),
+            init_timeout=s.get(INIT_TIMEOUT),
             shutdown_grace=s.get(SHUTDOWN_GRACE),
             metrics_enabled=s.get(METRICS_ENABLED),
             metrics_port=s.get(METRICS_PORT),

@@ -69,9 +69,11 @@ def call_with_deadline(
     deadline: float,
     key: str,
     clock: Clock = SYSTEM_CLOCK,
+    afterwards: str = "no longer skipped",
 ) -> T:
     """``fn()`` on ``executor``; its result, its exception, or :class:`Overran` after ``deadline``
-    seconds. When it overruns, the call's end is logged (with how late it was). On an inline
+    seconds. When it overruns, the call's end is logged (with how late it was, and ``afterwards``:
+    what happens then). On an inline
     executor the call has ended when it is submitted: it never overruns."""
     started = clock.monotonic()
     fut: Future[T] = executor.submit(fn)
@@ -79,22 +81,23 @@ def call_with_deadline(
     try:
         return fut.result(timeout=deadline)
     except FutureTimeout:
-        fut.add_done_callback(lambda f: _late(running, f))
+        fut.add_done_callback(lambda f: _late(running, f, afterwards))
         raise Overran(running) from None
 
 
-def _late(running: RunningCall, fut: Future[Any]) -> None:
+def _late(running: RunningCall, fut: Future[Any], afterwards: str) -> None:
     exc = fut.exception()
     outcome = f"failed: {type(exc).__name__}: {exc}" if exc is not None else "returned"
     result = None if exc is not None else fut.result()
     if isinstance(result, list):
         outcome += f" {len(result)} item(s)"
     log.warning(
-        "%s plugin=%s call=%s %s after %.0fs, %.0fs past its deadline; no longer skipped",
+        "%s plugin=%s call=%s %s after %.0fs, %.0fs past its deadline; %s",
         running.owner,
         running.plugin,
         running.call,
         outcome,
         running.seconds(),
         running.seconds() - running.deadline,
+        afterwards,
     )

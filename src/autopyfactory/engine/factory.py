@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import partial
 
 from autopyfactory.auth.manager import AuthManager
-from autopyfactory.config.factory import FactorySettings
+from autopyfactory.config.factory import INIT_TIMEOUT, FactorySettings
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.queue import MONITOR_SECTION
 from autopyfactory.config.section import ConfigSection
+from autopyfactory.engine.calls import Overran, call_with_deadline
 from autopyfactory.engine.clock import SYSTEM_CLOCK, Clock
 from autopyfactory.engine.closing import Closer, close_all
 from autopyfactory.engine.control import Control
@@ -238,20 +240,45 @@ class Factory:
         return monitor
 
     def _start(self, name: str) -> QueueRuntime | str:
-        """The runtime of queue ``name`` built from the present configuration, or why it cannot run."""
+        """The runtime of queue ``name`` built from the present configuration, or why it cannot run.
+        Its plugins get ``plugins.inittimeout`` to start: a constructor that hangs leaves this queue
+        not started (or on its last good configuration), not the factory; it goes on in its thread,
+        is logged when it returns, and what it built then is closed."""
         section = self.cfg.queues[name].section
-        monitors: dict[str, MonitorPlugin] = {}
+        step = ["its sched chain"]  # what the build is doing, for the message when it overruns
+        deadline = self.settings.init_timeout
         try:
-            for m in section.get(MONITOR_SECTION):
-                monitor = self._monitor_for(m)
-                if monitor is not None:
-                    monitors[m] = monitor
-            return build_queue(section, self.ctx, self.hub, self.reg, monitors, self.options.sleep)
+            return call_with_deadline(
+                self.executors.calls,
+                f"queue={name}",
+                "(its plugins)",
+                "start",
+                partial(self._build, section, step),
+                deadline,
+                INIT_TIMEOUT.name,
+                self.clock,
+                "what it built is closed; the queue starts at the next reload",
+            )
+        except Overran as exc:
+            exc.running.future.add_done_callback(_close_late_runtime)
+            return (
+                f"its plugins did not start within {deadline:g}s ({INIT_TIMEOUT.name}): {step[-1]} was still "
+                "starting; it is tried again at the next reload"
+            )
         except (ConfigError, PluginNotFound) as exc:
             return str(exc)
         except Exception as exc:
             log.exception("queue=%s: its plugins failed to initialise", name)
             return f"its plugins failed to initialise: {type(exc).__name__}: {exc}"
+
+    def _build(self, section: ConfigSection, step: list[str]) -> QueueRuntime:
+        monitors: dict[str, MonitorPlugin] = {}
+        for m in section.get(MONITOR_SECTION):
+            step.append(f"monitor section [{m}]")
+            monitor = self._monitor_for(m)
+            if monitor is not None:
+                monitors[m] = monitor
+        return build_queue(section, self.ctx, self.hub, self.reg, monitors, self.options.sleep, step.append)
 
     def _running(self) -> dict[str, RunningQueue]:
         return {name: RunningQueue(rt.section, self._stale(name)) for name, rt in self.queues.items()}
@@ -514,6 +541,20 @@ def _auth_manager(cfg: LoadedConfig, ctx: FactoryContext, reg: Registry) -> Auth
     except Exception:
         log.exception("auth manager could not start; queues needing credentials will fail to submit")
         return None
+
+
+def _close_late_runtime(fut: Future[QueueRuntime]) -> None:
+    """A queue runtime whose build overran its deadline and finished later: nobody runs it; its
+    submit plugin is closed (its status plugins, in the hub, are closed when no queue uses them)."""
+    if fut.cancelled() or fut.exception() is not None:
+        return
+    rt = fut.result()
+    try:
+        rt.submitter.close()
+    except Exception as exc:
+        log.error(
+            "queue=%s: closing the plugins that started late failed: %s: %s", rt.name, type(exc).__name__, exc
+        )
 
 
 def _queue_closers(queues: Sequence[QueueRuntime]) -> list[Closer]:

@@ -3,7 +3,7 @@ its submit plugin and monitors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from autopyfactory.config.queue import (
     BATCHSTATUS_MAXAGE,
@@ -35,19 +35,27 @@ def build_queue(
     reg: Registry,
     monitors: Mapping[str, MonitorPlugin],
     sleep_override: float | None = None,
+    step: Callable[[str], object] = lambda what: None,
 ) -> QueueRuntime:
     """The queue's runtime; its status plugin instances are taken from (or added to) ``hub``.
     Raises ConfigError or PluginNotFound for a bad chain or plugin name, and whatever a plugin's
-    constructor raises."""
+    constructor raises. ``step`` is told what is being built next (the plugin that hangs, if one
+    does)."""
+    step("its sched chain")
     chain = build_chain(section, ctx.factory, reg)
-    submit_cls = reg.get(BATCHSUBMIT, section.get(BATCHSUBMIT_PLUGIN))
+    submit_name = section.get(BATCHSUBMIT_PLUGIN)
+    submit_cls = reg.get(BATCHSUBMIT, submit_name)
     wms_name = section.get(WMSSTATUS_PLUGIN)
     wms_key: StatusKey | None = None
     plugin_wms_maxage = None
     if wms_name:
+        step(f"wmsstatus plugin {wms_name}")
         wms_key, wms_status = hub.instance(WMSSTATUS, wms_name, section)
         plugin_wms_maxage = wms_status.maxage()
-    batch_key, batch_status = hub.instance(BATCHSTATUS, counting_plugin(section, submit_cls), section)
+    status_name = counting_plugin(section, submit_cls)
+    step(f"batchstatus plugin {status_name}")
+    batch_key, batch_status = hub.instance(BATCHSTATUS, status_name, section)
+    step(f"batchsubmit plugin {submit_name}")
     submitter = submit_cls(ctx, section)
     return QueueRuntime(
         section=section,

@@ -200,6 +200,7 @@ class StatusHub:
         self.clock = clock
         self._instances: dict[StatusKey, StatusPlugin[Any]] = {}
         self._inflight: dict[StatusKey, tuple[Future[Any], float]] = {}
+        self._making: dict[StatusKey, Future[Any]] = {}  # instances being constructed
         self._own_executor = executor is None
         self._executor: Executor = DaemonPool("status") if executor is None else executor
         self._lock = threading.Lock()
@@ -215,9 +216,25 @@ class StatusHub:
             inst = self._instances.get(key)
             if inst is not None and category.holds(inst):
                 return key, inst
-            made = cls(self.ctx, queue)
-            self._instances[key] = made
+            making = self._making.get(key)
+            mine = making is None
+            if making is None:
+                making = self._making[key] = Future()
+        if not mine:  # another queue is making it: wait for that one (the caller bounds the wait)
+            made: S = making.result()
             return key, made
+        try:  # outside the lock: a constructor that hangs holds up only the queues that need it
+            made = cls(self.ctx, queue)
+        except BaseException as exc:
+            with self._lock:
+                self._making.pop(key, None)
+            making.set_exception(exc)
+            raise
+        with self._lock:
+            self._instances[key] = made
+            self._making.pop(key, None)
+        making.set_result(made)
+        return key, made
 
     def get(self, key: StatusKey) -> StatusPlugin[Any] | None:
         return self._instances.get(key)
