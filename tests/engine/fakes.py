@@ -45,7 +45,7 @@ class World:
         self.fail_monitor = False
         self.lock = threading.Lock()
         # "submit:Q", "cleanup:Q", "poll:<schedd>", "monitor:<call>", "init:Q" (FakeSubmit's
-        # constructor), "init:<schedd>" (FakeBatch's): the call blocks until set
+        # constructor), "init:<schedd>" (FakeBatch's), "init:monitor:<section>" (FakeMonitor's): the call blocks until set
         self.hang: dict[str, threading.Event] = {}
         self.calls: dict[str, int] = {}  # the same names: how often each call started
         self.refuse_over: int | None = None  # submit(n) with a larger n raises at once
@@ -214,6 +214,10 @@ class FakeSubmit(BatchSubmitPlugin):
 
 class FakeMonitor(MonitorPlugin):
     name = "FakeMonitor"
+
+    def __init__(self, ctx: FactoryContext, section: ConfigSection) -> None:
+        super().__init__(ctx, section)
+        WORLD.enter(f"init:monitor:{section.name}")
 
     def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None:
         WORLD.enter("monitor:register_pilots")

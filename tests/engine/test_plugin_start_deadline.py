@@ -81,3 +81,30 @@ def test_a_reload_whose_plugin_hangs_keeps_the_queue_on_its_last_good_configurat
         world.release()
         f.stop()
         f.shutdown()
+
+
+def test_a_monitor_that_does_not_start_leaves_its_queue_running_without_it(conf_tree, world) -> None:  # type: ignore[no-untyped-def]
+    world.hang["init:monitor:slow"] = threading.Event()
+    etc = conf_tree(
+        factory=START + "monitorConf = monitor.conf\n",
+        files={
+            "queues.conf": queues(2, per_queue={0: "monitorsection = slow\n"}),
+            "monitor.conf": "[slow]\nmonitorplugin = FakeMonitor\n",
+        },
+    )
+    world.activated = {"SITE0": 1, "SITE1": 1}
+    f = factory(etc)
+    try:
+        assert sorted(f.queues) == ["Q0", "Q1"] and f.queues["Q0"].monitors == []
+        q0 = f.queues["Q0"]
+        f.run_cycle()
+        assert sorted(world.submissions) == [("Q0", 1), ("Q1", 1)]
+        assert world.calls["init:monitor:slow"] == 1  # not constructed again at every use
+        world.release()
+        wait_for(lambda: "slow" not in f._monitors_starting)
+        f.reload()  # the configuration is the same: the queue keeps running and gets its monitor
+        assert f.queues["Q0"] is q0  # not restarted
+        assert [type(m).__name__ for m in q0.monitors] == ["FakeMonitor"]
+    finally:
+        f.stop()
+        f.shutdown()

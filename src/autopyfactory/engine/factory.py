@@ -119,6 +119,7 @@ class Factory:
         self.ctx = self._context(self.cfg, self.cfg.auth)
         self.hub = StatusHub(self.ctx, reg, self.executors.polls, clock)
         self.monitors: dict[str, MonitorPlugin] = {}
+        self._monitors_starting: set[str] = set()  # monitor sections whose plugin overran its start
         self.monitor_calls = MonitorCalls(self.executors.calls, self.settings.monitor_timeout, clock)
         self.cycle = Cycle(self.settings, self.hub, self.monitor_calls, self.executors, clock, self.control)
         self.on_reload: list[Callable[[ReloadKind], None]] = []  # called after every reload
@@ -224,14 +225,44 @@ class Factory:
             self.monitor_calls.call(m, queue, "update_label", partial(m.update_label, rt.section, message))
 
     def _monitor_for(self, name: str) -> MonitorPlugin | None:
+        """The plugin of monitor section ``name`` (made at its first use); None when the section is
+        not in monitor.conf, its plugin failed to start, or it is still starting: its constructor gets
+        ``plugins.inittimeout``, and one that overruns is not waited for again (what it builds is
+        closed; a reload after it returned tries again)."""
         if name in self.monitors:
             return self.monitors[name]
+        if name in self._monitors_starting:
+            return None
         sec = self.cfg.monitors.get(name)
         if sec is None:
             return None
         plugin_name = (sec.raw("monitorplugin") or "Dummy").strip()
+        deadline = self.settings.init_timeout
         try:
-            monitor = self.reg.get(MONITOR, plugin_name)(self.ctx, sec)
+            cls = self.reg.get(MONITOR, plugin_name)
+            monitor = call_with_deadline(
+                self.executors.calls,
+                f"monitor={name}",
+                plugin_name,
+                "start",
+                partial(cls, self.ctx, sec),
+                deadline,
+                INIT_TIMEOUT.name,
+                self.clock,
+                "closed unused; the monitor section starts at the next reload",
+            )
+        except Overran as exc:
+            self._monitors_starting.add(name)
+            exc.running.future.add_done_callback(partial(self._late_monitor, name))
+            log.error(
+                "monitor section [%s] (plugin %s) did not start within %gs (%s): its queues report to no "
+                "monitor by that name until a reload",
+                name,
+                plugin_name,
+                deadline,
+                INIT_TIMEOUT.name,
+            )
+            return None
         except Exception as exc:
             log.error("monitor section [%s] (plugin %s) unusable: %s", name, plugin_name, exc)
             return None
@@ -239,21 +270,43 @@ class Factory:
         self.monitors[name] = monitor
         return monitor
 
+    def _attach_monitors(self, rt: QueueRuntime) -> None:
+        """``rt`` reports to the monitor sections it names that have a plugin now."""
+        names = rt.section.get(MONITOR_SECTION)
+        rt.monitors = [m for m in (self._monitor_for(n) for n in names) if m is not None]
+
+    def _late_monitor(self, name: str, fut: Future[MonitorPlugin]) -> None:
+        """Monitor section ``name``'s plugin started (or failed) after its deadline: nobody uses that
+        one; the section is made anew where a later reload needs it."""
+        if not fut.cancelled() and fut.exception() is None:
+            try:
+                fut.result().close()
+            except Exception as exc:
+                log.error("monitor section [%s]: closing the plugin that started late failed: %s", name, exc)
+        self._monitors_starting.discard(name)
+
     def _start(self, name: str) -> QueueRuntime | str:
         """The runtime of queue ``name`` built from the present configuration, or why it cannot run.
         Its plugins get ``plugins.inittimeout`` to start: a constructor that hangs leaves this queue
         not started (or on its last good configuration), not the factory; it goes on in its thread,
-        is logged when it returns, and what it built then is closed."""
+        is logged when it returns, and what it built then is closed. (A monitor section that does
+        not start leaves the queue without that monitor, as one whose plugin fails.)"""
         section = self.cfg.queues[name].section
         step = ["its sched chain"]  # what the build is doing, for the message when it overruns
         deadline = self.settings.init_timeout
         try:
+            monitors = {
+                m: mon for m in section.get(MONITOR_SECTION) if (mon := self._monitor_for(m)) is not None
+            }
+            build = partial(
+                build_queue, section, self.ctx, self.hub, self.reg, monitors, self.options.sleep, step.append
+            )
             return call_with_deadline(
                 self.executors.calls,
                 f"queue={name}",
                 "(its plugins)",
                 "start",
-                partial(self._build, section, step),
+                build,
                 deadline,
                 INIT_TIMEOUT.name,
                 self.clock,
@@ -270,15 +323,6 @@ class Factory:
         except Exception as exc:
             log.exception("queue=%s: its plugins failed to initialise", name)
             return f"its plugins failed to initialise: {type(exc).__name__}: {exc}"
-
-    def _build(self, section: ConfigSection, step: list[str]) -> QueueRuntime:
-        monitors: dict[str, MonitorPlugin] = {}
-        for m in section.get(MONITOR_SECTION):
-            step.append(f"monitor section [{m}]")
-            monitor = self._monitor_for(m)
-            if monitor is not None:
-                monitors[m] = monitor
-        return build_queue(section, self.ctx, self.hub, self.reg, monitors, self.options.sleep, step.append)
 
     def _running(self) -> dict[str, RunningQueue]:
         return {name: RunningQueue(rt.section, self._stale(name)) for name, rt in self.queues.items()}
@@ -432,6 +476,8 @@ class Factory:
         sections = dict(self._profiles.sections)
         _with_auth(self.ctx, "reconfigure", lambda m: m.reconfigure(sections))
         closing = self._apply(plans)
+        for rt in self.queues.values():  # a monitor that was still starting when its queue was built
+            self._attach_monitors(rt)
         self._close_all(_queue_closers(closing), CLOSE_WAIT)
         self.hub.retain({k for rt in self.queues.values() for k in rt.status_keys})
         self._summary()
@@ -459,14 +505,14 @@ class Factory:
         self.hub = StatusHub(self.ctx, self.reg, self.executors.polls, self.clock)
         self.cycle.reconfigure(self.settings, self.hub)  # batchsubmit.concurrency may have changed
         self.monitors = {}
+        self._monitors_starting = set()
         closing = self._apply(plans)
         stale = [rt for name, rt in self.queues.items() if self._stale(name)]
         moved = self.hub.adopt(old_hub, {k for rt in stale for k in rt.status_keys})
         for rt in stale:
             rt.wms_key = moved.get(rt.wms_key, rt.wms_key) if rt.wms_key is not None else None
             rt.batch_key = moved.get(rt.batch_key, rt.batch_key)
-            names = rt.section.get(MONITOR_SECTION)
-            rt.monitors = [m for m in (self._monitor_for(n) for n in names) if m is not None]
+            self._attach_monitors(rt)
             self._built_with[rt.name].auth = self.ctx.auth  # the old manager stops below
         self._close_all(_queue_closers(closing), CLOSE_WAIT)
         old_hub.close()
