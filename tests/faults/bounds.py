@@ -31,6 +31,9 @@ SAFETY_CAP = 1000
 # docs/operations.md "Outages": a monitor plugin call is bounded by [Factory] monitor.timeout
 MONITOR_CALL_TIMEOUT = 2.0
 
+# docs/operations.md "Outages": a queue's plugins get [Factory] plugins.inittimeout to start
+PLUGIN_START_TIMEOUT = 2.0
+
 # docs/operations.md "Stopping": the last resort, when something blocks the stop (a thread that is
 # not a daemon thread), is exit status 1 at shutdown.grace + 10 s; a second signal exits at once
 HARD_EXIT = SHUTDOWN_GRACE + 10.0

@@ -4,6 +4,8 @@ points, as it finds a site's plugins.
 
 - monitor ``Hang``: every call about a queue (``register_pilots``, ``update_label``) and ``close``
   block forever; ``register_factory`` returns at once, so the hang happens inside the cycles.
+- wmsstatus ``HangStart`` and monitor ``HangStart``: their constructors block forever (a plugin
+  that connects to an unreachable host when it is made).
 - monitor ``Stuck``: behaves, but starts a helper thread that is not a daemon thread and never
   ends (it ignores every request to stop), as a plugin with its own worker may: the interpreter
   waits for it at exit.
@@ -17,8 +19,10 @@ from collections.abc import Sequence
 
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.pilot import PilotRecord
+from autopyfactory.model.wms import WMSView
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.monitor import MonitorPlugin
+from autopyfactory.plugins.status import WMSStatusPlugin
 
 NEVER = threading.Event()  # nobody sets it
 
@@ -49,3 +53,28 @@ class StuckMonitor(MonitorPlugin):
 
     def update_label(self, queue: ConfigSection, message: str) -> None:
         return None
+
+
+class HangStartWMS(WMSStatusPlugin):
+    name = "HangStart"
+
+    def __init__(self, ctx: FactoryContext, queue: ConfigSection) -> None:
+        super().__init__(ctx, queue)
+        NEVER.wait()
+
+    def poll(self) -> WMSView:
+        raise AssertionError("never made")
+
+
+class HangStartMonitor(MonitorPlugin):
+    name = "HangStart"
+
+    def __init__(self, ctx: FactoryContext, section: ConfigSection) -> None:
+        super().__init__(ctx, section)
+        NEVER.wait()
+
+    def register_pilots(self, queue: ConfigSection, pilots: Sequence[PilotRecord]) -> None:
+        raise AssertionError("never made")
+
+    def update_label(self, queue: ConfigSection, message: str) -> None:
+        raise AssertionError("never made")

@@ -10,7 +10,10 @@ from pathlib import Path
 
 MODULE = "apf_fault_plugins"
 SOURCE = Path(__file__).with_name("fault_plugins.py")
-ENTRY_POINTS = {"monitor": {"Hang": "HangMonitor", "Stuck": "StuckMonitor"}}
+ENTRY_POINTS = {
+    "monitor": {"Hang": "HangMonitor", "Stuck": "StuckMonitor", "HangStart": "HangStartMonitor"},
+    "wmsstatus": {"HangStart": "HangStartWMS"},
+}
 
 
 def install(where: Path) -> Path:

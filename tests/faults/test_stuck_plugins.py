@@ -24,16 +24,24 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 Launch = Callable[..., FactoryProcess]
 
 
-def configure(dirs: FaultDirs, seed: int, monitors: dict[str, str], **queues: str) -> None:
-    """Monitor sections (name -> plugin), and Local queues (name -> their monitorsection, or '')."""
+def configure(
+    dirs: FaultDirs,
+    seed: int,
+    monitors: dict[str, str],
+    extra: dict[str, dict[str, object]] | None = None,
+    **queues: str,
+) -> None:
+    """Monitor sections (name -> plugin), and Local queues (name -> their monitorsection, or ''; ``extra``:
+    more keys of some)."""
     monitor_conf = dirs.etc / "monitor.conf"
     monitor_conf.write_text("".join(section(n, {"monitorplugin": p}) for n, p in monitors.items()))
     write_factory(dirs, factory_keys(dirs, **{
         "batch.local.slots": 4, "monitorConf": monitor_conf, "monitor.timeout": bounds.MONITOR_CALL_TIMEOUT,
+        "plugins.inittimeout": bounds.PLUGIN_START_TIMEOUT,
     }))  # fmt: skip
     write_queues(dirs, *(
         local_queue(dirs, q, seed, activated=10, maxtorun=2, duration=(0.2, 0.4),
-                    **({"monitorsection": m} if m else {}))
+                    **({"monitorsection": m} if m else {}), **(extra or {}).get(q, {}))
         for q, m in queues.items()
     ))  # fmt: skip
 
@@ -78,6 +86,44 @@ def test_a_monitor_plugin_call_that_never_returns(
     if not logged(fp, "monitor=hang", "skipped"):
         scenario.check(["later calls to the hung monitor are not skipped (one thread per call)"])
     scenario.step("SIGTERM with a monitor plugin call hanging and a close that never returns")
+    scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
+    scenario.assert_clean()
+
+
+def test_plugins_whose_constructors_never_return(
+    dirs: FaultDirs, launch: Launch, seed: int, scenario: Scenario, tmp_path: Path
+) -> None:
+    """A WMS status plugin and a monitor plugin block forever when they are made: the queue that
+    needs the WMS plugin is not started and says which plugin, the queue whose monitor does not start
+    runs without it, the other queue runs, and SIGTERM ends the factory in time."""
+    configure(
+        dirs, seed, {"slow": "HangStart"}, {"WMS_HUNG": {"wmsstatusplugin": "HangStart"}},
+        WMS_HUNG="", MON_SLOW="slow", BESIDE="",
+    )  # fmt: skip
+    fp = start(launch, dirs, tmp_path, "constructor-hang")
+    scenario.step("a WMS status and a monitor plugin never return from their constructors")
+    t = time.time()
+    for queue in ("MON_SLOW", "BESIDE"):
+
+        def cycles(q: str = queue) -> bool:
+            return len([d for d in fp.decisions(q, since=t) if d.submitted]) >= 3
+
+        try:
+            wait_for(
+                cycles,
+                bounds.START + 2 * bounds.PLUGIN_START_TIMEOUT + 10,
+                f"queue {queue} submits in 3 cycles",
+            )
+        except NotReached:
+            n = len([d for d in fp.decisions(queue, since=t) if d.submitted])
+            scenario.check([f"queue {queue} submitted in {n} cycle(s) while a plugin constructor hung"])
+    if not logged(fp, "queue=WMS_HUNG not started", "wmsstatus plugin HangStart was still starting"):
+        scenario.check(["the queue whose WMS plugin never started does not say so, naming the plugin"])
+    if not logged(fp, "monitor section [slow]", "did not start", "plugins.inittimeout"):
+        scenario.check(["the monitor section whose plugin never started is not named in the log"])
+    if fp.decisions("WMS_HUNG", since=t):
+        scenario.check(["the queue whose WMS plugin never started cycles"])
+    scenario.step("SIGTERM with two constructors still blocked")
     scenario.check(fp.sigterm(bounds.SIGTERM_EXIT, bounds.SLACK))
     scenario.assert_clean()
 
