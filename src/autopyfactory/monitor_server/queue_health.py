@@ -138,20 +138,26 @@ class CycleWrite:
     sources: tuple[SourceHealth, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class QueueHealth:
-    """The factory's last report on one queue (a label): its configuration state and its last cycle
-    (``cycle`` None: it has not cycled). ``config_state`` None: the factory does not say (APF 2.4,
-    Harvester post the message chain only, which is their cycle)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueReport:
+    """What a factory says of one queue: its configuration state and its last cycle (``cycle`` None:
+    it has not cycled). ``config_state`` None: the factory does not say (APF 2.4, Harvester post the
+    message chain only, which is their cycle)."""
 
-    label_id: int
-    reported_at: float
     config_state: str | None = None
     config_reason: str = ""
     config_since: float | None = None
     cycle_interval: float | None = None
     cycles: int = 0
     cycle: CycleWrite | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueHealth(QueueReport):
+    """The factory's last report on one queue (a label), as the monitor keeps it."""
+
+    label_id: int
+    reported_at: float
 
     @property
     def runs(self) -> bool:

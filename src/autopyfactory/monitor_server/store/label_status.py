@@ -13,6 +13,7 @@ from autopyfactory.monitor_server.db.upsert import Updates, upsert
 from autopyfactory.monitor_server.queue_health import (
     CycleWrite,
     QueueHealth,
+    QueueReport,
     QueueSample,
     sources_from_text,
     sources_to_text,
@@ -28,19 +29,13 @@ def cut(text: str, limit: int = TEXT_KEPT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class StatusWrite:
-    """One queue of a factory's cycle report: its state, and its last cycle when it cycled."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusWrite(QueueReport):
+    """One queue of a factory's cycle report, by the label name and WMS/batch queue it reports."""
 
     name: str
     wmsqueue: str = ""
     batchqueue: str = ""
-    config_state: str | None = None
-    config_reason: str = ""
-    config_since: float | None = None
-    cycle_interval: float | None = None
-    cycles: int = 0
-    cycle: CycleWrite | None = None
 
 
 @dataclass(frozen=True, slots=True)
