@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     for p in qc.problems:
-        print(f"render-submit: {p}", file=sys.stderr)
+        if p.level != "info":  # check-config shows those
+            print(f"render-submit: {p}", file=sys.stderr)
     if not qc.ok:
         return 1
     from autopyfactory.batch.htcondor.base import CondorBase
