@@ -58,9 +58,7 @@ def test_withdraw_removes_idle_pilots_of_the_queue_newest_first_and_nothing_else
     assert sorted(fake.ids()) == ["2.0", "2.1", "3.0", "3.1"]
 
 
-def test_same_submit_time_withdraws_the_highest_cluster_and_proc_first(
-    cfg, fake_condor: FakePool
-) -> None:  # type: ignore[no-untyped-def]
+def test_same_submit_time_withdraws_the_highest_cluster_and_proc_first(cfg, fake_condor: FakePool) -> None:  # type: ignore[no-untyped-def]
     local = submitter(cfg, "local")
     local.submit(2)
     local.submit(2)  # same QDate

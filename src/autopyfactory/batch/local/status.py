@@ -70,8 +70,8 @@ class LocalBatchStatus(BatchStatusPlugin):
         for q, started, wall in ended:
             finished.setdefault(q, []).append(FinishedPilot(started, wall))
         lives: dict[str, list[PilotTimes]] = {}
-        for q, submitted, started, end in recorded:
-            lives.setdefault(q, []).append(PilotTimes(submitted, started, end))
+        for q, submitted, began, end in recorded:
+            lives.setdefault(q, []).append(PilotTimes(submitted, began, end))
         return BatchView(
             "Local",
             now,
