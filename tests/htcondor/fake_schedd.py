@@ -29,6 +29,10 @@ TRANSLATE = {
 }
 
 
+# the schedd's JobUniverse for a submit file's universe
+UNIVERSES = {"vanilla": 5, "scheduler": 7, "grid": 9, "local": 12}
+
+
 class FakeSubmitResult:
     def __init__(self, cluster: int, count: int) -> None:
         self._cluster, self._count = cluster, count
@@ -58,6 +62,7 @@ class FakeSchedd:
         self.history_since: list[Any] = []
         self.fail: Exception | None = None  # raised by the next call
         self._cluster = 0
+        self.on_act: Any = None  # called at the start of act(): what happens meanwhile (a race)
 
     def _call(self, name: str) -> None:
         self.calls[name] += 1
@@ -77,6 +82,7 @@ class FakeSchedd:
             ad = classad2.ClassAd()
             ad["ClusterId"], ad["ProcId"], ad["JobStatus"] = c, p, 1
             ad["QDate"] = ad["EnteredCurrentStatus"] = int(self.now)
+            ad["JobUniverse"] = UNIVERSES[(description.get("universe") or "vanilla").lower()]
             for k, v in description.items():
                 v = v.replace("$(Cluster)", str(c)).replace("$(Process)", str(p))
                 # the submitting process's environment, as HTCondor's submit code expands it
@@ -122,7 +128,13 @@ class FakeSchedd:
     def act(self, action: htcondor2.JobAction, job_spec: Any, reason: str | None = None) -> classad2.ClassAd:
         self._call("act")
         assert action == htcondor2.JobAction.Remove, action
-        ids = [job_spec] if isinstance(job_spec, str) else list(job_spec)
+        if self.on_act is not None:
+            self.on_act()
+        if isinstance(job_spec, str) and not re.fullmatch(r"\d+\.\d+", job_spec):
+            # a constraint, evaluated now (as the schedd does, under its lock)
+            ids = [j for j, a in self.jobs.items() if self._matches(a, job_spec)]
+        else:
+            ids = [job_spec] if isinstance(job_spec, str) else list(job_spec)
         ok = missing = 0
         for jid in ids:
             if jid in self.jobs:

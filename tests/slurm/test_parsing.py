@@ -106,3 +106,30 @@ def test_time_and_memory_for_slurmrestd() -> None:
             time_minutes(bad)
     with pytest.raises(ValueError, match="memory"):
         memory_mb("lots")
+
+
+def test_held_pending_lines_are_those_pending_with_priority_zero() -> None:
+    from autopyfactory.batch.slurm.squeue import held_pending_argv, parse_held_pending
+
+    text = "CLUSTER: apftest\n5_1|PENDING|0\n5_2|PENDING|4294901754\n6|RUNNING|0\n7|PENDING|0\n"
+    assert parse_held_pending(text) == {"5_1", "7"}
+    assert held_pending_argv("c1")[-2:] == ["-M", "c1"]
+
+
+def test_a_pilot_life_starts_only_when_the_job_ran() -> None:
+    from autopyfactory.batch.slurm.jobs import SlurmJob
+
+    tag = PilotTag("fid", "Q1")
+    t = ts("2026-11-21T22:29:44")
+
+    def life(state: str, start: float | None, end: float | None) -> tuple[float | None, float | None]:
+        p = SlurmJob("1", "1", state, tag, t, start, end).lives()
+        assert p is not None and p.submitted_at == t
+        return p.started_at, p.ended_at
+
+    assert life("PENDING", t + 600, t + 900) == (None, None)  # squeue's expected start and end
+    assert life("RUNNING", t + 5, t + 3600) == (t + 5, None)  # the end is the time limit's
+    assert life("COMPLETED", t + 5, t + 6) == (t + 5, t + 6)  # a pilot that died at once
+    assert life("CANCELLED", t + 50, t + 50) == (None, t + 50)  # cancelled while pending
+    assert life("CANCELLED", t + 5, t + 50) == (t + 5, t + 50)  # removed while running
+    assert SlurmJob("1", "1", "PENDING", tag).lives() is None

@@ -51,3 +51,12 @@ def test_finished_jobs_count_inside_the_window_once_whoever_reports_them() -> No
         FinishedPilot(200, 60),
         FinishedPilot(210, 5),
     ]
+
+
+def test_a_pilot_cancelled_while_pending_is_a_life_that_never_started_not_a_finished_pilot() -> None:
+    t = 1_800_000_000.0
+    withdrawn = SlurmJob("9", "9", "CANCELLED", PilotTag("fid", "Q1"), t, t + 40, t + 40)
+    died = SlurmJob("10", "10", "FAILED", PilotTag("fid", "Q1"), t, t + 40, t + 40)
+    out = tally([withdrawn, died], None, "fid", t)["Q1"]
+    assert out.finished == [FinishedPilot(t + 40, 0.0)]  # only the one that ran
+    assert [(p.started_at, p.ended_at) for p in out.lives] == [(None, t + 40), (t + 40, t + 40)]

@@ -146,6 +146,12 @@ class BatchSubmitPlugin(Plugin, ABC):
     # (checked by the batch system itself, so a pilot that starts meanwhile is left alone)
     can_withdraw: ClassVar[bool] = False
 
+    def pending_pilots(self) -> list[PilotRef]:
+        """This queue's pilots that have not started (the candidates of ``withdraw``), oldest
+        submission first. A backend whose listing says more precisely what cannot have started
+        (HTCondor grid jobs, a launch under way) narrows it."""
+        return [p for p in self.list_pilots() if p.state == "pending"]
+
     def remove_pending(self, pilot_ids: Sequence[str]) -> list[str]:
         """Remove those of ``pilot_ids`` that have not started yet; the ids removed. A pilot that
         started in the meantime must be left alone (see ``can_withdraw``)."""
@@ -165,9 +171,7 @@ class BatchSubmitPlugin(Plugin, ABC):
                 self.name,
             )
             return []
-        pending = [
-            (i, p) for i, p in enumerate(self.list_pilots()) if p.state == "pending"
-        ]  # submission order; newest first below
+        pending = list(enumerate(self.pending_pilots()))  # submission order; newest first below
         pending.sort(key=lambda ip: (ip[1].submitted_at, ip[0]), reverse=True)
         wanted = [p.pilot_id for _, p in pending[:n]]
         gone = self.remove_pending(wanted) if wanted else []

@@ -27,6 +27,7 @@ from autopyfactory.batch.htcondor.location import BATCHSTATUS_LOCATION, ScheddLo
 from autopyfactory.batch.htcondor.pilots import live_pilots, remove_jobs
 from autopyfactory.batch.htcondor.quoting import condor_environment
 from autopyfactory.batch.htcondor.schedd import ScheddHandle, handle
+from autopyfactory.batch.htcondor.withdraw import pending_jobs, withdraw_jobs
 from autopyfactory.batch.logdir import pilot_log_dir, pilot_log_location
 from autopyfactory.config.credentials import X509, CredentialRef
 from autopyfactory.config.keys import LIST, STR, Key
@@ -329,3 +330,12 @@ class CondorBase(BatchSubmitPlugin):
 
     def remove(self, pilot_ids: Sequence[str]) -> None:
         remove_jobs(self.schedd, pilot_ids, f"autopyfactory: retiring pilots of {self.apfqname}")
+
+    # the schedd removes a pilot only while it has not started (batch/htcondor/withdraw.py)
+    can_withdraw = True
+
+    def pending_pilots(self) -> list[PilotRef]:
+        return [PilotRef(j.job_id, j.qdate, "pending") for j in pending_jobs(self.schedd, self.apfqname)]
+
+    def remove_pending(self, pilot_ids: Sequence[str]) -> list[str]:
+        return withdraw_jobs(self.schedd, self.apfqname, pilot_ids)

@@ -327,6 +327,21 @@ class LocalBatch:
                 elif alive.group:
                     self._signal_group(p, signal.SIGTERM, table)
 
+    def withdraw(self, pilot_ids: Sequence[str]) -> list[str]:
+        """Remove those of ``pilot_ids`` that still wait for a slot; the ids removed. The registry
+        decides atomically: a pilot the scheduler has claimed for launch (``starting``) or started
+        is left alone, so no pilot is both withdrawn and started. Safe to call from any process."""
+        now = time.time()
+        gone: list[str] = []
+        with self._lock:
+            for pid_ in pilot_ids:
+                if self.store.remove_pending(pid_, now):
+                    gone.append(pid_)
+                    p = self.store.get(pid_)
+                    if p is not None:
+                        self._event(p, "withdrawn before it started")
+        return gone
+
     def _signal_launcher(self, pid: int, sig: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)

@@ -1,4 +1,5 @@
-"""Batch status plugin ``Local``: counts of local pilots per queue, from the registry."""
+"""Batch status plugin ``Local``: counts of local pilots per queue, from the registry, and the lives
+of their pilots (submitted, started, ended) for the sched plugins that learn from them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from autopyfactory.batch.local.view import LocalBatchView
 from autopyfactory.config.mapping_spec import MappingSpec
 from autopyfactory.config.section import ConfigSection
 from autopyfactory.model.batch import BatchQueueInfo, BatchView, FinishedPilot
+from autopyfactory.model.history import PilotTimes
 from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.status import BatchStatusPlugin
 
@@ -24,6 +26,7 @@ STATE2INFO = {
 }
 MAPPING = MappingSpec.batch("LOCALBATCHSTATUS-STATE2INFO", defaults=STATE2INFO, states=list(STATE2INFO))
 FINISHED_WINDOW = 24 * 3600.0
+LIVES_WINDOW = 6 * 3600.0  # pilots that ended longer ago than this are not reported as lives
 
 
 class LocalBatchStatus(BatchStatusPlugin):
@@ -55,13 +58,24 @@ class LocalBatchStatus(BatchStatusPlugin):
             self.backend.schedule()
             raw = self.backend.store.counts(now - self.done_window)
             ended = self.backend.store.finished_since(now - FINISHED_WINDOW)
+            recorded = self.backend.store.lives(now - LIVES_WINDOW)
         else:
             assert self.view is not None
             raw, ended = self.view.observed(now - self.done_window, now - FINISHED_WINDOW)
+            recorded = self.view.lives(now - LIVES_WINDOW)
         queues = {
             q: BatchQueueInfo.from_counts(c) for q, c in self.ctx.mappings.map_queues(MAPPING, raw).items()
         }
         finished: dict[str, list[FinishedPilot]] = {}
         for q, started, wall in ended:
             finished.setdefault(q, []).append(FinishedPilot(started, wall))
-        return BatchView("Local", now, queues, {q: tuple(v) for q, v in finished.items()})
+        lives: dict[str, list[PilotTimes]] = {}
+        for q, submitted, began, end in recorded:
+            lives.setdefault(q, []).append(PilotTimes(submitted, began, end))
+        return BatchView(
+            "Local",
+            now,
+            queues,
+            {q: tuple(v) for q, v in finished.items()},
+            {q: tuple(v) for q, v in lives.items()},
+        )

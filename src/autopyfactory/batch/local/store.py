@@ -152,6 +152,20 @@ class RegistryReader:
         )
         return [(str(q), float(s), float(e) - float(s)) for q, s, e in rows]
 
+    def lives(self, since: float) -> list[tuple[str, float, float | None, float | None]]:
+        """(queue, submitted, started, ended) of pilots not ended yet and of those ended after
+        ``since``, oldest submission first. A launch under way has not started; a pilot removed
+        before it started never did."""
+        rows = self._query(
+            "SELECT queue, submitted, started, ended FROM pilots "
+            "WHERE state IN ('pending','starting','running') OR ended >= ? ORDER BY submitted, id",
+            (since,),
+        )
+        return [
+            (str(q), float(sub), None if st is None else float(st), None if e is None else float(e))
+            for q, sub, st, e in rows
+        ]
+
     def count_running(self) -> int:
         rows = self._query("SELECT COUNT(*) FROM pilots WHERE state IN ('running','starting')")
         return int(rows[0][0])

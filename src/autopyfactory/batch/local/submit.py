@@ -91,5 +91,20 @@ class LocalSubmit(BatchSubmitPlugin):
     def remove(self, pilot_ids: Sequence[str]) -> None:
         self.backend.remove(pilot_ids)
 
+    # the registry removes a pilot only while it waits for a slot (LocalBatch.withdraw)
+    can_withdraw = True
+
+    def pending_pilots(self) -> list[PilotRef]:
+        """Pilots waiting for a slot; not those whose launch is under way."""
+        pilots = (
+            self.view.active(self.apfqname)
+            if self.view is not None
+            else self.backend.store.active(self.apfqname)
+        )
+        return [PilotRef(p.id, p.submitted, "pending") for p in pilots if p.state == "pending"]
+
+    def remove_pending(self, pilot_ids: Sequence[str]) -> list[str]:
+        return self.backend.withdraw(pilot_ids)
+
     def cleanup(self) -> None:
         self.backend.schedule()

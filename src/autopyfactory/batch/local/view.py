@@ -38,6 +38,16 @@ class LocalBatchView:
         finally:
             reader.close()
 
+    def lives(self, since: float) -> list[tuple[str, float, float | None, float | None]]:
+        """The pilots' lives as the registry records them (``RegistryReader.lives``)."""
+        reader = self._reader()
+        if reader is None:
+            return []
+        try:
+            return reader.lives(since)
+        finally:
+            reader.close()
+
     def observed(
         self, done_since: float, finished_since: float
     ) -> tuple[dict[str, dict[str, int]], list[tuple[str, float, float]]]:

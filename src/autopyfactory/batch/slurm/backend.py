@@ -30,6 +30,11 @@ class SlurmBackend(Protocol):
 
     def cancel(self, pilot_ids: Sequence[str]) -> None: ...
 
+    def withdraw(self, pilot_ids: Sequence[str]) -> list[str]:
+        """Cancel those of ``pilot_ids`` that have not started, never one that started meanwhile
+        (:mod:`.withdraw`); the ids cancelled."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -12,7 +12,8 @@ from autopyfactory.batch.slurm.runner import CommandResult, SlurmError, run_comm
 from autopyfactory.batch.slurm.sacct import DISABLED, parse_sacct, sacct_argv
 from autopyfactory.batch.slurm.sbatch import parse_parsable, sbatch_argv
 from autopyfactory.batch.slurm.settings import SlurmEndpoint
-from autopyfactory.batch.slurm.squeue import parse_squeue, squeue_argv
+from autopyfactory.batch.slurm.squeue import held_pending_argv, parse_held_pending, parse_squeue, squeue_argv
+from autopyfactory.batch.slurm.withdraw import withdraw_pending
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,33 @@ class SlurmCLI:
             if self.endpoint.cluster:
                 argv.insert(1, f"--clusters={self.endpoint.cluster}")
             self._run(argv).check()
+
+    def _chunks(self, command: str, pilot_ids: Sequence[str]) -> list[CommandResult]:
+        ids = list(pilot_ids)
+        out = []
+        for i in range(0, len(ids), CANCEL_CHUNK):
+            argv = [*command.split(), *ids[i : i + CANCEL_CHUNK]]
+            if self.endpoint.cluster:
+                argv.insert(1, f"--clusters={self.endpoint.cluster}")
+            out.append(self._run(argv))
+        return out
+
+    def withdraw(self, pilot_ids: Sequence[str]) -> list[str]:
+        return withdraw_pending(self, pilot_ids)
+
+    def hold(self, pilot_ids: Sequence[str]) -> None:
+        for res in self._chunks("scontrol hold", pilot_ids):
+            if res.returncode != 0:  # some already started or ended: the read after tells
+                log.debug("scontrol hold: %s", (res.stderr or res.stdout).strip()[:300])
+
+    def held_pending(self, pilot_ids: Sequence[str]) -> set[str]:
+        text = self._run(held_pending_argv(self.endpoint.cluster)).check().stdout
+        return parse_held_pending(text) & set(pilot_ids)
+
+    def release(self, pilot_ids: Sequence[str]) -> None:
+        for res in self._chunks("scontrol release", pilot_ids):
+            if res.returncode != 0:
+                log.debug("scontrol release: %s", (res.stderr or res.stdout).strip()[:300])
 
     def close(self) -> None:
         pass

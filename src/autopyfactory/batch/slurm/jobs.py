@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from autopyfactory.batch.slurm.tag import PilotTag
+from autopyfactory.model.history import PilotTimes
 
 # base states that are final (squeue -t all keeps them for MinJobAge; sacct for ever)
 FINAL_STATES = frozenset(
@@ -14,6 +15,10 @@ FINAL_STATES = frozenset(
         "DEADLINE", "PREEMPTED", "SPECIAL_EXIT", "REVOKED",
     }
 )  # fmt: skip
+# states of a job that has not started (its start time, if any, is only the expected one)
+WAITING_STATES = frozenset(
+    {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +33,30 @@ class SlurmJob:
     submitted_at: float | None = None
     started_at: float | None = None
     ended_at: float | None = None
+    held: bool = False  # priority 0: the scheduler will not start it (only REST listings tell)
 
     @property
     def final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def ran(self) -> bool:
+        """Whether the job started. A waiting job's start time is only the expected one, and a job
+        cancelled while pending gets a start time equal to its end time."""
+        if self.started_at is None or self.state in WAITING_STATES:
+            return False
+        return not (
+            self.state == "CANCELLED" and self.ended_at is not None and self.ended_at <= self.started_at
+        )
+
+    def lives(self) -> PilotTimes | None:
+        """When the pilot was submitted, started (if it did) and ended (if it has); None without a
+        submit time."""
+        if self.submitted_at is None:
+            return None
+        started = self.started_at if self.ran else None
+        ended = (self.ended_at or started or self.submitted_at) if self.final else None
+        return PilotTimes(self.submitted_at, started, ended)
 
     @property
     def index(self) -> int:

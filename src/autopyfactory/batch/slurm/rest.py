@@ -3,6 +3,7 @@ the connecting process) or TCP with a JWT (``X-SLURM-USER-NAME`` / ``X-SLURM-USE
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,8 +16,11 @@ from autopyfactory.batch.slurm.request import SubmitRequest
 from autopyfactory.batch.slurm.rest_jobs import job_description, parse_rest_job
 from autopyfactory.batch.slurm.runner import SlurmError
 from autopyfactory.batch.slurm.settings import SlurmEndpoint
+from autopyfactory.batch.slurm.withdraw import withdraw_pending
 from autopyfactory.net.deadline import http_client
 from autopyfactory.plugins.context import AuthFailure, AuthLookup, CredentialTarget
+
+log = logging.getLogger(__name__)
 
 PILOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -159,6 +163,26 @@ class SlurmRest:
                 failed.append(f"{pid} ({exc})")
         if failed:
             raise SlurmError(f"cancel failed for {len(failed)} of {len(pilot_ids)}: " + ", ".join(failed[:5]))
+
+    def withdraw(self, pilot_ids: Sequence[str]) -> list[str]:
+        return withdraw_pending(self, pilot_ids)
+
+    def _set_hold(self, pilot_ids: Sequence[str], hold: bool) -> None:
+        for pid in pilot_ids:
+            try:  # 22.05 answers an array task's update with an error even when it took
+                self._call("POST", f"/job/{pid}", {"hold": hold})
+            except SlurmError as exc:
+                log.debug("%s", exc)
+
+    def hold(self, pilot_ids: Sequence[str]) -> None:
+        self._set_hold(pilot_ids, True)
+
+    def held_pending(self, pilot_ids: Sequence[str]) -> set[str]:
+        wanted = set(pilot_ids)
+        return {j.pilot_id for j in self.jobs() if j.held and j.state == "PENDING" and j.pilot_id in wanted}
+
+    def release(self, pilot_ids: Sequence[str]) -> None:
+        self._set_hold(pilot_ids, False)
 
     def close(self) -> None:
         self.client.close()

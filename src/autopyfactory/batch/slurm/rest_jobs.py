@@ -83,6 +83,7 @@ def parse_rest_job(rec: Mapping[str, Any]) -> list[SlurmJob]:
         submitted_at=_epoch(rec.get("submit_time")),
         started_at=_epoch(rec.get("start_time")),
         ended_at=_epoch(rec.get("end_time")),
+        held=_number(rec.get("priority")) == 0,
     )
     if array_id and pending_tasks:
         return [replace(job, pilot_id=f"{array_id}_{i}") for i in expand_indexes(pending_tasks)]

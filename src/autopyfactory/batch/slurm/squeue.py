@@ -40,3 +40,21 @@ def parse_squeue(text: str) -> list[SlurmJob]:
             )
         )
     return jobs
+
+
+def held_pending_argv(cluster: str = "") -> list[str]:
+    """This user's pending jobs and array tasks with their priority (0: held)."""
+    argv = ["squeue", "--me", "-h", "-r", "-t", "PENDING", "-o", "%i|%T|%Q"]
+    if cluster:
+        argv += ["-M", cluster]
+    return argv
+
+
+def parse_held_pending(text: str) -> set[str]:
+    """The pilot ids of :func:`held_pending_argv` lines that are pending with priority 0."""
+    out: set[str] = set()
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 3 and base_state(parts[1]) == "PENDING" and parts[2] == "0":
+            out.add(parts[0])
+    return out

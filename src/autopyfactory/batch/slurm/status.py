@@ -1,5 +1,8 @@
 """Batch status plugin ``Slurm``: one job listing per cycle per cluster, shared by every queue,
-plus finished pilots from accounting; raw states mapped by ``SLURMBATCHSTATUS-JOBSTATE2INFO``."""
+plus finished pilots from accounting; raw states mapped by ``SLURMBATCHSTATUS-JOBSTATE2INFO``. The
+view also carries the lives of the queues' pilots (submit, start and end times, as squeue, sacct or
+slurmrestd report them), which the factory hands to sched plugins that learn from them
+(``leadtime``)."""
 
 from __future__ import annotations
 
@@ -95,7 +98,8 @@ class SlurmBatchStatus(BatchStatusPlugin):
         mapped = self.ctx.mappings.map_queues(MAPPING, {q: t.states for q, t in tallies.items()})
         queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.items()}
         finished = {q: tuple(t.finished) for q, t in tallies.items() if t.finished}
-        return BatchView("Slurm", now, queues, finished)
+        lives = {q: tuple(sorted(t.lives, key=lambda p: p.submitted_at)) for q, t in tallies.items()}
+        return BatchView("Slurm", now, queues, finished, lives)
 
     def close(self) -> None:
         self.backend.close()

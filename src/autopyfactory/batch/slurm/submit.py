@@ -1,5 +1,6 @@
 """Batch submit plugin ``Slurm``: n pilots as one ``sbatch --parsable`` job array (or one job), or
-through slurmrestd; retirement with ``scancel``."""
+through slurmrestd; retirement with ``scancel``; withdrawal of pilots that have not started by holding
+them first (:mod:`.withdraw`)."""
 
 from __future__ import annotations
 
@@ -146,6 +147,15 @@ class SlurmSubmit(BatchSubmitPlugin):
 
     def remove(self, pilot_ids: Sequence[str]) -> None:
         self.backend.cancel(pilot_ids)
+
+    # held first, cancelled only while still pending (batch/slurm/withdraw.py)
+    can_withdraw = True
+
+    def pending_pilots(self) -> list[PilotRef]:
+        return [p for p in self.list_pilots() if p.state == "PENDING"]
+
+    def remove_pending(self, pilot_ids: Sequence[str]) -> list[str]:
+        return self.backend.withdraw(pilot_ids)
 
     def close(self) -> None:
         self.backend.close()

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 
 from autopyfactory.batch.slurm.jobs import SlurmJob
 from autopyfactory.model.batch import FinishedPilot
+from autopyfactory.model.history import PilotTimes
 
 
 @dataclass
 class QueueTally:
-    """Raw Slurm state counts of one APF queue (mapped to buckets by the status plugin), and the
-    pilots that finished inside the window."""
+    """Raw Slurm state counts of one APF queue (mapped to buckets by the status plugin), the
+    pilots that finished inside the window, and the lives of the pilots counted."""
 
     states: Counter[str] = field(default_factory=Counter)
     finished: list[FinishedPilot] = field(default_factory=list)
+    lives: list[PilotTimes] = field(default_factory=list)
 
 
 def tally(
@@ -33,8 +35,11 @@ def tally(
         assert job.tag is not None
         t = out.setdefault(job.tag.queue, QueueTally())
         t.states[job.state] += 1
-        if job.final and job.started_at is not None and job.ended_at is not None:
+        if job.final and job.ran and job.started_at is not None and job.ended_at is not None:
             t.finished.append(FinishedPilot(job.started_at, max(0.0, job.ended_at - job.started_at)))
+        life = job.lives()
+        if life is not None:
+            t.lives.append(life)
 
     def recent(job: SlurmJob) -> bool:
         return job.final and job.ended_at is not None and job.ended_at >= since
