@@ -111,6 +111,17 @@ def test_a_raw_batch_state_that_maps_to_nothing_is_not_counted_as_zero() -> None
     assert "add e.g. '9 = pending' to [CONDORBATCHSTATUS-JOBSTATUS2INFO]" in text
 
 
+def test_mapping_queue_by_queue_sets_aside_only_the_queues_with_an_unknown_state() -> None:
+    spec = MappingSpec.batch("CONDORBATCHSTATUS-JOBSTATUS2INFO")
+    mapped = builtin_mappings().map_each(spec, {"A": {"1": 3, "9": 2, "77": 1}, "B": {"2": 1}, "C": {"9": 4}})
+    assert mapped.counts == {"B": {"running": 1}}
+    assert sorted(mapped.incomplete) == ["A", "C"] and mapped.uncounted == 7
+    assert mapped.incomplete["A"].startswith(
+        "raw state(s) '77' (1 pilot), '9' (2 pilots) of queue(s) A map to no"
+    )
+    assert "add e.g. '77 = pending' to [CONDORBATCHSTATUS-JOBSTATUS2INFO]" in mapped.incomplete["A"]
+
+
 def test_a_wms_state_the_mapping_does_not_know_counts_as_unknown_and_is_logged_once(caplog) -> None:  # type: ignore[no-untyped-def]
     m = builtin_mappings()
     with caplog.at_level(logging.WARNING, logger="autopyfactory.config.mappings"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from autopyfactory.config.ini import RawDocument, Value
 from autopyfactory.config.mapping_spec import MappingSpec, UnmappedStates
@@ -14,6 +15,17 @@ from autopyfactory.config.mapping_spec import MappingSpec, UnmappedStates
 log = logging.getLogger(__name__)
 
 BUILTIN = "<built-in mappings.conf>"
+
+
+@dataclass(frozen=True, slots=True)
+class MappedQueues:
+    """A batch listing mapped queue by queue (:meth:`Mappings.map_each`): ``counts`` per queue,
+    ``incomplete`` the queues with raw states that map to no bucket (each with why), ``uncounted``
+    the pilots in such states."""
+
+    counts: dict[str, dict[str, int]]
+    incomplete: dict[str, str]
+    uncounted: int
 
 
 class Mappings:
@@ -91,22 +103,44 @@ class Mappings:
     ) -> dict[str, dict[str, int]]:
         """Bucket counts per queue. Raises UnmappedStates when any raw state maps to no bucket of
         ``spec`` (a pilot counted nowhere would make the queue look emptier than it is)."""
+        counts, unmapped = self._split(spec, raw)
+        if unmapped:
+            total: dict[str, int] = {}
+            for states in unmapped.values():
+                for state, n in states.items():
+                    total[state] = total.get(state, 0) + n
+            raise UnmappedStates(spec, total, sorted(unmapped), self.origin(spec.section))
+        return counts
+
+    def map_each(self, spec: MappingSpec, raw: Mapping[str, Mapping[str, int]]) -> MappedQueues:
+        """Bucket counts per queue, queue by queue: a queue with a raw state that maps to no bucket
+        is left out of ``counts`` and named in ``incomplete`` with why (its counts must not be decided
+        on); the other queues of the same listing are counted as usual."""
+        counts, unmapped = self._split(spec, raw)
+        where = self.origin(spec.section)
+        return MappedQueues(
+            {q: c for q, c in counts.items() if q not in unmapped},
+            {q: str(UnmappedStates(spec, states, [q], where)) for q, states in unmapped.items()},
+            sum(n for states in unmapped.values() for n in states.values()),
+        )
+
+    def _split(
+        self, spec: MappingSpec, raw: Mapping[str, Mapping[str, int]]
+    ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+        """(bucket counts per queue, raw states mapping to no bucket per queue with their counts)."""
         m = self._sections.get(spec.section, {})
         out: dict[str, dict[str, int]] = {}
-        unmapped: dict[str, int] = {}
-        queues: set[str] = set()
+        unmapped: dict[str, dict[str, int]] = {}
         for q, counts in raw.items():
             mapped = out.setdefault(q, {})
             for state, count in counts.items():
                 v = m.get(str(state))
                 if v is None or v.raw not in spec.buckets:
-                    unmapped[str(state)] = unmapped.get(str(state), 0) + count
-                    queues.add(q)
+                    lost = unmapped.setdefault(q, {})
+                    lost[str(state)] = lost.get(str(state), 0) + count
                     continue
                 mapped[v.raw] = mapped.get(v.raw, 0) + count
-        if unmapped:
-            raise UnmappedStates(spec, unmapped, sorted(queues), self.origin(spec.section))
-        return out
+        return out, unmapped
 
     def _warn_once(self, name: str, state: str) -> None:
         with self._lock:

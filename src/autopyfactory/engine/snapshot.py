@@ -56,6 +56,9 @@ def build_snapshot(
     elif batch is None:
         problems.append("no batch data")
     repeat = batch is not None and last_batch_at is not None and batch.taken_at <= last_batch_at
+    incomplete = batch.incomplete.get(queue) if batch is not None else None
+    if incomplete is not None:  # this queue's counts are not known (the source's others are)
+        problems.append(f"no batch data: {incomplete}")
     counts = wms.queue(wmsqueue) if wms is not None else None
     if wms is not None and counts is not None and wms_memory is not None:
         wms_memory.observe(wms.counts_taken_at, counts.ready)
@@ -68,7 +71,7 @@ def build_snapshot(
         wmsqueue=wmsqueue,
         wms=counts,
         site=wms.site(wmsqueue) if wms is not None else None,
-        batch=batch.queue(queue) if batch is not None else None,
+        batch=batch.queue(queue) if batch is not None and incomplete is None else None,
         factory_active=factory_active if batch is not None else None,
         finished=batch.finished.get(queue, ()) if batch is not None else (),
         now=batch.taken_at if batch is not None else now,

@@ -49,16 +49,21 @@ class BatchView:
     """Everything one batch status source reported at one moment.
 
     ``pilots`` (optional, per queue): the lives of pilots pending now or started or ended recently,
-    for sources that can tell; the factory turns them into the queues' history."""
+    for sources that can tell; the factory turns them into the queues' history. ``incomplete``: the
+    queues whose counts this view cannot give (a raw state the mapping does not know), each with
+    why: they decide on nothing this cycle, the source's other queues as usual; ``uncounted``: the
+    pilots in such states (counted as active, so a factory-wide limit does not over-submit)."""
 
     source: str
     taken_at: float
     queues: Mapping[str, BatchQueueInfo] = field(default_factory=dict)
     finished: Mapping[str, tuple[FinishedPilot, ...]] = field(default_factory=dict)
     pilots: Mapping[str, tuple[PilotTimes, ...]] = field(default_factory=dict)
+    incomplete: Mapping[str, str] = field(default_factory=dict)
+    uncounted: int = 0
 
     def queue(self, name: str) -> BatchQueueInfo:
         return self.queues.get(name, EMPTY_BATCH_QUEUE)
 
     def total_active(self) -> int:
-        return sum(q.active for q in self.queues.values())
+        return sum(q.active for q in self.queues.values()) + self.uncounted

@@ -132,10 +132,10 @@ class CondorBatchStatus(BatchStatusPlugin):
             c[j.status] = c.get(j.status, 0) + 1
         with self._lock:
             self._raw = raw
-        mapped = self.ctx.mappings.map_queues(
+        mapped = self.ctx.mappings.map_each(
             MAPPING, {q: {str(s): n for s, n in c.items()} for q, c in raw.items()}
         )
-        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.items()}
+        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.counts.items()}
         ended: dict[str, list[FinishedPilot]] = {}
         for j in finished:
             if j.started > 0:
@@ -149,4 +149,6 @@ class CondorBatchStatus(BatchStatusPlugin):
             queues,
             {q: tuple(v) for q, v in ended.items()},
             {q: tuple(sorted(v, key=lambda p: p.submitted_at)) for q, v in lives.items()},
+            mapped.incomplete,
+            mapped.uncounted,
         )

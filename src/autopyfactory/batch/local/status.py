@@ -63,9 +63,8 @@ class LocalBatchStatus(BatchStatusPlugin):
             assert self.view is not None
             raw, ended = self.view.observed(now - self.done_window, now - FINISHED_WINDOW)
             recorded = self.view.lives(now - LIVES_WINDOW)
-        queues = {
-            q: BatchQueueInfo.from_counts(c) for q, c in self.ctx.mappings.map_queues(MAPPING, raw).items()
-        }
+        mapped = self.ctx.mappings.map_each(MAPPING, raw)
+        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.counts.items()}
         finished: dict[str, list[FinishedPilot]] = {}
         for q, started, wall in ended:
             finished.setdefault(q, []).append(FinishedPilot(started, wall))
@@ -78,4 +77,6 @@ class LocalBatchStatus(BatchStatusPlugin):
             queues,
             {q: tuple(v) for q, v in finished.items()},
             {q: tuple(v) for q, v in lives.items()},
+            mapped.incomplete,
+            mapped.uncounted,
         )

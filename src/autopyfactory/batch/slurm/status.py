@@ -95,11 +95,11 @@ class SlurmBatchStatus(BatchStatusPlugin):
             log.warning("%s: finished pilots unavailable: %s", self.endpoint.describe(), exc)
             accounted = None
         tallies = tally(jobs, accounted, self.factory_id, since)
-        mapped = self.ctx.mappings.map_queues(MAPPING, {q: t.states for q, t in tallies.items()})
-        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.items()}
+        mapped = self.ctx.mappings.map_each(MAPPING, {q: t.states for q, t in tallies.items()})
+        queues = {q: BatchQueueInfo.from_counts(c) for q, c in mapped.counts.items()}
         finished = {q: tuple(t.finished) for q, t in tallies.items() if t.finished}
         lives = {q: tuple(sorted(t.lives, key=lambda p: p.submitted_at)) for q, t in tallies.items()}
-        return BatchView("Slurm", now, queues, finished, lives)
+        return BatchView("Slurm", now, queues, finished, lives, mapped.incomplete, mapped.uncounted)
 
     def close(self) -> None:
         self.backend.close()
