@@ -196,7 +196,7 @@ class LeadTime(SchedPlugin):
         level = max((s.running or 0 for s in h.samples if s.at >= now - LEVEL_SPAN), default=running)
         if mine.saturated and running >= LEVEL_SHARE * level:
             full = ("comment", "site not starting pilots"), ("pending", pending), ("lead", round(lead))
-            return done(0, pending, *full)
+            return done(1 if pending == 0 else 0, max(0, pending - 1), *full)
         counted_at = (h.wms_taken_at if h.wms_taken_at is not None else now) - self.wmslag
         absorbers = sum(m.running for m in members)
         demand, taken = self._demand(h, activated, now, counted_at, absorbers)
