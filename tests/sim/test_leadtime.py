@@ -99,13 +99,20 @@ def test_one_empty_pilot_among_a_few_is_not_read_as_a_high_share() -> None:
 
 
 def test_the_forecast_covers_the_lead_time_and_backs_off_on_empty_pilots() -> None:
-    # 60 pilots found work over the last hour (1/min) after a 5-minute wait: lead 300 s -> 5 pilots
-    busy = tuple(PilotTimes(NOW - 3000 + 50 * i - 300, NOW - 3000 + 50 * i) for i in range(60))
+    # 60 pilots found work over the last hour (1/min) after a 30-minute wait: lead 1800 s, of which
+    # the 1080 s beyond two 6-minute cycles are covered -> 18 pilots
+    busy = tuple(PilotTimes(NOW - 3000 + 50 * i - 1800, NOW - 3000 + 50 * i) for i in range(60))
     s = with_history(snap(activated=0, pending=0, now=NOW), pilots=busy, wms_pilots=busy, wms_taken_at=NOW)
     r = lt(s)
-    assert "lead=300" in r.message and "forecast=5.0" in r.message and r.n == 5
+    assert "lead=1800" in r.message and "forecast=18.0" in r.message and r.n == 18
+    # a site that starts pilots within two cycles: the next decisions still cover those jobs in time
+    quick = tuple(PilotTimes(p.submitted_at + 1500, p.started_at) for p in busy)
+    rq = lt(
+        with_history(snap(activated=0, pending=0, now=NOW), pilots=quick, wms_pilots=quick, wms_taken_at=NOW)
+    )
+    assert "lead=300" in rq.message and "forecast=0.0" in rq.message and rq.n == 0
     empties = tuple(
-        PilotTimes(NOW - 2000 + 60 * i - 300, NOW - 2000 + 60 * i, NOW - 1900 + 60 * i) for i in range(20)
+        PilotTimes(NOW - 2000 + 60 * i - 1800, NOW - 2000 + 60 * i, NOW - 1900 + 60 * i) for i in range(20)
     )
     s2 = with_history(
         snap(activated=0, pending=0, now=NOW), pilots=(*busy, *empties), wms_pilots=busy, wms_taken_at=NOW
@@ -113,6 +120,18 @@ def test_the_forecast_covers_the_lead_time_and_backs_off_on_empty_pilots() -> No
     r2 = lt(s2)
     # 20 of 75 empty: the Wilson lower end of that share is 0.219, far above the 2% target
     assert r2.n == 0 and "empty=0.219" in r2.message and "forecast=0.0" in r2.message
+
+
+def test_a_forecast_gets_pilots_only_for_whole_jobs_a_waiting_job_always_gets_one() -> None:
+    # 10 pilots found work in 3300 s after a 1000 s wait: 280 s beyond two 6-minute cycles at that
+    # rate is 0.85 of a job forecast: no pilot for it
+    slow = tuple(PilotTimes(NOW - 360 * i - 1000, NOW - 360 * i) for i in range(1, 11))
+    s = with_history(snap(activated=0, pending=0, now=NOW), pilots=slow, wms_pilots=slow, wms_taken_at=NOW)
+    r = lt(s)
+    assert "forecast=0.8" in r.message and r.n == 0
+    # one job seen waiting that no pilot on the way covers: it gets its pilot (1.85 rounds to 2)
+    s1 = with_history(snap(activated=1, pending=0, now=NOW), pilots=slow, wms_pilots=slow, wms_taken_at=NOW)
+    assert lt(s1).n == 2
 
 
 def test_surplus_pending_pilots_are_withdrawn_and_only_those() -> None:
