@@ -99,13 +99,20 @@ def test_one_empty_pilot_among_a_few_is_not_read_as_a_high_share() -> None:
 
 
 def test_the_forecast_covers_the_lead_time_and_backs_off_on_empty_pilots() -> None:
-    # 60 pilots found work over the last hour (1/min) after a 5-minute wait: lead 300 s -> 5 pilots
-    busy = tuple(PilotTimes(NOW - 3000 + 50 * i - 300, NOW - 3000 + 50 * i) for i in range(60))
+    # 60 pilots found work over the last hour (1/min) after a 30-minute wait: lead 1800 s, of which
+    # the 1080 s beyond two 6-minute cycles are covered -> 18 pilots
+    busy = tuple(PilotTimes(NOW - 3000 + 50 * i - 1800, NOW - 3000 + 50 * i) for i in range(60))
     s = with_history(snap(activated=0, pending=0, now=NOW), pilots=busy, wms_pilots=busy, wms_taken_at=NOW)
     r = lt(s)
-    assert "lead=300" in r.message and "forecast=5.0" in r.message and r.n == 5
+    assert "lead=1800" in r.message and "forecast=18.0" in r.message and r.n == 18
+    # a site that starts pilots within two cycles: the next decisions still cover those jobs in time
+    quick = tuple(PilotTimes(p.submitted_at + 1500, p.started_at) for p in busy)
+    rq = lt(
+        with_history(snap(activated=0, pending=0, now=NOW), pilots=quick, wms_pilots=quick, wms_taken_at=NOW)
+    )
+    assert "lead=300" in rq.message and "forecast=0.0" in rq.message and rq.n == 0
     empties = tuple(
-        PilotTimes(NOW - 2000 + 60 * i - 300, NOW - 2000 + 60 * i, NOW - 1900 + 60 * i) for i in range(20)
+        PilotTimes(NOW - 2000 + 60 * i - 1800, NOW - 2000 + 60 * i, NOW - 1900 + 60 * i) for i in range(20)
     )
     s2 = with_history(
         snap(activated=0, pending=0, now=NOW), pilots=(*busy, *empties), wms_pilots=busy, wms_taken_at=NOW
@@ -113,6 +120,18 @@ def test_the_forecast_covers_the_lead_time_and_backs_off_on_empty_pilots() -> No
     r2 = lt(s2)
     # 20 of 75 empty: the Wilson lower end of that share is 0.219, far above the 2% target
     assert r2.n == 0 and "empty=0.219" in r2.message and "forecast=0.0" in r2.message
+
+
+def test_a_forecast_gets_pilots_only_for_whole_jobs_a_waiting_job_always_gets_one() -> None:
+    # 10 pilots found work in 3300 s after a 1000 s wait: 280 s beyond two 6-minute cycles at that
+    # rate is 0.85 of a job forecast: no pilot for it
+    slow = tuple(PilotTimes(NOW - 360 * i - 1000, NOW - 360 * i) for i in range(1, 11))
+    s = with_history(snap(activated=0, pending=0, now=NOW), pilots=slow, wms_pilots=slow, wms_taken_at=NOW)
+    r = lt(s)
+    assert "forecast=0.8" in r.message and r.n == 0
+    # one job seen waiting that no pilot on the way covers: it gets its pilot (1.85 rounds to 2)
+    s1 = with_history(snap(activated=1, pending=0, now=NOW), pilots=slow, wms_pilots=slow, wms_taken_at=NOW)
+    assert lt(s1).n == 2
 
 
 def test_surplus_pending_pilots_are_withdrawn_and_only_those() -> None:
@@ -127,7 +146,7 @@ def test_surplus_pending_pilots_are_withdrawn_and_only_those() -> None:
     assert lt(s5, sched__leadtime__forecast=False).withdraw == 7
 
 
-def test_a_saturated_site_gets_no_pilot_and_its_pending_ones_are_withdrawn() -> None:
+def test_a_saturated_site_keeps_one_probe_and_its_other_pending_ones_are_withdrawn() -> None:
     started_once = found(20, started=NOW - 20_000, wait=100)  # lead time 100 s
     stuck = tuple(PilotTimes(NOW - 3000 + 10 * i) for i in range(10))  # pending 2500-3000 s
     level = tuple(CycleSample(NOW - 360 * k, 400, 10, 300, 0) for k in range(5, 0, -1))
@@ -135,10 +154,48 @@ def test_a_saturated_site_gets_no_pilot_and_its_pending_ones_are_withdrawn() -> 
         pending(snap(activated=400, now=NOW), 10, running=300), pilots=(*started_once, *stuck), samples=level
     )
     r = lt(s)
-    assert (r.n, r.withdraw) == (0, 10) and "site not starting pilots" in r.message
+    assert (r.n, r.withdraw) == (0, 9) and "site not starting pilots" in r.message
+    # with none pending it sends the probe
+    empty = with_history(
+        pending(snap(activated=400, now=NOW), 0, running=300), pilots=(*started_once, *stuck), samples=level
+    )
+    assert lt(empty).n == 1 and "site not starting pilots" in lt(empty).message
+    # the probe (the newest pilot that had its time) started: the verdict ends
+    probe = PilotTimes(NOW - 900, NOW - 100)
+    ended = with_history(
+        pending(snap(activated=400, now=NOW), 0, running=300),
+        pilots=(*started_once, *stuck, probe),
+        samples=level,
+    )
+    assert "site not starting pilots" not in lt(ended).message
     # running pilots left (slots freed): the site is not saturated any more
     freed = replace(s, batch=BatchQueueInfo(pending=10, running=200))
     assert "site not starting pilots" not in lt(freed).message
+
+
+def test_a_long_tailed_site_is_not_read_as_saturated() -> None:
+    """Pilots given three median waits to start: the median is the Kaplan-Meier one (pilots still
+    pending, or withdrawn, count as waits at least that long), not the median of the quick ones
+    that started; at a site with a long tail (lognormal sigma 1.5, median 20 min) most of the
+    pilots submitted 20-40 min ago have not started, and the site is not full."""
+    level = tuple(CycleSample(NOW - 360 * k, 40, 30, 800, 0) for k in range(5, 0, -1))
+    pilots: list[PilotTimes] = []
+    waits = (60, 180, 400, 700, 1200, 1200, 1800, 2600, 4000, 7000)  # about that distribution
+    for k in range(12):  # a batch of 10 every 6 minutes over the last 72 minutes
+        sub = NOW - 360 * (k + 1)
+        for w in waits:
+            start = sub + w
+            pilots.append(PilotTimes(sub, start) if start <= NOW else PilotTimes(sub))
+    withdrawn = tuple(PilotTimes(NOW - 8000 - i, None, NOW - 3000) for i in range(20))  # waited 5000 s
+    s = with_history(
+        pending(snap(activated=40, now=NOW), sum(p.started_at is None for p in pilots), running=800),
+        pilots=(*pilots, *withdrawn),
+        samples=level,
+    )
+    r = lt(s)
+    assert "site not starting pilots" not in r.message
+    lead = int(r.message.split("lead=")[1].split(",")[0])
+    assert lead >= 1200  # the median wait, not that of the quick ones
 
 
 def test_stuck_pending_pilots_are_withdrawn_and_not_counted() -> None:

@@ -20,13 +20,18 @@ feed the same WMS queue). Rules, in order:
    withdraw the others; a probe that lives ends the probing.
 4. Site in ``test``: keep one pilot pending (2.4's StatusTest example value), withdraw the others.
 5. Lead time ``L`` of each queue: the Kaplan-Meier median of its pilots' start waits over the last
-   6 h, pending pilots counting as waits not over yet (while fewer than half started: the oldest
-   pending pilot's wait, which the median is at least); one cycle before any pilot was seen.
+   6 h, pending pilots and pilots withdrawn before they started counting as waits not over yet
+   (a withdrawn pilot waited at least until it was withdrawn; leaving it out would keep only the
+   pilots lucky enough to start, and read a long-tailed site as quick); while fewer than half
+   started, the longest of those waits, which the median is at least; one cycle before any pilot
+   was seen. The factory's history lists the pilots each queue withdrew.
 6. Saturation: a site whose last 10 pilots that had 3 lead times to start mostly did not (fewer
-   than 30%; pilots withdrawn after that long count as not started) while its running pilots are
-   at their level of the last 2 hours starts a pending pilot only when a running one leaves, which
-   happens when there is no work left for it: its pending pilots are withdrawn and it gets none.
-   Pending pilots older than 5 lead times (and an hour) are stuck: withdrawn, not counted.
+   than 30%; pilots withdrawn after that long count as not started), the newest of them included,
+   while its running pilots are at their level of the last 2 hours starts a pending pilot only
+   when a running one leaves, which happens when there is no work left for it: its pending pilots
+   but one are withdrawn and it gets no other. The one left is a probe: when it starts (a slot
+   freed), the newest pilot that had its time did start and the verdict ends. Pending pilots older
+   than 5 lead times (and an hour) are stuck: withdrawn, not counted.
 7. Demand that persists: the activated jobs less the pilots (of every queue feeding the WMS
    queue) that started since the count was taken (its age plus ``wmslag``: each took a job the
    count includes), and at most what the same correction left of the count at the last decision:
@@ -40,8 +45,14 @@ feed the same WMS queue). Rules, in order:
 9. Forecast (``forecast = True``, site ``online`` only): the jobs that will want a new pilot within
    the lead time: the rate at which the WMS queue turned new pilots into running jobs over the last
    ``window``, plus the queue's growth (least-squares slope of its activated count over that
-   window), times ``min(L, maxhorizon)``. A pilot's usefulness does not outlive its start, so the
-   supply that covers a steady need is that rate times the lead time (Little's law), not more.
+   window), times the horizon ``min(L - 2 cycles, maxhorizon)`` (none below 0). A pilot's
+   usefulness does not outlive its start, so the supply that covers a steady need is that rate
+   times the lead time (Little's law), not more; and the jobs that come within two cycles (the
+   next decision, with counts up to a cycle old) are still covered by that decision's pilots a lead
+   time later, sooner than a forecast pilot finds them: a pilot sent ahead for them reaches a
+   queue that a running pilot, back for its next job, has most likely emptied (a pilot that finds
+   no job leaves within minutes). At a site that starts pilots within two cycles the forecast is
+   therefore 0, and the policy serves the jobs it sees.
 10. Back-off on empty pilots: with ``e`` the share of the queue's pilots of the last 2 h that found
     no job, as far as the evidence goes (the lower end of its Wilson score interval: one empty
     pilot among fifteen is not a share of 7%), and ``t = emptytarget``, the forecast is scaled by ``max(0, 1 - e / 2t)`` and the
@@ -49,8 +60,13 @@ feed the same WMS queue). Rules, in order:
 11. Order up to ``need = demand - drain + forecast`` for the WMS queue. Each feeding queue's part
     is ``1/L`` over the sum for the queues that can start pilots (not saturated, not a black
     hole): a site whose pilots start sooner takes more. The shortfall, ``need`` less the pilots on
-    their way to those queues, is submitted in those parts; when there is none, each queue
-    withdraws its pending pilots beyond its part of ``need``, newest first (``withdraw = True``).
+    their way to those queues, is submitted in those parts, rounded to the nearest while jobs seen
+    waiting (the demand) exceed the pilots on their way, else rounded down: a forecast gets pilots
+    only for whole jobs (a pilot sent for 0.7 of a job finds none 30% of the time), a waiting job
+    always gets one. When there is no shortfall, each queue withdraws its pending pilots beyond its
+    part of ``need``, newest first (``withdraw = True``). A withdrawal costs nothing here; at a
+    real CE it is a ``condor_rm`` of an idle job (and for a grid CE a cancel passed on to its
+    batch system): load on the CE, not on the site's slots.
 12. Ramp: the queue's pending pilots stay within ``initial + 2 x pilots started in the last
     max(L, cycle)``: a site shows it starts pilots before it gets many more, its capacity being
     unknown until it stops starting them (``initial`` is 2.4's example ``maxpending``, and
@@ -99,6 +115,8 @@ EMPTY_TARGET = Key(
 )
 
 TRUST_FLOOR = 0.2  # the demand is never trusted less than this
+REACTION_CYCLES = 2.0  # the forecast covers the lead time beyond this many cycles (rule 9)
+ROUNDING = 0.5  # a pilot is sent for a whole job expected, not a fraction of one
 MIN_LEAD = 60.0  # no site is counted as starting pilots sooner than this
 LEVEL_SPAN = 2 * 3600.0  # running pilots at their level of this span: the site is not freeing slots
 LEVEL_SHARE = 0.9
@@ -196,7 +214,7 @@ class LeadTime(SchedPlugin):
         level = max((s.running or 0 for s in h.samples if s.at >= now - LEVEL_SPAN), default=running)
         if mine.saturated and running >= LEVEL_SHARE * level:
             full = ("comment", "site not starting pilots"), ("pending", pending), ("lead", round(lead))
-            return done(0, pending, *full)
+            return done(1 if pending == 0 else 0, max(0, pending - 1), *full)
         counted_at = (h.wms_taken_at if h.wms_taken_at is not None else now) - self.wmslag
         absorbers = sum(m.running for m in members)
         demand, taken = self._demand(h, activated, now, counted_at, absorbers)
@@ -207,7 +225,7 @@ class LeadTime(SchedPlugin):
             growth = slope(h.samples, now - self.window) or 0.0
             pilots = h.wms_pilots or h.pilots
             rate = found_rate(pilots, now, self.window, self.empty_wc, self.died_wc) + max(0.0, growth)
-        horizon = min(lead, self.max_horizon)
+        horizon = min(max(0.0, lead - REACTION_CYCLES * self.cycle), self.max_horizon)
         e, et = mine.empty_share, self.empty_target
         forecast = rate * horizon * min(1.0, max(0.0, 1.0 - e / (2 * et)))
         trust = min(1.0, max(TRUST_FLOOR, 1.0 - (e - et) / (4 * et)))
@@ -216,7 +234,10 @@ class LeadTime(SchedPlugin):
         shortfall = need - parts.on_way
         room = max(0, math.floor(self.initial + 2 * mine.starts) - pending)
         if shortfall > 0:
-            out = min(max(0, math.floor(shortfall * parts.part + 0.5)), room)
+            # a job seen waiting that no pilot on the way covers gets one (rounded); a forecast gets
+            # pilots only for whole jobs (a pilot sent for 0.7 of a job finds none 30% of the time)
+            seen = demand > parts.on_way
+            out = min(max(0, math.floor(shortfall * parts.part + (0.5 if seen else 0.0))), room)
             withdraw = mine.stuck if out == 0 else 0
         else:
             out = 0

@@ -31,13 +31,16 @@ def fate(p: PilotTimes, now: float, empty_wallclock: float, died_wallclock: floa
 
 @dataclass(frozen=True, slots=True)
 class Waits:
-    """Pilot start waits: Kaplan-Meier median (pending pilots count as waits not over yet), the
-    median of those that started, and how many observations there were."""
+    """Pilot start waits: Kaplan-Meier median (pending pilots, and pilots removed before they
+    started, count as waits not over yet), the median of those that started, how many observations
+    there were, and the longest wait not over (while fewer than half started, the median is at
+    least that)."""
 
     median: float | None
     started_median: float | None
     observed: int
     started: int = 0
+    longest_unstarted: float | None = None
 
 
 def start_waits(pilots: Iterable[PilotTimes], now: float, since: float) -> Waits:
@@ -48,12 +51,13 @@ def start_waits(pilots: Iterable[PilotTimes], now: float, since: float) -> Waits
         if p.submitted_at < since:
             continue
         if p.started_at is None:
-            if p.ended_at is None:  # removed before starting: no information
-                censored.append(now - p.submitted_at)
+            # pending, or removed before starting: its wait was at least as long as it was there
+            censored.append((p.ended_at if p.ended_at is not None else now) - p.submitted_at)
         else:
             done.append(p.started_at - p.submitted_at)
+    longest = max(censored, default=None)
     if not done:
-        return Waits(None, None, len(censored))
+        return Waits(None, None, len(censored), 0, longest)
     events = sorted([(w, True) for w in done] + [(c, False) for c in censored])
     at_risk = len(events)
     survival = 1.0
@@ -66,7 +70,7 @@ def start_waits(pilots: Iterable[PilotTimes], now: float, since: float) -> Waits
                 break
         at_risk -= 1
     done.sort()
-    return Waits(median, done[len(done) // 2], len(events), len(done))
+    return Waits(median, done[len(done) // 2], len(events), len(done), longest)
 
 
 def started_share(

@@ -25,8 +25,8 @@ STUCK_FLOOR = 3600.0
 class PilotFacts:
     """One queue's site, as its pilots tell it (``None``: no pilot has told yet)."""
 
-    lead: float | None  # Kaplan-Meier median start wait (pending pilots count as waits not over;
-    # while fewer than half started, the oldest pending pilot's wait: the median is at least that)
+    lead: float | None  # Kaplan-Meier median start wait (pending and withdrawn pilots count as waits
+    # not over; while fewer than half started, the longest of those: the median is at least that)
     usual: float | None  # median start wait of the pilots that started
     saturated: bool  # it no longer starts the pilots it is given
     black_hole: bool  # its pilots die within seconds of starting
@@ -66,14 +66,16 @@ def pilot_facts(
     which recent starts are counted is the lead time or that, whichever is longer."""
     waits = start_waits(pilots, now, now - HISTORY_SPAN)
     lead = waits.median
-    if lead is None:  # fewer than half have started: the median is at least the oldest wait
-        pending = (now - p.submitted_at for p in pilots if p.started_at is None and p.ended_at is None)
-        oldest = max(pending, default=None)
-        lead = oldest if oldest is not None and waits.observed else None
+    if lead is None:  # fewer than half have started: the median is at least the longest wait not over
+        lead = waits.longest_unstarted
     recent = max(lead or 0.0, floor)
-    # how long a pilot is given to start: a few typical waits of the pilots that started (once
-    # enough did; while most are pending, the Kaplan-Meier median would only grow with them)
-    typical = waits.started_median if waits.started >= SATURATION_SAMPLE else lead
+    # how long a pilot is given to start: a few typical waits, the Kaplan-Meier median (pilots
+    # pending or withdrawn count as waits not over: the median of those that started alone is
+    # biased towards the quick ones, most of all at a site with a long tail); while fewer than
+    # half have started, the median of those that did, once enough did
+    typical = waits.median
+    if typical is None:
+        typical = waits.started_median if waits.started >= SATURATION_SAMPLE else lead
     grace = max(MATURE_FACTOR * typical, floor) if typical is not None else None
     matured: list[PilotTimes] = []
     stuck = starts = found = empty = 0
@@ -104,7 +106,12 @@ def pilot_facts(
     matured.sort(key=lambda p: p.submitted_at)
     last = matured[-SATURATION_SAMPLE:]
     started_share = sum(1 for p in last if p.started_at is not None)
-    saturated = len(last) >= SATURATION_SAMPLE // 2 and started_share < SATURATED_SHARE * len(last)
+    # the newest of them did not start either: one that did (a probe) ends the verdict
+    saturated = (
+        len(last) >= SATURATION_SAMPLE // 2
+        and started_share < SATURATED_SHARE * len(last)
+        and last[-1].started_at is None
+    )
     ended.sort()
     died = sum(1 for _, what in ended if what == DIED)
     black_hole = len(ended) >= 3 and 2 * died >= len(ended) and ended[-1][1] == DIED
