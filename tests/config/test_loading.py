@@ -191,3 +191,11 @@ def test_a_base_log_dir_url_with_a_bad_port_is_a_factory_error(conf_tree) -> Non
     errors = [e for e in load(str(etc)).factory_errors if e.key == "baseLogDirUrl"]
     assert [e.value for e in errors] == ["http://localhost:2588O"]
     assert "port" in errors[0].message
+
+
+def test_a_config_urltimeout_that_is_not_a_positive_number_is_a_factory_error(conf_tree) -> None:  # type: ignore[no-untyped-def]
+    for bad in ("0", "-1", "nan", "soon"):
+        etc = conf_tree(f"config.urltimeout = {bad}\n", {"queues.conf": BASE_QUEUES})
+        errors = [e for e in load(str(etc)).factory_errors if e.key == "config.urltimeout"]
+        assert [e.value for e in errors] == [bad]
+        assert "seconds > 0" in errors[0].message

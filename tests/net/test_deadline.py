@@ -19,9 +19,11 @@ from autopyfactory.batch.slurm.settings import SlurmEndpoint
 from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.sources import read_source
 from autopyfactory.cric.source import CRICSource, CRICUnavailable
+from autopyfactory.loading.loader import load
 from autopyfactory.monitor.sender import Call, Sender
 from autopyfactory.net.deadline import ResponseTooLarge, http_client
 from autopyfactory.wms.panda.plugin import PandaWMSStatus
+from tests.cric.documents import write_doc
 from tests.net.misbehaving import MODES, Misbehaving
 from tests.panda.helpers import plugin, refreshed_after, wait_for
 
@@ -137,7 +139,57 @@ def test_slurm_rest_client(server: Misbehaving, monkeypatch: pytest.MonkeyPatch)
         assert f"within {DEADLINE:g}s" in str(exc)
 
 
-def test_queue_files_over_http(server: Misbehaving, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("autopyfactory.config.sources.HTTP_TIMEOUT", DEADLINE)
-    exc = finished(lambda: read_source(server.url + "/queues.conf", None, ("f", "Factory", "queueConf")))
+def test_queue_files_over_http(server: Misbehaving) -> None:
+    exc = finished(
+        lambda: read_source(
+            server.url + "/queues.conf", None, ("f", "Factory", "queueConf"), url_timeout=DEADLINE
+        )
+    )
     assert isinstance(exc, ConfigError)
+    if server.mode in SLOW:
+        assert f"deadline of {DEADLINE:g}s" in str(exc)
+
+
+@pytest.mark.parametrize("key", ["queueConf", "monitorConf", "mappingsConf", "authConf", "proxyConf"])
+def test_config_urltimeout_bounds_every_file_over_http(key: str, tmp_path: Path) -> None:
+    """``[Factory] config.urltimeout`` is the deadline of every configuration file given as a URL:
+    the load ends with a [Factory] error naming the key, the URL and that deadline."""
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "queues.conf").write_text("[Q1]\nwmsqueue = Q1\n")
+    with Misbehaving("trickle-headers") as server:
+        url = f"{server.url}/{key}.conf"
+        (etc / "autopyfactory.conf").write_text(
+            f"[Factory]\nfactoryId = f1\nbaseLogDir = {tmp_path}/logs\nlogserver.enabled = False\n"
+            f"queueConf = {etc}/queues.conf\nconfig.urltimeout = {DEADLINE}\n{key} = {url}\n"
+        )
+        box: list[Any] = []
+        exc = finished(lambda: box.append(load(str(etc))))
+    assert exc is None
+    errors = [p for p in box[0].factory_errors if p.key == key]
+    assert [e.value for e in errors] == [url], box[0].factory_errors
+    assert f"deadline of {DEADLINE:g}s" in errors[0].message
+
+
+def test_config_urltimeout_bounds_cric_defaults_files(tmp_path: Path) -> None:
+    """The same deadline holds for ``config.queues.cric.defaultsfiles`` given as a URL."""
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    write_doc(etc / "pq.json")
+    CRICSource.forget()
+    try:
+        with Misbehaving("trickle-body") as server:
+            url = f"{server.url}/defaults.conf"
+            (etc / "autopyfactory.conf").write_text(
+                f"[Factory]\nfactoryId = f1\nbaseLogDir = {tmp_path}/logs\nlogserver.enabled = False\n"
+                f"config.urltimeout = {DEADLINE}\nconfig.queues.plugin = CRIC\nconfig.queues.cric.url = pq.json\n"
+                f"config.queues.cric.defaultsfiles = {url}\n"
+            )
+            box: list[Any] = []
+            exc = finished(lambda: box.append(load(str(etc))))
+    finally:
+        CRICSource.forget()
+    assert exc is None
+    errors = [p for p in box[0].factory_errors if p.key == "config.queues.cric.defaultsfiles"]
+    assert [e.value for e in errors] == [url], box[0].factory_errors
+    assert f"deadline of {DEADLINE:g}s" in errors[0].message

@@ -21,6 +21,7 @@ from autopyfactory.config.keys import (
     KeyType,
     finite_float,
 )
+from autopyfactory.config.problems import ConfigError
 from autopyfactory.config.section import ConfigSection
 
 FACTORY_SECTION = "Factory"
@@ -165,6 +166,13 @@ METRICS_PORT = Key(
     "serve the factory's Prometheus metrics on this port of metrics.address (None: no port of their own)",
 )
 METRICS_ADDRESS = Key("metrics.address", STR, "127.0.0.1", "the address metrics.port listens on")
+URL_TIMEOUT = Key(
+    "config.urltimeout",
+    DEADLINE,
+    30,
+    "longest the download of one configuration file given as an http(s):// URL may take (queueConf, "
+    "monitorConf, mappingsConf, authConf, proxyConf, config.queues.cric.defaultsfiles)",
+)
 
 FACTORY_KEYS: tuple[Key[object], ...] = (
     FACTORY_ID, ADMIN_EMAIL, SMTP_SERVER, EMAIL_REPEAT, FACTORY_USER, ENABLE_QUEUES, QUEUE_CONF, QUEUE_DIR_CONF,
@@ -173,8 +181,18 @@ FACTORY_KEYS: tuple[Key[object], ...] = (
     LOGSERVER_ROBOTS, RECONFIG, RECONFIG_INTERVAL, QUEUES_PLUGIN, AUTH_PLUGIN, ABORT_NO_QUEUES, FACTORY_MONITOR,
     MONITOR_SECTION, MONITOR_INTERVAL, VERSION_TAG, STATE_DIR, SUBMIT_CONCURRENCY, STATUS_TIMEOUT,
     SUBMIT_MAX_PER_CYCLE, SUBMIT_BATCH, SUBMIT_TIMEOUT, MONITOR_TIMEOUT, INIT_TIMEOUT, SHUTDOWN_GRACE,
-    METRICS_ENABLED, METRICS_PORT, METRICS_ADDRESS,
+    METRICS_ENABLED, METRICS_PORT, METRICS_ADDRESS, URL_TIMEOUT,
 )  # fmt: skip
+
+
+def url_timeout(factory: ConfigSection) -> float:
+    """Seconds one configuration file given as an ``http(s)://`` URL may take to download
+    (``config.urltimeout``). A bad value is an error of ``[Factory]`` (``check_keys``) that stops the
+    start or refuses the reload; until then the default stands, so nothing waits without a bound."""
+    try:
+        return float(factory.get(URL_TIMEOUT))
+    except ConfigError:
+        return float(URL_TIMEOUT.default)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from urllib.parse import unquote, urlparse
 from autopyfactory.config.ini_text import decode
 from autopyfactory.config.problems import error
 
-HTTP_TIMEOUT = 30.0
-
 
 def resolve_path(spec: str, base_dir: Path | None) -> Path:
     """A local path for ``spec`` (plain path or ``file://`` URL), relative paths taken from ``base_dir``."""
@@ -27,17 +25,20 @@ def is_url(spec: str) -> bool:
     return spec.strip().lower().startswith(("http://", "https://"))
 
 
-def read_source(spec: str, base_dir: Path | None, named_by: tuple[str, str, str]) -> tuple[str, str]:
+def read_source(
+    spec: str, base_dir: Path | None, named_by: tuple[str, str, str], *, url_timeout: float
+) -> tuple[str, str]:
     """Text and origin label of one source. ``named_by`` = (file, section, key) that referenced it,
-    so a missing source is reported where it was configured. Bytes that are not UTF-8 are kept for
-    the INI reader to judge (``ini_text.decode``)."""
+    so a missing source is reported where it was configured. An ``http(s)://`` source is downloaded
+    within ``url_timeout`` seconds, connection to last byte (``[Factory] config.urltimeout``). Bytes
+    that are not UTF-8 are kept for the INI reader to judge (``ini_text.decode``)."""
     if is_url(spec):
         import httpx
 
         from autopyfactory.net.deadline import http_client
 
         try:
-            with http_client(HTTP_TIMEOUT, follow_redirects=True) as client:
+            with http_client(url_timeout, follow_redirects=True) as client:
                 r = client.get(spec.strip())
                 r.raise_for_status()
         except httpx.HTTPError as exc:

@@ -25,12 +25,15 @@ class Defaults:
         return {**self.common, **self.per_activity.get(activity.lower(), {})}
 
 
-def read_defaults(specs: tuple[str, ...], conf_dir: Path, named_by: tuple[str, str]) -> Defaults:
-    """Raises ConfigError naming the file and key that referenced a missing/broken file."""
+def read_defaults(
+    specs: tuple[str, ...], conf_dir: Path, named_by: tuple[str, str], url_timeout: float
+) -> Defaults:
+    """Raises ConfigError naming the file and key that referenced a missing/broken file; a file given
+    as an ``http(s)://`` URL is downloaded within ``url_timeout`` seconds."""
     out = Defaults()
     origin, key = named_by
     for spec in specs:
-        text, where = read_source(spec, conf_dir, (origin, FACTORY_SECTION, key))
+        text, where = read_source(spec, conf_dir, (origin, FACTORY_SECTION, key), url_timeout=url_timeout)
         doc = RawDocument()
         doc.add_text(text, where)
         out.common.update(doc.defaults)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from autopyfactory.config.factory import FACTORY_SECTION, FactorySettings
+from autopyfactory.config.factory import FACTORY_SECTION, FactorySettings, url_timeout
 from autopyfactory.config.ini import ResolvedSection
 from autopyfactory.config.problems import ConfigError, ConfigProblem, error
 from autopyfactory.config.queue import AUTOFILL
@@ -80,7 +80,7 @@ class CRICQueuesConfig(QueuesConfigPlugin):
                 )
             )
         dfile, dkey = s.origin["defaultsfiles"]
-        defaults = read_defaults(s.defaultsfiles, self.conf_dir, (dfile, dkey))
+        defaults = read_defaults(s.defaultsfiles, self.conf_dir, (dfile, dkey), url_timeout(self.factory))
         origin = f"CRIC {s.url}"
         plugin_defaults = {"wmsstatus.panda.sitestatus": s.url}
         out = QueuesResult(problems=problems)

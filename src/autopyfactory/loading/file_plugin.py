@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autopyfactory.config.conf_d import list_conf_dir
-from autopyfactory.config.factory import FACTORY_SECTION, QUEUE_CONF, QUEUE_DIR_CONF
+from autopyfactory.config.factory import FACTORY_SECTION, QUEUE_CONF, QUEUE_DIR_CONF, url_timeout
 from autopyfactory.config.ini import (
     RawDocument,
     ResolvedSection,
@@ -53,7 +53,9 @@ class FileQueuesConfig(QueuesConfigPlugin):
         for spec in (s.strip() for s in (conf or "").split(",")):
             if not spec:
                 continue
-            text, origin = read_source(spec, self.conf_dir, self._origin("queueConf"))
+            text, origin = read_source(
+                spec, self.conf_dir, self._origin("queueConf"), url_timeout=url_timeout(self.factory)
+            )
             doc = read_documents([(text, origin)], lenient=True)
             sections = merge(sections, resolve(doc))
             notes += document_notes(doc)
@@ -69,5 +71,9 @@ class FileQueuesConfig(QueuesConfigPlugin):
             raise error(*self._origin("queueDirConf"), f"{path} is not a directory", value=spec)
         listing = list_conf_dir(path)
         notes += [ConfigProblem("warning", str(s.path), "", "", s.why, hint=s.hint) for s in listing.skipped]
-        texts = (read_source(str(p), None, self._origin("queueDirConf")) for p in listing.files)
+        timeout = url_timeout(self.factory)
+        texts = (
+            read_source(str(p), None, self._origin("queueDirConf"), url_timeout=timeout)
+            for p in listing.files
+        )
         return read_documents(texts, lenient=True)

@@ -23,6 +23,7 @@ from autopyfactory.config.factory import (
     PROXY_CONF,
     QUEUES_PLUGIN,
     FactorySettings,
+    url_timeout,
 )
 from autopyfactory.config.ini import (
     RawDocument,
@@ -136,11 +137,13 @@ def locate_conf(spec: str | None) -> list[Path]:
     return out
 
 
-def _sections_of(specs: str, base_dir: Path, named_by: tuple[str, str, str]) -> dict[str, ResolvedSection]:
+def _sections_of(
+    specs: str, base_dir: Path, named_by: tuple[str, str, str], timeout: float
+) -> dict[str, ResolvedSection]:
     sections: dict[str, ResolvedSection] = {}
     for spec in (s.strip() for s in specs.split(",")):
         if spec:
-            text, origin = read_source(spec, base_dir, named_by)
+            text, origin = read_source(spec, base_dir, named_by, url_timeout=timeout)
             sections = merge(sections, resolve(read_documents([(text, origin)])))
     return sections
 
@@ -229,26 +232,30 @@ def load(conf: str | None = None, reg: Registry = registry) -> LoadedConfig:
 
     builtin_mappings = known.builtin_mappings()
     mappings = builtin_mappings
+    timeout = url_timeout(factory)
     monitors: dict[str, ConfigSection] = {}
     auth: dict[str, ConfigSection] = {}
     try:
         mpath = _optional_file(factory, MAPPINGS_CONF, conf_dir, "mappings.conf")
         if mpath:
             texts = [
-                read_source(s.strip(), conf_dir, named("mappingsConf")) for s in mpath.split(",") if s.strip()
+                read_source(s.strip(), conf_dir, named("mappingsConf"), url_timeout=timeout)
+                for s in mpath.split(",")
+                if s.strip()
             ]
             mappings = Mappings.from_texts(texts, base=mappings)
         mon = _optional_file(factory, MONITOR_CONF, conf_dir, "monitor.conf")
         if mon:
             monitors = {
-                k: _to_section(v) for k, v in _sections_of(mon, conf_dir, named("monitorConf")).items()
+                k: _to_section(v)
+                for k, v in _sections_of(mon, conf_dir, named("monitorConf"), timeout).items()
             }
             for sec in monitors.values():
                 problems.extend(unknown_keys(sec, known.monitor))
         for key, default_name in ((AUTH_CONF, "auth.conf"), (PROXY_CONF, "proxy.conf")):
             path = _optional_file(factory, key, conf_dir, default_name)
             if path:
-                for k, v in _sections_of(path, conf_dir, named(key.name)).items():
+                for k, v in _sections_of(path, conf_dir, named(key.name), timeout).items():
                     auth.setdefault(k, _to_section(v))
     except ConfigError as exc:
         problems.append(exc.problem)
