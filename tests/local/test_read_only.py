@@ -11,7 +11,7 @@ import pytest
 from autopyfactory.batch.local.status import LocalBatchStatus
 from autopyfactory.batch.local.store import PilotStore, RegistryReader
 from autopyfactory.batch.local.submit import LocalSubmit
-from autopyfactory.batch.local.view import ReadOnlyRegistry
+from autopyfactory.batch.local.view import LocalBatchView, ReadOnlyRegistry
 from autopyfactory.cli.tool_config import load_for_tool, tool_context
 
 QUEUES = """
@@ -36,6 +36,22 @@ def test_a_registry_opened_read_only_refuses_every_write(tmp_path: Path) -> None
     with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only"):
         reader._db.execute("UPDATE pilots SET state='pending' WHERE state='starting'")
     reader.close()
+
+
+def test_a_registry_whose_tables_a_starting_factory_has_not_created_yet_holds_no_pilot(
+    tmp_path: Path,
+) -> None:
+    """A status tool run while the factory starts may find the file before its tables: no pilot
+    yet, not an error (and the tool creates nothing)."""
+    path = tmp_path / "state" / "local-pilots.sqlite"
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")  # what PilotStore does before it creates the tables
+    db.close()
+    assert RegistryReader.open_read_only(path) is None
+    view = LocalBatchView(tmp_path / "state")
+    assert view.active() == [] and view.observed(0.0, 0.0) == ({}, [])
+    assert sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall() == []
 
 
 def test_a_tool_context_is_read_only_unless_the_tool_writes(conf_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -99,12 +99,16 @@ class RegistryReader:
 
     @classmethod
     def open_read_only(cls, path: Path) -> RegistryReader | None:
-        """The registry at ``path`` opened read-only; None when there is none yet (nothing is created)."""
+        """The registry at ``path`` opened read-only; None when there is none yet (nothing is created),
+        also while a factory starting right now has created the file but not its tables yet."""
         if not path.is_file():
             return None
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
         db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30, isolation_level=None)
         db.execute("PRAGMA query_only=1")
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='pilots'").fetchone() is None:
+            db.close()
+            return None
         return cls(db, path)
 
     def close(self) -> None:
