@@ -1,12 +1,10 @@
 """Fixtures of the fault-injection suite: the seed, each test's private tree, factory processes
-that are always cleaned up (with every pilot they started), and the summary printed at the end.
-
-``APF_FAULTS_SEED`` sets the seed (an integer, or ``random``); ``APF_FAULTS_ROUNDS`` the number of
-kill -9 rounds of the soak (default 6; raise it for longer soak runs)."""
+that are always cleaned up (with every pilot they started), and the tally of what was checked
+(tests/faults/session.py: ``APF_FAULTS_SEED``, ``APF_FAULTS_ROUNDS``), printed at the end of the run
+by tests/conftest.py, also when pytest-xdist workers ran the tests."""
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -15,26 +13,10 @@ import pytest
 
 from tests.faults.confs import FaultDirs
 from tests.faults.factoryproc import FactoryProcess
-from tests.faults.tally import Scenario, Tally
+from tests.faults.session import TALLY, TALLY_OUTPUT
+from tests.faults.tally import Scenario
 from tests.invariants.proctable import kill, processes
 
-DEFAULT_SEED = 20261201
-DEFAULT_ROUNDS = 6
-
-
-def _seed() -> int:
-    raw = os.environ.get("APF_FAULTS_SEED", "").strip()
-    if raw.lower() == "random":
-        return int.from_bytes(os.urandom(4), "big")
-    return int(raw) if raw else DEFAULT_SEED
-
-
-def _rounds() -> int:
-    raw = os.environ.get("APF_FAULTS_ROUNDS", "").strip()
-    return max(1, int(raw)) if raw else DEFAULT_ROUNDS
-
-
-TALLY = Tally(_seed(), _rounds())
 _REPORT = pytest.StashKey[pytest.TestReport]()
 
 
@@ -46,12 +28,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         item.stash[_REPORT] = rep
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not TALLY.steps and not TALLY.errors:
-        return
-    terminalreporter.section("fault injection")
-    for line in TALLY.summary():
-        terminalreporter.write_line(line)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands its tally to the controller, which prints the summary
+    (tests/conftest.py: ``pytest_testnodedown``, ``pytest_terminal_summary``)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and (TALLY.steps or TALLY.errors):
+        workeroutput[TALLY_OUTPUT] = TALLY.to_dict()
 
 
 @pytest.fixture
@@ -62,7 +44,14 @@ def seed() -> int:
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> random.Random:
     """Each test's own generator: the same seed gives the same faults, whatever tests run."""
-    return random.Random(f"{TALLY.seed}:{request.node.nodeid}")
+    return random.Random(f"{TALLY.seed}:{_test_id(request.node)}")
+
+
+def _test_id(node: pytest.Item) -> str:
+    """The test's id, without the ``@group`` pytest-xdist appends to the id of a grouped test."""
+    mark = node.get_closest_marker("xdist_group")
+    group = (mark.args[0] if mark.args else mark.kwargs.get("name")) if mark else None
+    return node.nodeid.removesuffix(f"@{group}") if group else node.nodeid
 
 
 @pytest.fixture

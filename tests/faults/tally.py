@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -27,6 +28,22 @@ class Tally:
     @property
     def violations(self) -> list[tuple[Step, str]]:
         return [(s, v) for s in self.steps for v in s.violations]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What one pytest-xdist worker found, in a form its controller receives (``absorb``)."""
+        return {
+            "steps": [asdict(s) for s in self.steps],
+            "kills": dict(self.kills),
+            "pilots": sorted(self.pilots),
+            "errors": list(self.errors),
+        }
+
+    def absorb(self, found: dict[str, Any]) -> None:
+        """Add what a worker found (``to_dict``): the summary covers every worker's scenarios."""
+        self.steps += [Step(**s) for s in found["steps"]]
+        self.kills.update(found["kills"])
+        self.pilots.update(found["pilots"])
+        self.errors += found["errors"]
 
     def summary(self) -> list[str]:
         kills = ", ".join(f"{k} {n}" for k, n in sorted(self.kills.items())) or "none"

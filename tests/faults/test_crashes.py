@@ -16,9 +16,9 @@ import pytest
 
 from tests.faults import bounds
 from tests.faults.confs import FaultDirs, factory_keys, local_queue, write_factory, write_queues
-from tests.faults.conftest import TALLY
 from tests.faults.crashes import launchers, launches_unshown, pick_pilot, stop_with_unrecorded_child
 from tests.faults.factoryproc import FactoryProcess, command
+from tests.faults.session import TALLY
 from tests.faults.tally import Scenario
 from tests.faults.watch import PilotWatch, live_pilots
 from tests.invariants.markers import read_markers, started_twice
