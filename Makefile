@@ -7,6 +7,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
+# pytest-xdist workers of make test/pytest (0: one process). More workers than cores pays: most tests
+# wait on processes and sockets. Tests sharing a machine-wide resource run in one worker (tests/conftest.py).
+PYTEST_WORKERS ?= 3
+PYTEST_XDIST    = -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: demo test venv install install-test lint typecheck pytest benchmarks clean packages docs
 
@@ -33,14 +37,14 @@ typecheck: install-test
 	$(BIN)/mypy src
 
 pytest: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test: install-test
 	$(BIN)/ruff check src tests benchmarks packaging scripts
 	$(BIN)/ruff format --check src tests benchmarks packaging scripts
 	$(BIN)/mypy src
 	@scripts/shellcheck.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # Debian packages and EL9 RPMs into dist/packages (docs/packaging.md)
 packages: install-test

@@ -1,14 +1,73 @@
-"""Shared fixtures: configuration trees written the way sites write them, and clean singletons."""
+"""Shared fixtures: configuration trees written the way sites write them, and clean singletons; the
+grouping of tests that share a machine-wide resource when the suite runs in parallel (pytest-xdist)."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autopyfactory.batch.local.backend import LocalBatch
+
+# ``make test`` runs the suite on several pytest-xdist workers with ``--dist loadgroup``: the tests of
+# one group run one after the other in one worker. A test joins the group of the shared resource its
+# fixtures (direct or indirect) use: the one-node Slurm cluster, the PostgreSQL cluster and Chromium
+# are started once per worker that uses them (session fixtures), so one worker runs all their tests.
+# tests/packages builds the packages once (a session fixture) and installs them on this machine
+# (dpkg, /etc/autopyfactory, systemd units). A module may name its own group (``pytestmark``), as the
+# real PanDA pilot's tests do: its source is downloaded once into a cache the machine shares.
+SHARED_FIXTURES = {"slurm_cluster": "slurm", "pg_cluster": "postgres", "chromium": "browser"}
+SHARED_DIRS = {"packages": "packages"}  # every test under tests/<dir>
+TESTS = Path(__file__).resolve().parent
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The group of ``item`` (None: it shares nothing and may run beside anything)."""
+    parts = item.path.parts[len(TESTS.parts) :] if item.path.is_relative_to(TESTS) else ()
+    if len(parts) > 1 and parts[0] in SHARED_DIRS:
+        return SHARED_DIRS[parts[0]]
+    names = getattr(item, "fixturenames", ())
+    for fixture, group in SHARED_FIXTURES.items():
+        if fixture in names:
+            return group
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = xdist_group_of(item)
+        if group is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve the fault-injection seed (``APF_FAULTS_SEED=random``) before pytest-xdist starts its
+    workers: they inherit it, so every worker injects the faults of the one seed the summary names."""
+    import tests.faults.session  # noqa: F401
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist controller: add the fault-injection tally of a worker that finished."""
+    from tests.faults.session import TALLY, TALLY_OUTPUT
+
+    found = getattr(node, "workeroutput", {}).get(TALLY_OUTPUT)
+    if found:
+        TALLY.absorb(found)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fault-injection suite's summary (seed, scenarios, kills, violations), when it ran."""
+    from tests.faults.session import TALLY
+
+    if not (TALLY.steps or TALLY.errors):
+        return
+    terminalreporter.section("fault injection")
+    for line in TALLY.summary():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

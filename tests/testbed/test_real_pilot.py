@@ -28,7 +28,8 @@ from autopyfactory.testbed.realpilot import (
 )
 from autopyfactory.testbed.runner import ThreadedTestbed
 
-pytestmark = pytest.mark.slow
+# one worker runs these tests under pytest-xdist: the pilot's source is downloaded once into CACHE
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-pilot")]
 CACHE = default_cache()
 
 
