@@ -36,11 +36,37 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which puts the group into the test's id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         group = xdist_group_of(item)
         if group is not None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+_UNGROUPED = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A pytest-xdist worker under ``--dist loadgroup``: a grouped test whose id does not name its
+    group (that is how the controller keeps a group on one worker) fails instead of running apart."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        mark = item.get_closest_marker("xdist_group")
+        group = (mark.args[0] if mark.args else mark.kwargs.get("name")) if mark else None
+        if group is not None and not item.nodeid.endswith(f"@{group}"):
+            item.stash[_UNGROUPED] = (
+                f"pytest-xdist did not keep this test in its group {group!r}: it would run beside the "
+                "tests it shares a resource with (pytest-dev/pytest-xdist#1386; pyproject.toml pins pytest)"
+            )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    why = item.stash.get(_UNGROUPED, None)
+    if why is not None:
+        pytest.fail(why, pytrace=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
