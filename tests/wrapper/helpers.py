@@ -53,6 +53,7 @@ class MonCall:
 class Recorder:
     url: str = ""
     refuse: set[str] = field(default_factory=set)  # states answered with 403
+    unknown_first: dict[str, int] = field(default_factory=dict)  # state -> first posts answered 404
     calls: list[MonCall] = field(default_factory=list)
 
     def states(self, jid: str | None = None) -> list[tuple[str, str | None]]:
@@ -125,7 +126,12 @@ def recorder() -> Iterator[Recorder]:
             fields = dict(urllib.parse.parse_qsl(body))
             with lock:
                 rec.calls.append(MonCall(self.path, fields))
-            code = 403 if fields.get("state") in rec.refuse else 200
+            state = fields.get("state", "")
+            with lock:
+                unknown = rec.unknown_first.get(state, 0)
+                if unknown:
+                    rec.unknown_first[state] = unknown - 1
+            code = 404 if unknown else 403 if state in rec.refuse else 200
             self.send_response(code)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", "2")

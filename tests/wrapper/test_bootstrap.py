@@ -139,6 +139,25 @@ def test_a_monitor_refusing_fault_from_nodes_still_learns_the_exit_code(node: No
     assert rec.states(JID) == [("running", None), ("fault", "80"), ("exiting", "80")]
 
 
+def test_a_pilot_the_monitor_does_not_know_yet_reports_again(node: Node) -> None:
+    """The factory registers its pilots in the background: a pilot that starts at once may report
+    before the monitor knows it (404). It tries again, and a 404 on every try is a refusal."""
+    with recorder() as rec:
+        rec.unknown_first["running"] = 1
+        rec.unknown_first["exiting"] = 5
+        node.env["APFMON"] = rec.url
+        res = run_bootstrap(
+            ["--wrapperplugin=generic", f"--wrapperpilotcode={node.payload}", "--", "0"],
+            node.landing,
+            node.env,
+        )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert rec.states(JID) == [("running", None), ("running", None), ("exiting", "0"), ("exiting", "0")]
+    assert "the monitor does not know this pilot yet (HTTP 404); trying again" in res.stdout
+    assert "monitor: reported state=running" in res.stdout
+    assert "state=exiting refused (HTTP 404: the monitor does not know this pilot)" in res.stdout
+
+
 def test_usage_errors_have_their_own_code_and_name_the_fix(node: Node) -> None:
     res = run_bootstrap(["--wrapperplugin=glidin"], node.landing, node.env)
     assert res.returncode == 64

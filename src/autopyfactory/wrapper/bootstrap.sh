@@ -116,6 +116,8 @@ except Exception:
 }
 
 # mon_post STATE [RC]: returns 0 when reported (or no monitor), 1 when refused, 2 when unreachable.
+# A 404 (the monitor does not know this pilot) is tried again like an outage: the factory registers
+# its pilots in the background, and a pilot that starts at once can report before it is registered.
 mon_post() {
     if [ -z "${APFMON:-}" ] || [ -z "${APFFID:-}" ] || [ -z "${APFCID:-}" ]; then
         return 0
@@ -130,6 +132,13 @@ mon_post() {
             2??)
                 log "monitor: reported state=$state${2:+ rc=$2}"
                 return 0
+                ;;
+            404)
+                if [ "$try" -ge "$MON_TRIES" ]; then
+                    log "monitor: state=$state refused (HTTP 404: the monitor does not know this pilot)"
+                    return 1
+                fi
+                log "monitor: state=$state: the monitor does not know this pilot yet (HTTP 404); trying again"
                 ;;
             4??)
                 log "monitor: state=$state refused (HTTP $code)"
