@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -242,13 +243,17 @@ def analyse(name: str, runs: list[Run], lower: Run) -> Verdict:
     realistic = [default[p] for p in REALISTIC]
     front = frontier(pts)
     print(f"\n=== {name}")
-    print(f"default points (median wait / empty share); lower bound {_wait(lower.wait)}:")
+    count = {r.label: f"{r.empty_pilots} of {r.looked}" for r in runs}
+    print(
+        f"default points (median wait, empty share, empty pilots of those that started); lower bound "
+        f"{_wait(lower.wait)}:"
+    )
     for fam in (*PEERS, OURS):
         p = default[fam]
-        print(f"  {fam:<11} {_wait(p.wait):>7} {100 * p.empty:6.2f}%")
+        print(f"  {fam:<11} {_wait(p.wait):>7} {100 * p.empty:6.2f}%  {count[p.label]:>15}")
     print(f"Pareto frontier over {len(pts)} settings ({len(front)} points):")
     for p in front:
-        print(f"  {_wait(p.wait):>7} {100 * p.empty:6.2f}%  {p.label}")
+        print(f"  {_wait(p.wait):>7} {100 * p.empty:6.2f}%  {count[p.label]:>15}  {p.label}")
 
     dom_r = dominating(pts, realistic)
     dom_a = dominating(pts, peers)
@@ -389,11 +394,15 @@ def main() -> None:
         f" (+ the lower bound): {len(tasks)} runs on {args.jobs} processes"
     )
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs) as pool:
-            results = list(pool.map(_one, tasks, chunksize=1))
-    else:
-        results = [_one(t) for t in tasks]
+    results: list[Run] = []
+    step = max(1, len(tasks) // 10)
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        for r in pool.map(_one, tasks, chunksize=1):
+            results.append(r)
+            if len(results) % step == 0:
+                print(
+                    f"  {len(results)}/{len(tasks)} runs, {time.perf_counter() - t0:.0f} s", file=sys.stderr
+                )
     wall = time.perf_counter() - t0
     by: dict[str, list[Run]] = {}
     lowers: dict[str, Run] = {}

@@ -10,6 +10,7 @@ import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
+from xml.etree import ElementTree
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from autopyfactory.sim.pareto import (
     shortest_wait_within,
     strictly_dominates,
 )
+from autopyfactory.sim.pareto_plot import Marked, render_plane
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -133,3 +135,23 @@ def test_every_swept_key_is_one_its_policy_reads() -> None:
         assert set(by_family.values()) == {1}, by_family  # one default point per family
         assert set(by_family) >= {*bench.PEERS, bench.OURS}
         assert len({s.label for s in settings}) == len(settings)
+
+
+def test_the_plane_plot_is_well_formed_svg_with_every_point() -> None:
+    pts = [
+        Marked(Point("cobald[default]", 0.0, 0.976), "cobald", True),
+        Marked(Point("orderupto[offset=-50]", 17.0, 0.547), "orderupto"),
+        Marked(Point("harvester[default]", 218.2, 0.0236), "harvester", True),
+        Marked(Point("glideinwms[default]", 318.0, 0.0015), "glideinwms", True),
+        Marked(Point("keda[default]", 11160.0, 0.0), "keda<&>", True),  # a name that needs escaping
+    ]
+    svg = render_plane(pts, Point("lower bound", 108.0, 0.0), "steady: median wait vs empty share")
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    circles = root.findall(f".//{ns}circle")
+    assert len(circles) == len(pts) + len({m.family for m in pts})  # the points, then the legend
+    texts = [t.text for t in root.findall(f".//{ns}text")]
+    assert {"cobald", "harvester", "glideinwms", "keda<&>", "lower bound"} <= set(texts)
+    staircase = root.findall(f".//{ns}polyline")
+    assert len(staircase) == 1  # the frontier: cobald, orderupto, harvester, glideinwms, keda
+    assert len(staircase[0].get("points", "").split()) == 2 * 5 - 1

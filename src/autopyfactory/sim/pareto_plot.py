@@ -104,7 +104,7 @@ def render_plane(points: Sequence[Marked], lower_bound: Point | None, title: str
             f'<path d="M{x - 6:.1f},{y - 6:.1f} L{x + 6:.1f},{y + 6:.1f} M{x - 6:.1f},{y + 6:.1f} '
             f'L{x + 6:.1f},{y - 6:.1f}" stroke="black" stroke-width="2"/>'
         )
-        text(x + 8, y + 14, "lower bound", 11)
+        text(x + 8, y - 8, "lower bound", 11)
 
     ly = TOP + 10
     for fam, col in colours.items():
