@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from autopyfactory.batch.slurm.submit import SlurmSubmit
 from autopyfactory.engine.factory import Factory
 from autopyfactory.model.batch import BatchQueueInfo
+from tests.slurm.conftest import SlurmCluster
 
 QUEUE = """
 [{name}]
@@ -60,3 +64,30 @@ def live_ids(f: Factory, queue: str) -> set[str]:
 def out_files(logs: Path, queue: str) -> list[Path]:
     day = time.strftime("%Y-%m-%d", time.gmtime())
     return sorted((logs / day / queue).glob("*.out"))
+
+
+def rest_factory_tree(cluster: SlurmCluster, name: str, queue: str) -> tuple[Path, Path]:
+    """A factory configuration for a queue submitting through the cluster's slurmrestd: (etc, logs).
+    ``queue`` is the text of queues.conf. Skips the test when the cluster has no slurmrestd. The
+    pilots run as the slurmrestd user, so the log directory is open to it."""
+    if cluster.rest_socket is None or cluster.base is None:
+        pytest.skip("no slurmrestd in this cluster (SLURM_CONF given, or slurmrestd not installed)")
+    top = cluster.base / name
+    logs = top / "logs"
+    logs.mkdir(parents=True)
+    logs.chmod(0o777)
+    etc = top / "etc"
+    etc.mkdir()
+    (etc / "autopyfactory.conf").write_text(
+        textwrap.dedent(f"""
+        [Factory]
+        factoryId = {name}
+        factoryUser = tester
+        baseLogDir = {logs}
+        baseLogDirUrl = http://localhost:25880
+        statedir = {top}/state
+        logserver.enabled = False
+        """)
+    )
+    (etc / "queues.conf").write_text(textwrap.dedent(queue))
+    return etc, logs

@@ -3,8 +3,6 @@ socket (rest_auth/local); pilots are submitted, listed and cancelled over HTTP."
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from autopyfactory.batch.logdir import pilot_log_dir
@@ -12,34 +10,17 @@ from autopyfactory.batch.slurm.rest import SlurmRest
 from autopyfactory.batch.slurm.status import SlurmBatchStatus
 from autopyfactory.engine.factory import Factory, RunOptions
 from tests.slurm.conftest import SlurmCluster
-from tests.slurm.live import live_ids, out_files, submitter, view, wait_until
+from tests.slurm.live import live_ids, out_files, rest_factory_tree, submitter, view, wait_until
 
 pytestmark = [pytest.mark.slurm, pytest.mark.timeout(120)]
 
 
 def test_rest_mode_submits_lists_and_cancels_pilots(slurm_cluster: SlurmCluster) -> None:
-    if slurm_cluster.rest_socket is None or slurm_cluster.base is None:
-        pytest.skip("no slurmrestd in this cluster (SLURM_CONF given, or slurmrestd not installed)")
-    top = slurm_cluster.base / "rest-factory"
-    logs = top / "logs"
-    logs.mkdir(parents=True)
-    logs.chmod(0o777)  # the pilots run as the slurmrestd user
-    etc = top / "etc"
-    etc.mkdir()
-    (etc / "autopyfactory.conf").write_text(
-        textwrap.dedent(f"""
-        [Factory]
-        factoryId = rest-factory
-        factoryUser = tester
-        baseLogDir = {logs}
-        baseLogDirUrl = http://localhost:25880
-        statedir = {top}/state
-        logserver.enabled = False
-        """)
-    )
     q = "SLURM_REST"
-    (etc / "queues.conf").write_text(
-        textwrap.dedent(f"""
+    etc, logs = rest_factory_tree(
+        slurm_cluster,
+        "rest-factory",
+        f"""
         [{q}]
         wmsstatusplugin = Static
         batchsubmitplugin = Slurm
@@ -53,7 +34,7 @@ def test_rest_mode_submits_lists_and_cancels_pilots(slurm_cluster: SlurmCluster)
         batchsubmit.slurm.time = 0:05:00
         batchsubmit.slurm.memory = 50M
         batchsubmit.slurm.peaceful = False
-        """)
+        """,
     )
     f = Factory(RunOptions(conf=str(etc), services=False))
     status = f.hub.get(f.queues[q].batch_key)

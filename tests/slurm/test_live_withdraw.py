@@ -4,14 +4,12 @@ starts between the decision and the withdrawal is left running (and not left hel
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from autopyfactory.batch.logdir import pilot_log_dir
 from autopyfactory.engine.factory import Factory, RunOptions
 from tests.slurm.conftest import SlurmCluster
-from tests.slurm.live import live_ids, queue_file, submitter, view, wait_until
+from tests.slurm.live import live_ids, queue_file, rest_factory_tree, submitter, view, wait_until
 
 pytestmark = [pytest.mark.slurm, pytest.mark.timeout(180)]
 
@@ -84,30 +82,13 @@ def test_a_pilot_that_starts_between_the_decision_and_the_withdrawal_is_not_canc
 
 
 def test_rest_mode_withdraws_only_pilots_that_have_not_started(slurm_cluster: SlurmCluster) -> None:
-    if slurm_cluster.rest_socket is None or slurm_cluster.base is None:
-        pytest.skip("no slurmrestd in this cluster (SLURM_CONF given, or slurmrestd not installed)")
-    top = slurm_cluster.base / "rest-withdraw"
-    logs = top / "logs"
-    logs.mkdir(parents=True)
-    logs.chmod(0o777)  # the pilots run as the slurmrestd user
-    etc = top / "etc"
-    etc.mkdir()
-    (etc / "autopyfactory.conf").write_text(
-        textwrap.dedent(f"""
-        [Factory]
-        factoryId = rest-withdraw
-        factoryUser = tester
-        baseLogDir = {logs}
-        baseLogDirUrl = http://localhost:25880
-        statedir = {top}/state
-        logserver.enabled = False
-        """)
-    )
     # each pilot takes every CPU of the node: one runs, the others wait for it
     cpus = int(slurm_cluster.run("sinfo", "-h", "-o", "%c").split()[0])
     q = "SLURM_REST_WITHDRAW"
-    (etc / "queues.conf").write_text(
-        textwrap.dedent(f"""
+    etc, _ = rest_factory_tree(
+        slurm_cluster,
+        "rest-withdraw",
+        f"""
         [{q}]
         wmsstatusplugin = Static
         batchsubmitplugin = Slurm
@@ -121,7 +102,7 @@ def test_rest_mode_withdraws_only_pilots_that_have_not_started(slurm_cluster: Sl
         batchsubmit.slurm.time = 0:05:00
         batchsubmit.slurm.memory = 50M
         batchsubmit.slurm.cpus = {cpus}
-        """)
+        """,
     )
     f = Factory(RunOptions(conf=str(etc), services=False))
     qdir, _ = pilot_log_dir(f.ctx.settings, q)
