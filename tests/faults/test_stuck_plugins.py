@@ -55,6 +55,28 @@ def logged(fp: FactoryProcess, *parts: str) -> bool:
     return any(all(p in ln.text for p in parts) for ln in fp.lines())
 
 
+def keep_submitting(
+    fp: FactoryProcess,
+    scenario: Scenario,
+    queues: tuple[str, ...],
+    within: float,
+    while_: str,
+    since: float | None = None,
+) -> None:
+    """Each of ``queues`` submits in 3 cycles from ``since`` (now) on, within ``within`` seconds."""
+    t = time.time() if since is None else since
+    for queue in queues:
+
+        def cycles(q: str = queue) -> bool:
+            return len([d for d in fp.decisions(q, since=t) if d.submitted]) >= 3
+
+        try:
+            wait_for(cycles, within, f"queue {queue} submits in 3 cycles")
+        except NotReached:
+            n = len([d for d in fp.decisions(queue, since=t) if d.submitted])
+            scenario.check([f"queue {queue} submitted in {n} cycle(s) while {while_}"])
+
+
 def test_a_monitor_plugin_call_that_never_returns(
     dirs: FaultDirs, launch: Launch, seed: int, scenario: Scenario, tmp_path: Path
 ) -> None:
@@ -72,17 +94,9 @@ def test_a_monitor_plugin_call_that_never_returns(
         )
     except NotReached as exc:
         scenario.check([str(exc)])
-    t = time.time()
-    for queue in ("MON_HUNG", "BESIDE"):
-
-        def cycles(q: str = queue) -> bool:
-            return len([d for d in fp.decisions(q, since=t) if d.submitted]) >= 3
-
-        try:
-            wait_for(cycles, 20 * bounds.MONITOR_CALL_TIMEOUT, f"queue {queue} submits in 3 cycles")
-        except NotReached:
-            n = len([d for d in fp.decisions(queue, since=t) if d.submitted])
-            scenario.check([f"queue {queue} submitted in {n} cycle(s) while a monitor plugin call hung"])
+    keep_submitting(
+        fp, scenario, ("MON_HUNG", "BESIDE"), 20 * bounds.MONITOR_CALL_TIMEOUT, "a monitor plugin call hung"
+    )
     if not logged(fp, "monitor=hang", "skipped"):
         scenario.check(["later calls to the hung monitor are not skipped (one thread per call)"])
     scenario.step("SIGTERM with a monitor plugin call hanging and a close that never returns")
@@ -103,20 +117,8 @@ def test_plugins_whose_constructors_never_return(
     fp = start(launch, dirs, tmp_path, "constructor-hang")
     scenario.step("a WMS status and a monitor plugin never return from their constructors")
     t = time.time()
-    for queue in ("MON_SLOW", "BESIDE"):
-
-        def cycles(q: str = queue) -> bool:
-            return len([d for d in fp.decisions(q, since=t) if d.submitted]) >= 3
-
-        try:
-            wait_for(
-                cycles,
-                bounds.START + 2 * bounds.PLUGIN_START_TIMEOUT + 10,
-                f"queue {queue} submits in 3 cycles",
-            )
-        except NotReached:
-            n = len([d for d in fp.decisions(queue, since=t) if d.submitted])
-            scenario.check([f"queue {queue} submitted in {n} cycle(s) while a plugin constructor hung"])
+    within = bounds.START + 2 * bounds.PLUGIN_START_TIMEOUT + 10
+    keep_submitting(fp, scenario, ("MON_SLOW", "BESIDE"), within, "a plugin constructor hung", since=t)
     if not logged(fp, "queue=WMS_HUNG not started", "wmsstatus plugin HangStart was still starting"):
         scenario.check(["the queue whose WMS plugin never started does not say so, naming the plugin"])
     if not logged(fp, "monitor section [slow]", "did not start", "plugins.inittimeout"):
