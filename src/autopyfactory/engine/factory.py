@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import partial
+from typing import TypeVar
 
 from autopyfactory.auth.manager import AuthManager
 from autopyfactory.config.factory import INIT_TIMEOUT, FactorySettings
@@ -49,6 +50,7 @@ from autopyfactory.plugins.context import FactoryContext
 from autopyfactory.plugins.monitor import MONITOR, MonitorPlugin
 from autopyfactory.plugins.registry import PluginNotFound, Registry, registry
 
+T = TypeVar("T")
 log = logging.getLogger("autopyfactory.factory")
 
 CLOSE_WAIT = 10.0  # seconds closing plugins may take on a reload (then they are left to finish alone)
@@ -240,15 +242,10 @@ class Factory:
         deadline = self.settings.init_timeout
         try:
             cls = self.reg.get(MONITOR, plugin_name)
-            monitor = call_with_deadline(
-                self.executors.calls,
+            monitor = self._starting(
                 f"monitor={name}",
                 plugin_name,
-                "start",
                 partial(cls, self.ctx, sec),
-                deadline,
-                INIT_TIMEOUT.name,
-                self.clock,
                 "closed unused; the monitor section starts at the next reload",
             )
         except Overran as exc:
@@ -269,6 +266,20 @@ class Factory:
         self.monitor_calls.call(monitor, "*", "register_factory", monitor.register_factory)
         self.monitors[name] = monitor
         return monitor
+
+    def _starting(self, owner: str, plugin: str, make: Callable[[], T], afterwards: str) -> T:
+        """``make()`` (constructing plugins) within ``plugins.inittimeout``; raises Overran after it."""
+        return call_with_deadline(
+            self.executors.calls,
+            owner,
+            plugin,
+            "start",
+            make,
+            self.settings.init_timeout,
+            INIT_TIMEOUT.name,
+            self.clock,
+            afterwards,
+        )
 
     def _attach_monitors(self, rt: QueueRuntime) -> None:
         """``rt`` reports to the monitor sections it names that have a plugin now."""
@@ -301,15 +312,10 @@ class Factory:
             build = partial(
                 build_queue, section, self.ctx, self.hub, self.reg, monitors, self.options.sleep, step.append
             )
-            return call_with_deadline(
-                self.executors.calls,
+            return self._starting(
                 f"queue={name}",
                 "(its plugins)",
-                "start",
                 build,
-                deadline,
-                INIT_TIMEOUT.name,
-                self.clock,
                 "what it built is closed; the queue starts at the next reload",
             )
         except Overran as exc:
